@@ -1,0 +1,3 @@
+"""University timetable generation."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,5 @@
+import sys
+
+from timetabling.cli import main
+
+sys.exit(main())
