@@ -236,6 +236,7 @@ class Course(Frozen):
     room_type: str = "lecture"
     room_features: frozenset[str] = frozenset()
     batches: tuple[str, ...] = ()
+    size: int | None = Field(default=None, ge=0)  # attendees when known directly; else derived
     fixed: tuple[Slot, ...] = ()  # pinned start slots, one session each
     unavailable: frozenset[Slot] = frozenset()
 
@@ -429,6 +430,9 @@ class Instance(Frozen):
         batch_of_student = {s.id: s.batch for s in self.students}
         sizes = {}
         for c in self.courses:
+            if c.size is not None:
+                sizes[c.id] = c.size
+                continue
             batch_ids = set(c.batches)
             n = sum(self.batch_by_id[b].size for b in c.batches)
             n += sum(1 for s in self.individual_students.get(c.id, ()) if batch_of_student[s] not in batch_ids)
