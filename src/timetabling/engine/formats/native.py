@@ -1,17 +1,55 @@
-"""The native JSON instance and solution files (``format_version`` 1.x)."""
+"""The native JSON instance and solution files (``format_version`` 1.x).
+
+Loading a file never ends in a traceback: every problem is collected into one :class:`InputError`,
+each with its path in the file and the offending value, e.g. ``courses[12].faculty: unknown faculty 'F99'``.
+Field errors and dangling references are reported together: when some fields are invalid, the reference
+checks still run over the items that can be read (see :func:`lenient_reference_problems`).
+"""
 
 from __future__ import annotations
 
 import json
+import sys
+from functools import cache
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 
 from timetabling.engine.errors import InputError
-from timetabling.engine.model import Instance, Solution
+from timetabling.engine.model import (
+    Batch,
+    Course,
+    Department,
+    Faculty,
+    Instance,
+    Room,
+    School,
+    Solution,
+    Student,
+    TimeGrid,
+    reference_problems,
+)
 
 M = TypeVar("M", bound=BaseModel)
+
+# pydantic's words for a malformed slot (slots are NamedTuples) say nothing to a person editing a file
+_SLOT_HINT = "a slot is [day, period]"
+_PLAIN_MESSAGES = {
+    "missing_argument": f"missing value ({_SLOT_HINT})",
+    "missing_positional_argument": f"missing value ({_SLOT_HINT})",
+    "unexpected_positional_argument": f"one value too many ({_SLOT_HINT})",
+    "arguments_type": f"not a slot ({_SLOT_HINT})",
+    # JSON words, not Python ones
+    "missing": "required field is missing",
+    "model_type": "should be a JSON object",
+    "model_attributes_type": "should be a JSON object",
+    "dict_type": "should be a JSON object",
+    "tuple_type": "should be a JSON array",
+    "list_type": "should be a JSON array",
+    "set_type": "should be a JSON array",
+    "frozen_set_type": "should be a JSON array",
+}
 
 
 def format_loc(loc: tuple[Any, ...]) -> str:
@@ -25,40 +63,153 @@ def format_loc(loc: tuple[Any, ...]) -> str:
     return out
 
 
+def _shown(value: Any, msg: str) -> str:
+    """`` (got VALUE)`` unless the value is a container or the message already quotes it."""
+    if isinstance(value, dict | list):
+        return ""
+    text = repr(value)
+    if text in msg:
+        return ""
+    if len(text) > 80:
+        text = text[:77] + "..."
+    return f" (got {text})"
+
+
 def validation_problems(err: ValidationError) -> list[str]:
     """One line per problem: the path, what is wrong, and the offending value."""
     problems = []
     for e in err.errors():
-        loc = format_loc(e["loc"])
-        msg = e["msg"].removeprefix("Value error, ")
+        loc = tuple(e["loc"])
+        msg = _PLAIN_MESSAGES.get(e["type"], e["msg"].removeprefix("Value error, "))
+        if loc and loc[-1] == "[key]":  # a dictionary key, not a value, is wrong
+            loc, msg = loc[:-1], f"invalid key: {msg}"
         if not loc:  # a model-level check: it already names its paths, one per line
             problems.extend(msg.splitlines())
             continue
-        value = e.get("input")
-        shown = "" if isinstance(value, dict | list) else f" (got {value!r})"
-        problems.append(f"{loc}: {msg}{shown}")
+        problems.append(f"{format_loc(loc)}: {msg}{_shown(e.get('input'), msg)}")
     return problems
 
 
 def parse(model: type[M], data: Any, source: str) -> M:
+    """Validate ``data`` as ``model``; raise one :class:`InputError` listing every problem."""
+    if not isinstance(data, dict):
+        raise InputError(source, [f"expected a JSON object at the top level, got {_json_type(data)}"])
     try:
         return model.model_validate(data)
     except ValidationError as err:
-        raise InputError(source, validation_problems(err)) from None
+        problems = validation_problems(err)
+        if model is Instance:
+            # the reference checks run only when every field is valid; run them leniently here
+            problems += [p for p in lenient_reference_problems(data) if p not in problems]
+        raise InputError(source, problems) from None
+
+
+def _json_type(data: Any) -> str:
+    names = {list: "an array", str: "a string", bool: "true/false", int: "a number", float: "a number"}
+    return "null" if data is None else names.get(type(data), type(data).__name__)
+
+
+# ------------------------------------------------------------------------------ lenient references
+
+
+class _UnknownGrid:
+    """Stands in for a grid that cannot be read: no slot is outside it, no session is too long."""
+
+    n_days = n_periods = sys.maxsize
+
+
+_COLLECTIONS: dict[str, type[BaseModel]] = {
+    "schools": School,
+    "departments": Department,
+    "rooms": Room,
+    "faculty": Faculty,
+    "batches": Batch,
+    "students": Student,
+    "courses": Course,
+}
+
+
+@cache
+def _field_adapter(model: type[BaseModel], name: str) -> TypeAdapter:
+    field = model.model_fields[name]
+    annotation = Annotated[field.annotation, *field.metadata] if field.metadata else field.annotation
+    return TypeAdapter(annotation, config=ConfigDict(str_strip_whitespace=True))
+
+
+def _lenient_item(model: type[BaseModel], raw: Any) -> BaseModel:
+    """The item with each field that validates on its own; unreadable fields take their default.
+
+    An unreadable id becomes a fresh object, so it neither matches a reference nor counts as a duplicate.
+    """
+    if isinstance(raw, dict):
+        try:
+            return model.model_validate(raw)
+        except ValidationError:
+            pass
+    raw = raw if isinstance(raw, dict) else {}
+    values: dict[str, Any] = {}
+    for name, field in model.model_fields.items():
+        if name in raw:
+            try:
+                values[name] = _field_adapter(model, name).validate_python(raw[name])
+                continue
+            except ValidationError:
+                pass
+        if name == "id":
+            values[name] = object()
+        elif not field.is_required():
+            values[name] = field.get_default(call_default_factory=True)
+    return model.model_construct(**values)
+
+
+def lenient_reference_problems(data: dict[str, Any]) -> list[str]:
+    """Dangling references, duplicate ids and out-of-grid slots of a raw instance that has field errors.
+
+    Items and fields that cannot be read are skipped (their own errors are reported by validation);
+    paths keep the indices of the file, so they point at the right item.
+    """
+    try:
+        grid: Any = TimeGrid.model_validate(data.get("grid"))
+    except ValidationError:
+        grid = _UnknownGrid()
+    collections = {}
+    for name, model in _COLLECTIONS.items():
+        raw = data.get(name, ())
+        items = raw if isinstance(raw, list) else []
+        collections[name] = tuple(_lenient_item(model, item) for item in items)
+    return reference_problems(Instance.model_construct(grid=grid, **collections))
+
+
+# ------------------------------------------------------------------------------------------ files
 
 
 def read_json(path: str | Path) -> Any:
+    """The parsed JSON of a file; an :class:`InputError` for a missing, unreadable or malformed file."""
     path = Path(path)
+    source = str(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        raw = path.read_bytes()
     except FileNotFoundError:
-        raise InputError(str(path), ["file not found"]) from None
-    except (OSError, UnicodeDecodeError) as err:
-        raise InputError(str(path), [f"cannot read the file: {err}"]) from None
+        raise InputError(source, ["file not found"]) from None
+    except IsADirectoryError:
+        raise InputError(source, ["is a directory, not a file"]) from None
+    except OSError as err:
+        raise InputError(source, [f"cannot read the file: {err.strerror or err}"]) from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        line = raw[: err.start].count(b"\n") + 1
+        raise InputError(
+            source, [f"line {line}: not UTF-8 text (byte 0x{raw[err.start]:02x} at offset {err.start})"]
+        ) from None
+    if not text.strip():
+        raise InputError(source, ["the file is empty"])
     try:
         return json.loads(text)
     except json.JSONDecodeError as err:
-        raise InputError(str(path), [f"line {err.lineno}, column {err.colno}: invalid JSON: {err.msg}"]) from None
+        raise InputError(source, [f"line {err.lineno}, column {err.colno}: invalid JSON: {err.msg}"]) from None
+    except RecursionError:
+        raise InputError(source, ["invalid JSON: nested too deeply"]) from None
 
 
 def load_instance(path: str | Path) -> Instance:
