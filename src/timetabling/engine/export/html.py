@@ -1,0 +1,186 @@
+"""A timetable as one self-contained HTML file: every batch, faculty member and room, browsable offline.
+
+The timetable is embedded once as compact JSON and drawn in the browser one week grid at a time, so
+the file stays small at university scale (a grid per entity rendered on the server would repeat every
+session once per batch, faculty member and room). No external assets: it can be mailed or archived.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from html import escape
+from pathlib import Path
+from typing import Any
+
+from timetabling.engine.export.assets import CSS, JS
+from timetabling.engine.export.views import placed, session_length
+from timetabling.engine.model import Instance, Solution
+
+
+def timetable_data(instance: Instance, solution: Solution) -> dict[str, Any]:
+    """The compact, index-based form of the timetable that the page's script draws from.
+
+    ``courses``: ``[id, code, name, [faculty index], [batch index]]``;
+    ``sessions``: ``[course index, day, period, length, room index or -1, session]``.
+    """
+    g = instance.grid
+    batches = [[b.id, b.name] for b in instance.batches]
+    faculty = [[f.id, f.name] for f in instance.faculty]
+    rooms = [[r.id, r.name] for r in instance.rooms]
+    batch_ix = {b[0]: i for i, b in enumerate(batches)}
+    faculty_ix = {f[0]: i for i, f in enumerate(faculty)}
+    room_ix = {r[0]: i for i, r in enumerate(rooms)}
+    course_ix = {c.id: i for i, c in enumerate(instance.courses)}
+    sessions = []
+    for a in sorted(placed(instance, solution), key=lambda a: (a.day, a.period, a.course, a.session)):
+        if a.room is not None and a.room not in room_ix:  # shown under its id, so the clash is visible
+            room_ix[a.room] = len(rooms)
+            rooms.append([a.room, ""])
+        room = room_ix[a.room] if a.room is not None else -1
+        sessions.append([course_ix[a.course], a.day, a.period, session_length(instance, a), room, a.session])
+    return {
+        "name": instance.name,
+        "days": list(g.days),
+        "periods": [[p.name, p.start.strftime("%H:%M"), p.end.strftime("%H:%M")] for p in g.periods],
+        "breaks": [[b.after_period, b.name] for b in g.breaks],
+        "batches": batches,
+        "faculty": faculty,
+        "rooms": rooms,
+        "courses": [
+            [c.id, c.code, c.name, [faculty_ix[f] for f in c.faculty], [batch_ix[b] for b in c.batches]]
+            for c in instance.courses
+        ],
+        "sessions": sessions,
+    }
+
+
+def script_json(data: Any) -> str:
+    """JSON that is safe inside a ``<script>`` element: no ``<``, ``>`` or ``&`` can end it early."""
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def render_html(instance: Instance, solution: Solution, report: Mapping[str, Any] | None = None) -> str:
+    """The whole page: header with counts (and the checker's report, when given), selector, week grid."""
+    data = timetable_data(instance, solution)
+    title = escape(instance.name)
+    return f"""<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Timetable: {title}</title>
+<style>{CSS}</style>
+</head>
+<body>
+<header>
+<h1>{title}</h1>
+{_counts(instance, len(data["sessions"]))}
+{_meta(solution)}
+{_report(report) if report else ""}
+</header>
+<main>
+<div class="controls">
+<label>View <select id="tt-kind">
+<option value="batch">Batch</option><option value="faculty">Faculty</option><option value="room">Room</option>
+</select></label>
+<input id="tt-search" type="search" placeholder="Search…" aria-label="Search">
+<select id="tt-entity" aria-label="Timetable of"></select>
+<span id="tt-count"></span>
+</div>
+<h2 id="tt-title"></h2>
+<div id="tt-grid"></div>
+<noscript><p class="bad">This timetable is drawn by JavaScript: please allow scripts for this file,
+or use the CSV export.</p></noscript>
+</main>
+<script type="application/json" id="tt-data">{script_json(data)}</script>
+<script>{JS}</script>
+</body>
+</html>
+"""
+
+
+def write_html(
+    instance: Instance, solution: Solution, path: str | Path, report: Mapping[str, Any] | None = None
+) -> None:
+    """Write ``render_html`` to ``path`` (UTF-8)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(render_html(instance, solution, report), encoding="utf-8")
+
+
+# ------------------------------------------------------------------------------------------ header
+
+
+def _counts(instance: Instance, n_placed: int) -> str:
+    g = instance.grid
+    items = [
+        f"{len(instance.courses):,} courses",
+        f"{n_placed:,} of {instance.n_sessions:,} sessions placed",
+        f"{len(instance.batches):,} batches",
+        f"{len(instance.faculty):,} faculty",
+        f"{len(instance.rooms):,} rooms",
+        f"{len(instance.students):,} students",
+        f"{g.n_days} days × {g.n_periods} periods",
+    ]
+    return '<p class="counts">' + "".join(f"<span>{escape(i)}</span>" for i in items) + "</p>"
+
+
+def _meta(solution: Solution) -> str:
+    """The solver's scalar facts about this solution (solver, status, objective, time, seed...)."""
+    shown = [(k, v) for k, v in solution.meta.items() if isinstance(v, str | int | float | bool)]
+    if not shown:
+        return ""
+    spans = "".join(f"<span>{escape(str(k))}: {_fmt(v)}</span>" for k, v in shown)
+    return f'<p class="meta">{spans}</p>'
+
+
+def _report(report: Mapping[str, Any]) -> str:
+    """The checker's verdict: hard violations by rule, soft cost, and the metrics."""
+    parts = []
+    hard = report.get("hard") if isinstance(report.get("hard"), Mapping) else {}
+    total = report.get("hard_total", sum(v for v in hard.values() if isinstance(v, int | float)))
+    verdict = (
+        '<span class="ok">No hard violations</span>'
+        if total == 0
+        else f'<span class="bad">{_fmt(total)} hard violation(s)</span>'
+    )
+    lines = [verdict]
+    if "soft_cost" in report:
+        lines.append(f"Soft cost: {_fmt(report['soft_cost'])}")
+    parts.append("<div>" + "<br>".join(lines) + "</div>")
+    broken = {k: v for k, v in hard.items() if v}
+    if broken:
+        parts.append(_table("Hard violations", broken))
+    for key in ("soft", "metrics"):
+        if isinstance(report.get(key), Mapping) and report[key]:
+            parts.append(_table(key.capitalize(), report[key]))
+    known = {"hard", "hard_total", "soft_cost", "soft", "metrics"}
+    rest = {k: v for k, v in report.items() if k not in known}
+    if rest:
+        parts.append(_table("Other", rest))
+    return '<section class="report">' + "".join(parts) + "</section>"
+
+
+def _table(caption: str, rows: Mapping[str, Any]) -> str:
+    body = "".join(
+        f'<tr><td>{escape(str(k).replace("_", " "))}</td><td class="n">{_fmt(v)}</td></tr>'
+        for k, v in rows.items()
+    )
+    return f"<table><tr><th colspan=2>{escape(caption)}</th></tr>{body}</table>"
+
+
+def _fmt(value: Any) -> str:
+    """A report value for people, escaped: numbers rounded, containers as compact JSON."""
+    if isinstance(value, float):
+        text = f"{value:,.3f}".rstrip("0").rstrip(".")
+    elif isinstance(value, bool) or value is None:
+        text = str(value)
+    elif isinstance(value, int):
+        text = f"{value:,}"
+    elif isinstance(value, str):
+        text = value
+    else:
+        text = json.dumps(value, default=str, separators=(", ", ": "))
+    return escape(text)
