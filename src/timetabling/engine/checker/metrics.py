@@ -1,0 +1,110 @@
+"""Quality metrics of a timetable: numbers that describe it, none of them a rule."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import numpy as np
+
+from timetabling.engine.checker.placement import Timeline
+
+
+def faculty_preference_pct(t: Timeline) -> float:
+    """Share (%) of the periods taught by faculty who state preferences that fall in a preferred slot;
+    100 when nobody with preferences teaches."""
+    preferred = {f.id: {p.slot for p in f.preferred} for f in t.inst.faculty if f.preferred}
+    taught = liked = 0
+    for s in t.sessions:
+        for f in s.course.faculty:
+            if f in preferred:
+                taught += len(s.periods)
+                liked += sum(1 for p in s.periods if (s.day, p) in preferred[f])
+    return 100.0 * liked / taught if taught else 100.0
+
+
+def room_seat_utilisation_pct(t: Timeline) -> float:
+    """Mean (%) of course size / room capacity over placed sessions that have a room; 0 without any."""
+    sizes = t.inst.course_size
+    ratios = [sizes[s.course.id] / s.room.capacity for s in t.sessions if s.room is not None]
+    return 100.0 * float(np.mean(ratios)) if ratios else 0.0
+
+
+def room_time_utilisation_pct(t: Timeline) -> float:
+    """Share (%) of room-periods (rooms x slots) in which the room holds a session; 0 without rooms."""
+    if not t.inst.rooms:
+        return 0.0
+    held = {(s.room.id, slot) for s in t.sessions if s.room is not None for slot in s.slots}
+    return 100.0 * len(held) / (len(t.inst.rooms) * t.grid.n_slots)
+
+
+def compactness(t: Timeline) -> float:
+    """0 to 10: 10 x occupied / (occupied + idle) periods summed over the days of every batch; 10 when
+    no batch has a session."""
+    days: dict[tuple[str, int], set[int]] = defaultdict(set)
+    for b, idx in t.by_batch.items():
+        for i in idx:
+            days[b, t.sessions[i].day].update(t.sessions[i].periods)
+    occupied = sum(len(p) for p in days.values())
+    span = sum(max(p) - min(p) + 1 for p in days.values())
+    return 10.0 * occupied / span if span else 10.0
+
+
+def workload_std(t: Timeline) -> float:
+    """Population standard deviation of the weekly periods taught, over all faculty; 0 without faculty."""
+    if not t.inst.faculty:
+        return 0.0
+    load = [sum(len(t.sessions[i].periods) for i in t.by_faculty.get(f.id, ())) for f in t.inst.faculty]
+    return float(np.std(np.asarray(load, dtype=float)))
+
+
+def peak_load(t: Timeline) -> float:
+    """Most sessions in one slot divided by the mean number per slot (1 = perfectly even); 0 if empty."""
+    counts = np.zeros(t.grid.n_slots)
+    for slot, idx in t.by_slot.items():
+        counts[slot] = len(idx)
+    mean = counts.mean()
+    return float(counts.max() / mean) if mean > 0 else 0.0
+
+
+def continuity_pct(t: Timeline) -> float:
+    """Share (%) of courses with a roomed session whose sessions all use one room; 100 when none has."""
+    rooms: dict[str, set[str]] = defaultdict(set)
+    for s in t.sessions:
+        if s.room is not None:
+            rooms[s.course.id].add(s.room.id)
+    return 100.0 * sum(1 for r in rooms.values() if len(r) == 1) / len(rooms) if rooms else 100.0
+
+
+def day_spread_pct(t: Timeline) -> float:
+    """Mean over courses (%) of distinct days used / min(sessions per week, days); 100 without courses."""
+    n_days = t.grid.n_days
+    spreads = [
+        len({t.sessions[i].day for i in t.by_course.get(c.id, ())}) / min(c.sessions_per_week, n_days)
+        for c in t.inst.courses
+    ]
+    return 100.0 * float(np.mean(spreads)) if spreads else 100.0
+
+
+def sessions_placed_pct(t: Timeline) -> float:
+    """Share (%) of required sessions placed (extra sessions of a course do not count); 100 if none."""
+    required = t.inst.n_sessions
+    placed = sum(min(len(t.by_course.get(c.id, ())), c.sessions_per_week) for c in t.inst.courses)
+    return 100.0 * placed / required if required else 100.0
+
+
+METRICS = {
+    "faculty_preference_pct": faculty_preference_pct,
+    "room_seat_utilisation_pct": room_seat_utilisation_pct,
+    "room_time_utilisation_pct": room_time_utilisation_pct,
+    "compactness": compactness,
+    "workload_std": workload_std,
+    "peak_load": peak_load,
+    "continuity_pct": continuity_pct,
+    "day_spread_pct": day_spread_pct,
+    "sessions_placed_pct": sessions_placed_pct,
+}
+
+
+def compute_metrics(t: Timeline) -> dict[str, float]:
+    """Every metric of ``METRICS`` by name."""
+    return {name: fn(t) for name, fn in METRICS.items()}
