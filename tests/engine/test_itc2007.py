@@ -1,0 +1,262 @@
+"""ITC-2007 track 3: the .ctt/.sol reader and writer, and official scoring of the reference solutions."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from timetabling.engine.errors import InputError
+from timetabling.engine.formats.itc2007 import (
+    ITC_RULES,
+    read_ctt,
+    read_itc_solution,
+    write_itc_solution,
+)
+from timetabling.engine.model import Rule, Slot
+
+BENCH = Path(__file__).parents[2].parent / "shared" / "benchmarks" / "itc2007"
+REFERENCE_COSTS = {
+    "comp01": 5,
+    "comp02": 36,
+    "comp03": 66,
+    "comp04": 37,
+    "comp05": 305,
+    "comp06": 40,
+    "comp07": 14,
+}
+
+
+@pytest.fixture(scope="module")
+def bench() -> Path:
+    """The benchmark data; in CI its absence is a failure, not a reason to skip."""
+    if not (BENCH / "instances").is_dir():
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"ITC-2007 benchmark data missing at {BENCH}")
+        pytest.skip(f"ITC-2007 benchmark data not found at {BENCH}")
+    return BENCH
+
+
+TOY = """\
+Name: ToyExample
+Courses: 4
+Rooms: 2
+Days: 5
+Periods_per_day: 4
+Curricula: 2
+Constraints: 8
+
+COURSES:
+SceCosC Ocra 3 3 30
+ArcTec Indaco 3 2 42
+TecCos Rosa 5 4 40
+Geotec Scarlatti 5 4 18
+
+ROOMS:
+A 32
+B 50
+
+CURRICULA:
+Cur1 3 SceCosC ArcTec TecCos
+Cur2 2 TecCos Geotec
+
+UNAVAILABILITY_CONSTRAINTS:
+TecCos 2 0
+TecCos 2 1
+TecCos 3 2
+TecCos 3 3
+ArcTec 4 0
+ArcTec 4 1
+ArcTec 4 2
+ArcTec 4 3
+
+END.
+"""
+
+
+def write(tmp_path: Path, text: str, name: str = "x.ctt") -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def problems_of(path: Path) -> list[str]:
+    with pytest.raises(InputError) as err:
+        read_ctt(path)
+    assert err.value.source == str(path)
+    return err.value.problems
+
+
+# ------------------------------------------------------------------------------------------ reader
+
+
+def test_it_maps_the_toy_instance_onto_the_domain_model(tmp_path):
+    inst = read_ctt(write(tmp_path, TOY))
+    assert inst.name == "ToyExample"
+    assert (inst.grid.n_days, inst.grid.n_periods, inst.grid.breaks) == (5, 4, ())
+    tec = inst.course_by_id["TecCos"]
+    assert tec.faculty == ("Rosa",)
+    assert (tec.sessions_per_week, tec.session_length, tec.min_days, tec.max_per_day) == (5, 1, 4, 5)
+    assert tec.batches == ("Cur1", "Cur2")
+    assert tec.unavailable == {Slot(2, 0), Slot(2, 1), Slot(3, 2), Slot(3, 3)}
+    assert inst.course_size == {"SceCosC": 30, "ArcTec": 42, "TecCos": 40, "Geotec": 18}
+    assert [(r.id, r.capacity, r.type) for r in inst.rooms] == [("A", 32, "lecture"), ("B", 50, "lecture")]
+    assert [(b.id, b.size) for b in inst.batches] == [("Cur1", 0), ("Cur2", 0)]
+    assert [f.id for f in inst.faculty] == ["Ocra", "Indaco", "Rosa", "Scarlatti"]
+    assert inst.rules == ITC_RULES
+
+
+def test_its_rules_are_the_official_weights_and_nothing_else_binds(tmp_path):
+    inst = read_ctt(write(tmp_path, TOY))
+    weights = {rule: inst.rules.weight(rule) for rule in Rule}
+    assert {r: w for r, w in weights.items() if w} == {
+        Rule.ROOM_CAPACITY: 1,
+        Rule.COURSE_MIN_DAYS: 5,
+        Rule.ISOLATED_SESSION: 2,
+        Rule.ROOM_STABILITY: 1,
+    }
+    assert not inst.rules.is_hard(Rule.ROOM_CAPACITY)
+    assert not inst.rules.is_hard(Rule.COURSE_MAX_PER_DAY)
+    for f in inst.faculty:  # limits no clash-free timetable can reach, should they ever be made hard
+        assert f.max_hours_per_week >= inst.grid.n_slots
+        assert f.max_hours_per_day >= inst.grid.n_periods
+        assert f.max_consecutive >= inst.grid.n_periods
+
+
+def test_it_reads_tabs_runs_of_spaces_and_r_prefixed_room_ids(tmp_path):
+    messy = (
+        TOY.replace("A 32", "rA\t\t32")
+        .replace("B 50", "  rB   50  ")
+        .replace("Cur1 3 SceCosC", "Cur1\t3 \t SceCosC")
+        .replace("ArcTec 4 0", "ArcTec\t4\t0")
+    )
+    inst = read_ctt(write(tmp_path, messy))
+    assert [(r.id, r.capacity) for r in inst.rooms] == [("rA", 32), ("rB", 50)]
+    assert inst.course_by_id["SceCosC"].batches == ("Cur1",)
+    assert Slot(4, 0) in inst.course_by_id["ArcTec"].unavailable
+
+
+def test_it_reads_all_competition_instances(bench):
+    sessions = {}
+    for path in sorted((bench / "instances").glob("*.ctt")):
+        inst = read_ctt(path)
+        sessions[path.stem] = inst.n_sessions
+    assert sessions == {
+        "comp01": 160,
+        "comp02": 283,
+        "comp03": 251,
+        "comp04": 286,
+        "comp05": 152,
+        "comp06": 361,
+        "comp07": 434,
+        "toy": 16,
+    }
+
+
+# ------------------------------------------------------------------------------ malformed .ctt files
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        ("Geotec Scarlatti 5 4 18", "Geotec Scarlatti 5 4", "line 13: a course (id teacher"),
+        ("Geotec Scarlatti 5 4 18", "Geotec Scarlatti five 4 18", "line 13: lectures must be a whole number"),
+        ("B 50", "B 5O", "line 17: room capacity must be a whole number (got '5O')"),
+        ("Cur2 2 TecCos Geotec", "Cur2 2 TecCos Geotek", "line 21: curriculum 'Cur2' lists unknown course"),
+        ("Cur2 2 TecCos Geotec", "Cur2 3 TecCos Geotec", "line 21: curriculum 'Cur2' says 3 courses"),
+        ("TecCos 3 3\n", "TecCos 3 3 3\n", "line 27: a unavailability (course day period) line"),
+        ("ArcTec 4 3", "ArcTec 5 3", "line 31: slot (5, 3) is outside the grid (5 days x 4 periods)"),
+        ("ArcTec 4 3", "ArkTec 4 3", "line 31: unknown course 'ArkTec'"),
+        ("Courses: 4", "Courses: 5", "line 9: the header says Courses: 5 but the COURSES: section has 4"),
+        ("Constraints: 8", "Constraints: 9", "line 23: the header says Constraints: 9"),
+        ("Days: 5", "Days: five", "line 4: 'Days:' must be a whole number (got 'five')"),
+        ("Days: 5\n", "", "line 8: the header has no 'Days:' line before COURSES:"),
+        ("Rooms: 2", "Room: 2", "line 3: unknown header line 'Room: 2'"),
+        ("\nEND.\n", "\n", "line 31: the file ends without END."),
+        ("ROOMS:", "ROOMZ:", "line 19: expected section ROOMS: but found CURRICULA:"),
+        ("CURRICULA:", "UNAVAILABILITY_CONSTRAINTS:", "line 19: expected section CURRICULA:"),
+        ("SceCosC Ocra 3 3 30", "SceCosC Ocra 3 4 30", "line 10: course 'SceCosC' needs 4 working days"),
+        ("Geotec Scarlatti 5 4 18", "TecCos Scarlatti 5 4 18", "line 13: course 'TecCos' is listed twice"),
+        ("END.\n", "END.\nmore\n", "line 34: unexpected text after END."),
+    ],
+)
+def test_a_malformed_ctt_names_the_line_and_the_problem(tmp_path, old, new, expected):
+    assert old in TOY
+    problems = problems_of(write(tmp_path, TOY.replace(old, new, 1)))
+    assert any(p.startswith(expected) for p in problems), problems
+
+
+def test_a_missing_file_is_an_input_error(tmp_path):
+    assert problems_of(tmp_path / "nope.ctt") == ["file not found"]
+
+
+# ------------------------------------------------------------------------------------ solutions
+
+
+@pytest.mark.parametrize("name", ["toy", "comp01"])
+def test_a_solution_survives_a_write_and_read_round_trip(bench, tmp_path, name):
+    inst = read_ctt(bench / "instances" / f"{name}.ctt")
+    if name == "toy":  # no reference: place each lecture in its own slot, room A
+        slots = [(d, p) for d in range(5) for p in range(4)]
+        text = "".join(
+            f"{cid} A {slots[i][0]} {slots[i][1]}\n"
+            for i, cid in enumerate(c.id for c in inst.courses for _ in range(c.sessions_per_week))
+        )
+        source = write(tmp_path, text, "toy.sol")
+    else:
+        source = bench / "solutions" / f"{name}.sol"
+    sol = read_itc_solution(source, inst)
+    assert len(sol.assignments) == inst.n_sessions
+    write_itc_solution(inst, sol, tmp_path / "out.sol")
+    again = read_itc_solution(tmp_path / "out.sol", inst)
+    assert again.assignments == sol.assignments
+    if name == "comp01":  # the reference is grouped by course in instance order, so the text is identical
+        assert (tmp_path / "out.sol").read_text().split() == source.read_text().split()
+
+
+def test_a_solution_may_spell_room_ids_with_or_without_the_r_prefix(tmp_path):
+    plain = read_ctt(write(tmp_path, TOY))
+    prefixed = read_ctt(write(tmp_path, TOY.replace("A 32", "rA 32").replace("B 50", "rB 50"), "r.ctt"))
+    sol = write(tmp_path, "SceCosC rB 0 0\nArcTec A 0 1\n", "x.sol")
+    assert [a.room for a in read_itc_solution(sol, plain).assignments] == ["B", "A"]
+    assert [a.room for a in read_itc_solution(sol, prefixed).assignments] == ["rB", "rA"]
+
+
+def test_solution_sessions_are_numbered_per_course_in_file_order(tmp_path):
+    inst = read_ctt(write(tmp_path, TOY))
+    sol = read_itc_solution(write(tmp_path, "TecCos A 0 0\nGeotec B 0 0\nTecCos\tB  1 2\n", "x.sol"), inst)
+    assert [(a.course, a.session, a.day, a.period, a.room) for a in sol.assignments] == [
+        ("TecCos", 0, 0, 0, "A"),
+        ("Geotec", 0, 0, 0, "B"),
+        ("TecCos", 1, 1, 2, "B"),
+    ]
+    assert sol.instance == "ToyExample"
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("TecCos A 0", "line 2: a solution (course room day period) line has 4 fields, this one has 3"),
+        ("TecKos A 0 0", "line 2: unknown course 'TecKos'"),
+        ("TecCos Z 0 0", "line 2: unknown room 'Z'"),
+        ("TecCos A x 0", "line 2: day must be a whole number (got 'x')"),
+        ("TecCos A 0 4", "line 2: slot (0, 4) is outside the grid (5 days x 4 periods)"),
+        ("TecCos A -1 0", "line 2: day must be at least 0 (got -1)"),
+    ],
+)
+def test_a_malformed_solution_names_the_line(tmp_path, line, expected):
+    inst = read_ctt(write(tmp_path, TOY))
+    path = write(tmp_path, f"Geotec A 1 1\n{line}\n", "bad.sol")
+    with pytest.raises(InputError) as err:
+        read_itc_solution(path, inst)
+    assert expected in err.value.problems
+
+
+def test_writing_a_lecture_without_a_room_is_an_input_error(tmp_path):
+    from timetabling.engine.model import Assignment, Solution
+
+    inst = read_ctt(write(tmp_path, TOY))
+    sol = Solution(assignments=(Assignment(course="TecCos", session=0, day=0, period=0),))
+    with pytest.raises(InputError, match="has no room"):
+        write_itc_solution(inst, sol, tmp_path / "x.sol")
