@@ -14,7 +14,7 @@ def tiny_instance(**overrides) -> Instance:
         grid=TimeGrid.standard(n_days=5, n_periods=4, lunch_after=1),
         faculty=(Faculty(id="F1"), Faculty(id="F2")),
         batches=(Batch(id="B1", size=30), Batch(id="B2", size=20)),
-        rooms=(Room(id="R1", capacity=40), Room(id="LAB", capacity=30, type="lab")),
+        rooms=(Room(id="R1", capacity=60), Room(id="LAB", capacity=30, type="lab")),
         courses=(
             Course(id="C1", faculty=("F1",), batches=("B1",), sessions_per_week=3),
             Course(id="C2", faculty=("F2",), batches=("B1", "B2"), sessions_per_week=2),

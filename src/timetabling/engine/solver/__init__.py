@@ -1,0 +1,222 @@
+"""The CP-SAT scheduler: ``solve(instance, options) -> SolveResult``.
+
+Two shapes of the same model (see ``cpmodel.py``): with rooms chosen inside CP-SAT when the instance is
+small enough, or time first (with per-slot room supply bounds) and rooms per day afterwards. A session that
+finds no room is forbidden at that start and the time model is solved again from the previous answer.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from ortools.sat.python import cp_model
+
+from timetabling.engine.model import Assignment, Instance, Solution
+from timetabling.engine.solver.cpmodel import TimeModel, build
+from timetabling.engine.solver.domains import Domains, build_domains
+from timetabling.engine.solver.rooms import assign_rooms
+
+INTEGRATED_ROOM_LIMIT = 150_000  # (course, start, room) triples above which rooms are chosen afterwards
+ROOM_REPAIR_ROUNDS = 4
+
+
+@dataclass(frozen=True)
+class Progress:
+    phase: str
+    elapsed: float
+    message: str = ""
+    objective: float | None = None
+    bound: float | None = None
+    solutions: int = 0
+
+
+@dataclass
+class SolveOptions:
+    time_limit: float = 60.0
+    workers: int = 0  # 0: every core
+    seed: int = 0
+    optimize: bool = True  # False: stop at the first feasible timetable
+    rooms: str = "auto"  # auto | integrated | decomposed
+    hint: Solution | None = None
+    progress: Callable[[Progress], None] | None = None
+    log: bool = False  # CP-SAT's own search log on stdout
+
+
+@dataclass
+class SolveResult:
+    status: str  # optimal | feasible | infeasible | unknown
+    solution: Solution | None
+    objective: float | None = None
+    bound: float | None = None
+    stats: dict[str, object] = field(default_factory=dict)
+    explanation: list[str] = field(default_factory=list)  # why it is infeasible, in plain words
+
+    @property
+    def feasible(self) -> bool:
+        return self.status in ("optimal", "feasible")
+
+
+def default_workers() -> int:
+    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
+
+
+class _Reporter(cp_model.CpSolverSolutionCallback):
+    def __init__(self, t0: float, progress: Callable[[Progress], None] | None, stop_at_first: bool):
+        super().__init__()
+        self.t0 = t0
+        self.progress = progress
+        self.stop_at_first = stop_at_first
+        self.solutions = 0
+        self.first_solution_s: float | None = None
+
+    def on_solution_callback(self) -> None:
+        self.solutions += 1
+        elapsed = time.perf_counter() - self.t0
+        if self.first_solution_s is None:
+            self.first_solution_s = elapsed
+        if self.progress:
+            self.progress(
+                Progress("solve", elapsed, "found a timetable", self.ObjectiveValue(), self.BestObjectiveBound(),
+                         self.solutions)
+            )
+        if self.stop_at_first:
+            self.StopSearch()
+
+
+def _use_integrated_rooms(instance: Instance, domains: Domains, choice: str) -> bool:
+    if not instance.rooms or choice == "decomposed":
+        return False
+    if choice == "integrated":
+        return True
+    triples = sum(len(domains.starts[c.id]) * len(domains.rooms.get(c.id, ())) for c in instance.courses)
+    return triples <= INTEGRATED_ROOM_LIMIT
+
+
+def _configure(solver: cp_model.CpSolver, options: SolveOptions, time_left: float) -> None:
+    p = solver.parameters
+    p.max_time_in_seconds = max(0.1, time_left)
+    p.num_workers = options.workers or default_workers()
+    p.random_seed = options.seed
+    p.log_search_progress = options.log
+
+
+def _add_hint(tm: TimeModel, hint: Solution) -> None:
+    grid = tm.instance.grid
+    chosen = {(a.course, grid.slot_index(a.slot)) for a in hint.assignments}
+    rooms = {(a.course, grid.slot_index(a.slot), a.room) for a in hint.assignments}
+    for key, v in tm.x.items():
+        tm.model.AddHint(v, key in chosen)
+    for key, v in tm.y.items():
+        tm.model.AddHint(v, key in rooms)
+
+
+def solve(instance: Instance, options: SolveOptions | None = None) -> SolveResult:
+    """Find a timetable that keeps every hard rule and minimises the weighted soft rules."""
+    options = options or SolveOptions()
+    t0 = time.perf_counter()
+
+    def report(message: str, phase: str = "model") -> None:
+        if options.progress:
+            options.progress(Progress(phase, time.perf_counter() - t0, message))
+
+    domains = build_domains(instance)
+    integrated = _use_integrated_rooms(instance, domains, options.rooms)
+    report(f"building the model ({'rooms inside' if integrated else 'time first, rooms per day'})")
+    tm = build(instance, domains, with_rooms=integrated)
+    build_s = time.perf_counter() - t0
+    stats: dict[str, object] = {
+        "rooms": "integrated" if integrated else "per-day",
+        "variables": len(tm.model.Proto().variables),
+        "constraints": len(tm.model.Proto().constraints),
+        "student_clash_groups": len(domains.student_sets),
+        "build_s": round(build_s, 3),
+    }
+    if options.hint is not None:
+        _add_hint(tm, options.hint)
+
+    first_solution_s = None
+    forbidden: set[tuple[str, int]] = set()
+    for round_no in range(ROOM_REPAIR_ROUNDS + 1):
+        solver = cp_model.CpSolver()
+        _configure(solver, options, options.time_limit - (time.perf_counter() - t0))
+        reporter = _Reporter(t0, options.progress, stop_at_first=not options.optimize)
+        status = solver.Solve(tm.model, reporter)
+        if first_solution_s is None:
+            first_solution_s = reporter.first_solution_s
+        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            break
+        starts = [key for key, v in tm.x.items() if solver.Value(v)]
+        if integrated:
+            rooms = {(c, t): r for (c, t, r), v in tm.y.items() if solver.Value(v)}
+            unplaced: tuple = ()
+        else:
+            report("assigning rooms", "rooms")
+            left = max(1.0, options.time_limit - (time.perf_counter() - t0))
+            result = assign_rooms(instance, domains, starts, time_limit=min(10.0, left),
+                                  workers=options.workers or default_workers())
+            rooms, unplaced = result.rooms, result.unplaced
+        if not unplaced or round_no == ROOM_REPAIR_ROUNDS or time.perf_counter() - t0 > options.time_limit:
+            break
+        # no room was free for these sessions at these starts: forbid them there and solve again
+        report(f"{len(unplaced)} session(s) found no free room; re-solving", "rooms")
+        forbidden.update(unplaced)
+        for key in unplaced:
+            tm.model.Add(tm.x[key] == 0)
+        tm.model.ClearHints()
+        for key, v in tm.x.items():
+            tm.model.AddHint(v, solver.Value(v) if key not in forbidden else 0)
+    total_s = time.perf_counter() - t0
+    stats.update(
+        {
+            "solve_s": round(total_s, 3),
+            "first_solution_s": None if first_solution_s is None else round(first_solution_s, 3),
+            "room_repairs": len(forbidden),
+            "cp_sat": solver.ResponseStats().splitlines()[1:2],
+        }
+    )
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        name = "infeasible" if status == cp_model.INFEASIBLE else "unknown"
+        explanation = []
+        if status == cp_model.INFEASIBLE:
+            from timetabling.engine.solver.explain import explain_infeasible
+
+            explanation = explain_infeasible(instance, domains, integrated, options)
+        elif status == cp_model.UNKNOWN:
+            explanation = [f"no timetable found within the time limit of {options.time_limit:g} s"]
+        return SolveResult(name, None, None, None, stats, explanation)
+
+    solution = _to_solution(instance, starts, rooms, options, status, solver, stats)
+    objective = solver.ObjectiveValue() if tm.model.HasObjective() else 0.0
+    bound = solver.BestObjectiveBound() if tm.model.HasObjective() else 0.0
+    name = "optimal" if status == cp_model.OPTIMAL and not unplaced else "feasible"
+    return SolveResult(name, solution, objective, bound, stats)
+
+
+def _to_solution(
+    instance: Instance,
+    starts: list[tuple[str, int]],
+    rooms: dict[tuple[str, int], str],
+    options: SolveOptions,
+    status: int,
+    solver: cp_model.CpSolver,
+    stats: dict[str, object],
+) -> Solution:
+    grid = instance.grid
+    index: dict[str, int] = {}
+    assignments = []
+    for c, t in sorted(starts, key=lambda k: (k[0], k[1])):
+        k = index.get(c, 0)
+        index[c] = k + 1
+        slot = grid.slot_of(t)
+        assignments.append(Assignment(course=c, session=k, day=slot.day, period=slot.period, room=rooms.get((c, t))))
+    meta = {
+        "solver": "cp-sat",
+        "status": solver.StatusName(status).lower(),
+        "seed": options.seed,
+        "time_limit": options.time_limit,
+        **{k: v for k, v in stats.items() if k != "cp_sat"},
+    }
+    return Solution(instance=instance.name, assignments=tuple(assignments), meta=meta)

@@ -1,0 +1,107 @@
+"""What the solver may choose from, pruned before any variable exists.
+
+- start slots of each course: the block fits in the day without crossing a break, and no period of it is
+  unavailable to the course or to any of its faculty;
+- rooms of each course: right type and features, usable by the course's department, and (when room
+  capacity is a hard rule) large enough;
+- student clash groups: the distinct course sets of students, with sets implied by a batch or by a larger
+  set dropped, so thousands of students cost a few constraints.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from timetabling.engine.model import Course, Instance, Room, Rule
+
+
+@dataclass(frozen=True)
+class Domains:
+    starts: dict[str, tuple[int, ...]]  # course id -> allowed flat start slots
+    rooms: dict[str, tuple[str, ...]]  # course id -> compatible room ids (best fit first)
+    student_sets: tuple[frozenset[str], ...]  # course sets needing a student clash constraint
+    covers: dict[tuple[str, int], tuple[int, ...]]  # (course, period slot) -> starts that occupy it
+
+
+def occupied(instance: Instance, start: int, length: int) -> range:
+    """Flat slots occupied by a block of ``length`` starting at flat slot ``start``."""
+    return range(start, start + length)
+
+
+def course_starts(instance: Instance, course: Course) -> tuple[int, ...]:
+    grid = instance.grid
+    blocked = {grid.slot_index(s) for s in course.unavailable}
+    for f in course.faculty:
+        blocked |= {grid.slot_index(s) for s in instance.faculty_by_id[f].unavailable}
+    fixed = {grid.slot_index(s) for s in course.fixed}
+    starts = []
+    for day in range(grid.n_days):
+        for period in range(grid.n_periods):
+            t = grid.slot_index((day, period))
+            if t in fixed or (grid.block_fits(period, course.session_length) and not any(
+                u in blocked for u in range(t, t + course.session_length)
+            )):
+                starts.append(t)
+    return tuple(starts)
+
+
+def room_fits(instance: Instance, course: Course, room: Room, size: int) -> bool:
+    if room.type != course.room_type or not course.room_features <= room.features:
+        return False
+    if course.department is not None and not room.usable_by(course.department):
+        return False
+    return not (instance.rules.is_hard(Rule.ROOM_CAPACITY) and room.capacity < size)
+
+
+def course_rooms(instance: Instance, course: Course) -> tuple[str, ...]:
+    size = instance.course_size[course.id]
+    fits = [r for r in instance.rooms if room_fits(instance, course, r, size)]
+    # best fit first: the smallest room that seats everybody, then larger; too-small rooms last
+    fits.sort(key=lambda r: (r.capacity < size, r.capacity if r.capacity >= size else -r.capacity, r.id))
+    return tuple(r.id for r in fits)
+
+
+def student_clash_sets(instance: Instance) -> tuple[frozenset[str], ...]:
+    """Course sets of students that no batch constraint already covers, without subsets of each other."""
+    batch_sets = [frozenset(v) for v in instance.courses_of_batch.values()]
+    by_batch: dict[str, frozenset[str]] = {b: frozenset(v) for b, v in instance.courses_of_batch.items()}
+    candidates = set()
+    for s in instance.students:
+        courses = instance.student_courses(s)
+        if len(courses) < 2:
+            continue
+        own = by_batch.get(s.batch, frozenset()) if s.batch else frozenset()
+        if courses <= own:
+            continue
+        candidates.add(courses)
+    # drop sets contained in a larger candidate or in a batch's set
+    ordered = sorted(candidates, key=len, reverse=True)
+    kept: list[frozenset[str]] = []
+    index: dict[str, list[int]] = defaultdict(list)  # course -> kept sets containing it
+    for cs in ordered:
+        first = min(cs, key=lambda c: len(index[c]))
+        if any(cs <= kept[i] for i in index[first]):
+            continue
+        if any(cs <= b for b in batch_sets if len(b) >= len(cs)):
+            continue
+        for c in cs:
+            index[c].append(len(kept))
+        kept.append(cs)
+    return tuple(kept)
+
+
+def build_domains(instance: Instance) -> Domains:
+    starts = {c.id: course_starts(instance, c) for c in instance.courses}
+    rooms = {c.id: course_rooms(instance, c) for c in instance.courses} if instance.rooms else {}
+    covers: dict[tuple[str, int], list[int]] = defaultdict(list)
+    for c in instance.courses:
+        for t in starts[c.id]:
+            for u in range(t, t + c.session_length):
+                covers[c.id, u].append(t)
+    return Domains(
+        starts=starts,
+        rooms=rooms,
+        student_sets=student_clash_sets(instance),
+        covers={k: tuple(v) for k, v in covers.items()},
+    )
