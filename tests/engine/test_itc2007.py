@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from timetabling.engine.checker import check
 from timetabling.engine.errors import InputError
 from timetabling.engine.formats.itc2007 import (
     ITC_RULES,
@@ -260,3 +261,59 @@ def test_writing_a_lecture_without_a_room_is_an_input_error(tmp_path):
     sol = Solution(assignments=(Assignment(course="TecCos", session=0, day=0, period=0),))
     with pytest.raises(InputError, match="has no room"):
         write_itc_solution(inst, sol, tmp_path / "x.sol")
+
+
+def test_a_solution_with_more_lectures_than_the_course_has_names_the_line(tmp_path):
+    inst = read_ctt(write(tmp_path, TOY))
+    text = "".join(f"SceCosC A {d} 0\n" for d in range(4))
+    with pytest.raises(InputError) as err:
+        read_itc_solution(write(tmp_path, text, "x.sol"), inst)
+    assert err.value.problems == ["line 4: course 'SceCosC' has 3 lecture(s); this line is one more"]
+
+
+# -------------------------------------------------------------------------------- official scoring
+
+
+@pytest.mark.parametrize("name", sorted(REFERENCE_COSTS))
+def test_the_checker_reproduces_the_official_cost_of_each_reference_solution(bench, name):
+    inst = read_ctt(bench / "instances" / f"{name}.ctt")
+    report = check(inst, read_itc_solution(bench / "solutions" / f"{name}.sol", inst))
+    assert report.hard_total == 0, {r: n for r, n in report.hard.items() if n}
+    assert report.soft_cost == REFERENCE_COSTS[name], report.soft_cost_by_rule
+
+
+def test_the_reference_costs_split_by_rule_as_the_official_validator_reports_them(bench):
+    inst = read_ctt(bench / "instances" / "comp01.ctt")
+    report = check(inst, read_itc_solution(bench / "solutions" / "comp01.sol", inst))
+    assert report.soft_cost_by_rule == {
+        Rule.ROOM_CAPACITY: 4,
+        Rule.COURSE_MIN_DAYS: 0,
+        Rule.ISOLATED_SESSION: 0,
+        Rule.ROOM_STABILITY: 1,
+    }
+
+
+def test_the_checker_counts_itc_hard_violations_by_their_official_conventions(tmp_path):
+    inst = read_ctt(write(tmp_path, TOY))
+    text = (
+        "SceCosC A 0 0\n"  # Cur1 with ArcTec in the same period: one curriculum clash pair
+        "ArcTec B 0 0\n"
+        "TecCos A 1 0\n"  # TecCos and Geotec (Cur2) in room A at the same period: one room clash
+        "Geotec A 1 0\n"
+        "TecCos B 2 0\n"  # TecCos is unavailable on day 2, period 0
+    )
+    report = check(inst, read_itc_solution(write(tmp_path, text, "x.sol"), inst))
+    assert report.hard[Rule.BATCH_CLASH] == 2  # (SceCosC, ArcTec) in Cur1 and (TecCos, Geotec) in Cur2
+    assert report.hard[Rule.ROOM_CLASH] == 1
+    assert report.hard[Rule.UNAVAILABLE] == 1
+    assert report.hard[Rule.UNSCHEDULED] == (3 - 1) + (3 - 1) + (5 - 2) + (5 - 1)
+
+
+def test_two_lectures_of_a_course_in_one_period_count_as_one_unscheduled_lecture(bench, tmp_path):
+    inst = read_ctt(bench / "instances" / "comp01.ctt")
+    lines = (bench / "solutions" / "comp01.sol").read_text().splitlines()
+    course, _, day, period = lines[0].split()
+    assert lines[1].startswith(f"{course} ")
+    lines[1] = f"{course} C {day} {period}"  # its second lecture joins the first, in another room
+    report = check(inst, read_itc_solution(write(tmp_path, "\n".join(lines), "x.sol"), inst))
+    assert {r: n for r, n in report.hard.items() if n} == {Rule.UNSCHEDULED: 1}

@@ -433,6 +433,10 @@ def read_itc_solution(path: str | Path, instance: Instance) -> Solution:
         if not problems.in_grid(line, day, period, g.n_days, g.n_periods):
             continue
         k = count.get(cid, 0)
+        lectures = instance.course_by_id[cid].sessions_per_week
+        if k >= lectures:
+            problems.add(line.number, f"course '{cid}' has {lectures} lecture(s); this line is one more")
+            continue
         count[cid] = k + 1
         assignments.append(Assignment(course=cid, session=k, day=day, period=period, room=room))
     if problems.items:
