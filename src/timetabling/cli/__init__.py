@@ -16,6 +16,8 @@ COMMAND_MODULES = (
     "timetabling.cli.validate",
     "timetabling.cli.generate_data",
     "timetabling.cli.bench",
+    "timetabling.cli.schema",
+    "timetabling.cli.check_instance",
 )
 
 

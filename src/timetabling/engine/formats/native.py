@@ -207,7 +207,8 @@ def read_json(path: str | Path) -> Any:
     try:
         return json.loads(text)
     except json.JSONDecodeError as err:
-        raise InputError(source, [f"line {err.lineno}, column {err.colno}: invalid JSON: {err.msg}"]) from None
+        problem = f"line {err.lineno}, column {err.colno}: invalid JSON: {err.msg}"
+        raise InputError(source, [problem]) from None
     except RecursionError:
         raise InputError(source, ["invalid JSON: nested too deeply"]) from None
 
