@@ -82,8 +82,7 @@ def student_clash(t: Timeline) -> Tally:
     for (slot, i, j), students in sorted(per_pair.items()):
         shown = ", ".join(students[:3]) + (f" (+{len(students) - 3} more)" if len(students) > 3 else "")
         offenders.append(
-            f"{len(students)} student(s) {shown}: {t.sessions[i].label} and {t.sessions[j].label} "
-            f"at {t.at(slot)}"
+            f"{len(students)} student(s) {shown}: {t.sessions[i].label} and {t.sessions[j].label} at {t.at(slot)}"
         )
     return Tally(units, offenders)
 
@@ -115,9 +114,7 @@ def room_capacity(t: Timeline) -> Tally:
         over = sizes[s.course.id] - s.room.capacity
         if over > 0:
             units += 1 if hard else over
-            offenders.append(
-                f"room {s.room.id} ({s.room.capacity} seats): {s.label} has {sizes[s.course.id]} students"
-            )
+            offenders.append(f"room {s.room.id} ({s.room.capacity} seats): {s.label} has {sizes[s.course.id]} students")
     return Tally(units, offenders)
 
 
@@ -218,8 +215,7 @@ def faculty_consecutive(t: Timeline) -> Tally:
                     run = prev - run_start + 1
                     units += run - limit
                     offenders.append(
-                        f"faculty {f}: {run} periods in a row from "
-                        f"{t.grid.slot_label((day, run_start))} (max {limit})"
+                        f"faculty {f}: {run} periods in a row from {t.grid.slot_label((day, run_start))} (max {limit})"
                     )
                 run_start = p
             prev = p
