@@ -303,29 +303,49 @@ global.history = {replaceState: (a, b, h) => { global.location.hash = h; }};
 eval(code);
 const text = (n) => n.textContent + n.children.map(text).join("|");
 const table = byId["tt-grid"].children[1].children[0];
-const rows = table.children[1].children.map((tr) => tr.children.map((td) => [td.rowSpan || 1, text(td)]));
+const rows = table.children[1].children.map((tr) => tr.children.map((td) => [td.rowSpan || 1, td.className, text(td)]));
 console.log(JSON.stringify({title: byId["tt-title"].textContent, hash: location.hash, rows}));
 """
 
 
-@pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed")
-def test_page_script_draws_a_lab_spanning_two_periods(tmp_path: Path) -> None:
+def draw(tmp_path: Path, solution: Solution, hash_: str) -> dict:
+    """Run the page's script under node with a stand-in DOM; the drawn rows as (rowspan, class, text)."""
     page, dom = tmp_path / "t.html", tmp_path / "dom.js"
-    write_html(university(), timetable(), page)
+    write_html(university(), solution, page)
     dom.write_text(FAKE_DOM, encoding="utf-8")
+    out = subprocess.run(["node", str(dom), str(page), hash_], capture_output=True, text=True, timeout=30)
+    assert out.returncode == 0, out.stderr
+    return json.loads(out.stdout)
 
-    def draw(hash_: str) -> dict:
-        out = subprocess.run(["node", str(dom), str(page), hash_], capture_output=True, text=True, timeout=30)
-        assert out.returncode == 0, out.stderr
-        return json.loads(out.stdout)
 
-    b2 = draw("#batch/B2")
+needs_node = pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed")
+
+
+@needs_node
+def test_page_script_draws_a_lab_spanning_two_periods(tmp_path: Path) -> None:
+    b2 = draw(tmp_path, timetable(), "#batch/B2")
     assert b2["title"] == "Batch: B2" and b2["hash"] == "#batch/B2"
     rows = b2["rows"]  # P1, P2, Lunch, P3, P4: a time header, then one cell per day not spanned over
-    assert len(rows) == 5 and rows[2][0][1] == "Lunch"
+    assert len(rows) == 5 and rows[2][0][2] == "Lunch"
     assert rows[3][2][0] == 2  # Tuesday's lab spans P3 and P4
-    assert "CS191" in rows[3][2][1] and "12:00–14:00" in rows[3][2][1] and "Room LAB" in rows[3][2][1]
+    assert "CS191" in rows[3][2][2] and "12:00–14:00" in rows[3][2][2] and "Room LAB" in rows[3][2][2]
     assert len(rows[4]) == 1 + 4  # Tuesday P4 is covered by the lab
-    assert "PH101" in rows[1][1][1]
-    first = draw("")
+    assert "PH101" in rows[1][1][2]
+    first = draw(tmp_path, timetable(), "")
     assert first["title"] == "Batch: CSE 1A (B1)"
+
+
+@needs_node
+def test_page_script_marks_overlapping_sessions_as_one_clash_cell(tmp_path: Path) -> None:
+    clash = Solution(
+        assignments=(
+            Assignment(course="L1", session=0, day=0, period=0, room="R1"),  # P1-P2
+            Assignment(course="C2", session=0, day=0, period=1, room="R1"),  # P2
+            Assignment(course="E1", session=0, day=0, period=3, room="R1"),  # P4, clear of both
+        )
+    )
+    rows = draw(tmp_path, clash, "#room/R1")["rows"]
+    span, cls, text = rows[0][1]
+    assert (span, cls) == (2, "clash") and "CS191" in text and "PH101" in text and "10:00–11:00" in text
+    assert len(rows[1]) == 1 + 4  # Monday P2 is inside the clash cell
+    assert rows[4][1][1:] == ["", "EL300|Elective|F2"]

@@ -121,14 +121,14 @@ JS = r"""
     });
   }
 
-  function sessionBox(s, kind) {
+  function sessionBox(s, kind, timed) {
     const c = D.courses[s[0]];
     const box = el("div", "s");
     box.style.background = "hsl(" + hue(c[0]) + ",70%,90%)";
     box.appendChild(el("b", null, c[1] || c[0]));
     if (c[2]) box.appendChild(el("span", "nm", c[2]));
     const line = (text) => box.appendChild(el("span", "d", text));
-    if (s[3] > 1) line(D.periods[s[2]][1] + "\u2013" + D.periods[s[2] + s[3] - 1][2]);
+    if (timed || s[3] > 1) line(D.periods[s[2]][1] + "\u2013" + D.periods[s[2] + s[3] - 1][2]);
     if (c[3].length) line(c[3].map((f) => short(D.faculty[f])).join(", "));
     if (s[4] >= 0 && kind !== "room") line("Room " + short(D.rooms[s[4]]));
     if (kind !== "batch" && c[4].length) line(c[4].map((b) => short(D.batches[b])).join(", "));
@@ -165,7 +165,7 @@ JS = r"""
         if (b && row.period !== undefined && rowOf[b.start] === r) {
           const span = rowOf[b.end - 1] - r + 1, td = el("td", b.items.length > 1 ? "clash" : null);
           if (span > 1) td.rowSpan = span;
-          b.items.forEach((s) => td.appendChild(sessionBox(s, kind)));
+          b.items.forEach((s) => td.appendChild(sessionBox(s, kind, b.items.length > 1)));
           tr.appendChild(td);
           covered[d] = r + span;
           next[d] += 1;
