@@ -295,7 +295,7 @@ def course_start_slots(instance: Instance) -> Iterator[Finding]:
                     "too_few_days",
                     entity,
                     f"needs {_plural(c.sessions_per_week, 'session')} at most {c.max_per_day} a day, "
-                    f"but only {_plural(len(fit), 'day')} have free slots (room for {capped})",
+                    f"but has free slots on only {_plural(len(fit), 'day')} (room for {capped})",
                 )
                 continue
         if len(fit) < c.min_days:
@@ -303,8 +303,8 @@ def course_start_slots(instance: Instance) -> Iterator[Finding]:
                 _severity(instance, Rule.COURSE_MIN_DAYS),
                 "too_few_days",
                 entity,
-                f"should spread over {c.min_days} days (min_days) but only "
-                f"{_plural(len(fit), 'day')} have free slots",
+                f"should spread over {c.min_days} days (min_days) but has free slots on only "
+                f"{_plural(len(fit), 'day')}",
             )
 
 
