@@ -308,10 +308,10 @@ console.log(JSON.stringify({title: byId["tt-title"].textContent, hash: location.
 """
 
 
-def draw(tmp_path: Path, solution: Solution, hash_: str) -> dict:
+def draw(tmp_path: Path, solution: Solution, hash_: str, students: bool = False) -> dict:
     """Run the page's script under node with a stand-in DOM; the drawn rows as (rowspan, class, text)."""
     page, dom = tmp_path / "t.html", tmp_path / "dom.js"
-    write_html(university(), solution, page)
+    write_html(university(), solution, page, students=students)
     dom.write_text(FAKE_DOM, encoding="utf-8")
     out = subprocess.run(["node", str(dom), str(page), hash_], capture_output=True, text=True, timeout=30)
     assert out.returncode == 0, out.stderr
@@ -349,3 +349,19 @@ def test_page_script_marks_overlapping_sessions_as_one_clash_cell(tmp_path: Path
     assert (span, cls) == (2, "clash") and "CS191" in text and "PH101" in text and "10:00–11:00" in text
     assert len(rows[1]) == 1 + 4  # Monday P2 is inside the clash cell
     assert rows[4][1][1:] == ["", "EL300|Elective|F2"]
+
+
+@needs_node
+def test_page_script_shows_a_student_their_batch_courses_and_electives(tmp_path: Path) -> None:
+    drawn = draw(tmp_path, timetable(), "#student/S1", students=True)
+    assert drawn["title"] == "Student: S1 (B1)"
+    text = " ".join(cell[2] for row in drawn["rows"] for cell in row)
+    assert [code for code in ("MA101", "PH101", "CS191", "EL300") if code in text] == ["MA101", "PH101", "EL300"]
+    assert "EL300" in drawn["rows"][4][4][2]  # Thursday P4
+
+
+def test_html_embeds_students_only_when_asked() -> None:
+    assert "students" not in embedded_data(render_html(university(), timetable()))
+    page = render_html(university(), timetable(), students=True)
+    assert embedded_data(page)["students"] == [["S1", 0, [3]], ["S2", 1, []]]
+    assert '<option value="student">' in page

@@ -75,7 +75,8 @@ JS = r"""
     if (text !== undefined && text !== null) e.textContent = text;
     return e;
   };
-  const label = (x) => (x[1] && x[1] !== x[0] ? x[1] + " (" + x[0] + ")" : x[0]);
+  const label = (x) => x[2] || (x[1] && x[1] !== x[0] ? x[1] + " (" + x[0] + ")" : x[0]);
+  const TITLES = {batch: "Batch", faculty: "Faculty", room: "Room", student: "Student"};
   const short = (x) => x[1] || x[0];
 
   // sessions of every batch, faculty member and room, indexed once
@@ -88,6 +89,22 @@ JS = r"""
     c[4].forEach((b) => index.batch[b].push(s));
     if (s[4] >= 0) index.room[s[4]].push(s);
   });
+
+  // students, when embedded: [id, batch index or -1, [course index]]; their sessions are found on demand
+  const byCourse = D.courses.map(() => []);
+  if (D.students) {
+    D.sessions.forEach((s) => byCourse[s[0]].push(s));
+    LISTS.student = D.students.map((s) => [s[0], "", s[1] >= 0 ? s[0] + " (" + D.batches[s[1]][0] + ")" : s[0]]);
+    index.student = [];
+  }
+  function sessionsOf(kind, i) {
+    if (kind !== "student" || !D.students || index.student[i]) return (index[kind] || [])[i];
+    const st = D.students[i];
+    if (!st) return undefined;
+    const mine = new Set(st[1] >= 0 ? index.batch[st[1]] : []);
+    st[2].forEach((c) => byCourse[c].forEach((s) => mine.add(s)));
+    return (index.student[i] = Array.from(mine));
+  }
 
   // table rows: one per period, plus one per break after its period
   const rows = [], rowOf = [];
@@ -131,7 +148,7 @@ JS = r"""
     if (timed || s[3] > 1) line(D.periods[s[2]][1] + "\u2013" + D.periods[s[2] + s[3] - 1][2]);
     if (c[3].length) line(c[3].map((f) => short(D.faculty[f])).join(", "));
     if (s[4] >= 0 && kind !== "room") line("Room " + short(D.rooms[s[4]]));
-    if (kind !== "batch" && c[4].length) line(c[4].map((b) => short(D.batches[b])).join(", "));
+    if ((kind === "faculty" || kind === "room") && c[4].length) line(c[4].map((b) => short(D.batches[b])).join(", "));
     box.title = [c[1], c[2]].filter(Boolean).join(" \u2013 ") + " (" + c[0] + ", session " + (s[5] + 1) + ")";
     return box;
   }
@@ -139,10 +156,10 @@ JS = r"""
   function drawGrid(kind, i) {
     const out = $("tt-grid");
     out.replaceChildren();
-    const list = (index[kind] || [])[i];
+    const list = sessionsOf(kind, i);
     if (!list) { out.appendChild(el("p", "summary", "Nothing to show.")); return; }
     const ent = LISTS[kind][i];
-    $("tt-title").textContent = {batch: "Batch", faculty: "Faculty", room: "Room"}[kind] + ": " + label(ent);
+    $("tt-title").textContent = TITLES[kind] + ": " + label(ent);
     const periods = list.reduce((n, s) => n + s[3], 0);
     out.appendChild(el("p", "summary", list.length + " session(s), " + periods + " period(s) a week"));
     const table = el("table", "week"), head = el("tr");
@@ -217,9 +234,9 @@ JS = r"""
   entSel.addEventListener("change", show);
 
   // open the timetable named in the address (#faculty/F12), else the first batch
-  const m = /^#(batch|faculty|room)\/(.*)$/.exec(location.hash);
+  const m = /^#(batch|faculty|room|student)\/(.*)$/.exec(location.hash);
   let start;
-  if (m) {
+  if (m && LISTS[m[1]]) {
     kindSel.value = m[1];
     const id = decodeURIComponent(m[2]);
     start = LISTS[m[1]].findIndex((x) => x[0] === id);

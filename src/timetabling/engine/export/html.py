@@ -18,11 +18,12 @@ from timetabling.engine.export.views import placed, session_length
 from timetabling.engine.model import Instance, Solution
 
 
-def timetable_data(instance: Instance, solution: Solution) -> dict[str, Any]:
+def timetable_data(instance: Instance, solution: Solution, students: bool = False) -> dict[str, Any]:
     """The compact, index-based form of the timetable that the page's script draws from.
 
     ``courses``: ``[id, code, name, [faculty index], [batch index]]``;
-    ``sessions``: ``[course index, day, period, length, room index or -1, session]``.
+    ``sessions``: ``[course index, day, period, length, room index or -1, session]``;
+    ``students`` (only when asked for): ``[id, batch index or -1, [chosen course index]]``.
     """
     g = instance.grid
     batches = [[b.id, b.name] for b in instance.batches]
@@ -39,7 +40,7 @@ def timetable_data(instance: Instance, solution: Solution) -> dict[str, Any]:
             rooms.append([a.room, ""])
         room = room_ix[a.room] if a.room is not None else -1
         sessions.append([course_ix[a.course], a.day, a.period, session_length(instance, a), room, a.session])
-    return {
+    data: dict[str, Any] = {
         "name": instance.name,
         "days": list(g.days),
         "periods": [[p.name, p.start.strftime("%H:%M"), p.end.strftime("%H:%M")] for p in g.periods],
@@ -53,6 +54,12 @@ def timetable_data(instance: Instance, solution: Solution) -> dict[str, Any]:
         ],
         "sessions": sessions,
     }
+    if students:
+        data["students"] = [
+            [s.id, batch_ix.get(s.batch, -1) if s.batch else -1, [course_ix[c] for c in s.courses]]
+            for s in instance.students
+        ]
+    return data
 
 
 def script_json(data: Any) -> str:
@@ -61,9 +68,19 @@ def script_json(data: Any) -> str:
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
-def render_html(instance: Instance, solution: Solution, report: Mapping[str, Any] | None = None) -> str:
-    """The whole page: header with counts (and the checker's report, when given), selector, week grid."""
-    data = timetable_data(instance, solution)
+def render_html(
+    instance: Instance,
+    solution: Solution,
+    report: Mapping[str, Any] | None = None,
+    students: bool = False,
+) -> str:
+    """The whole page: header with counts (and the checker's report, when given), selector, week grid.
+
+    ``students=True`` adds a per-student view (batch courses plus elective choices); it makes the file
+    about twice as large at university scale, so it is off by default.
+    """
+    data = timetable_data(instance, solution, students)
+    student_option = '<option value="student">Student</option>' if students and instance.students else ""
     title = escape(instance.name)
     return f"""<!DOCTYPE html>
 <html lang="en">
@@ -84,7 +101,7 @@ def render_html(instance: Instance, solution: Solution, report: Mapping[str, Any
 <div class="controls">
 <label>View <select id="tt-kind">
 <option value="batch">Batch</option><option value="faculty">Faculty</option><option value="room">Room</option>
-</select></label>
+{student_option}</select></label>
 <input id="tt-search" type="search" placeholder="Search…" aria-label="Search">
 <select id="tt-entity" aria-label="Timetable of"></select>
 <span id="tt-count"></span>
@@ -102,12 +119,16 @@ or use the CSV export.</p></noscript>
 
 
 def write_html(
-    instance: Instance, solution: Solution, path: str | Path, report: Mapping[str, Any] | None = None
+    instance: Instance,
+    solution: Solution,
+    path: str | Path,
+    report: Mapping[str, Any] | None = None,
+    students: bool = False,
 ) -> None:
     """Write ``render_html`` to ``path`` (UTF-8)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(render_html(instance, solution, report), encoding="utf-8")
+    path.write_text(render_html(instance, solution, report, students), encoding="utf-8")
 
 
 # ------------------------------------------------------------------------------------------ header
@@ -164,10 +185,8 @@ def _report(report: Mapping[str, Any]) -> str:
 
 
 def _table(caption: str, rows: Mapping[str, Any]) -> str:
-    body = "".join(
-        f'<tr><td>{escape(str(k).replace("_", " "))}</td><td class="n">{_fmt(v)}</td></tr>'
-        for k, v in rows.items()
-    )
+    row = '<tr><td>{}</td><td class="n">{}</td></tr>'
+    body = "".join(row.format(escape(str(k).replace("_", " ")), _fmt(v)) for k, v in rows.items())
     return f"<table><tr><th colspan=2>{escape(caption)}</th></tr>{body}</table>"
 
 
