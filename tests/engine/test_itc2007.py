@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import os
 from pathlib import Path
 
@@ -15,7 +16,9 @@ from timetabling.engine.formats.itc2007 import (
     read_itc_solution,
     write_itc_solution,
 )
+from timetabling.engine.itc.bench import best_known, gap_pct, run_itc_bench
 from timetabling.engine.model import Rule, Slot
+from timetabling.engine.solver import SolveResult
 
 BENCH = Path(__file__).parents[2].parent / "shared" / "benchmarks" / "itc2007"
 REFERENCE_COSTS = {
@@ -317,3 +320,83 @@ def test_two_lectures_of_a_course_in_one_period_count_as_one_unscheduled_lecture
     lines[1] = f"{course} C {day} {period}"  # its second lecture joins the first, in another room
     report = check(inst, read_itc_solution(write(tmp_path, "\n".join(lines), "x.sol"), inst))
     assert {r: n for r, n in report.hard.items() if n} == {Rule.UNSCHEDULED: 1}
+
+
+# ------------------------------------------------------------------------------------------- bench
+
+
+def test_the_best_known_costs_are_those_of_the_benchmark_readme():
+    table = best_known()
+    assert {n: b.best_known for n, b in table.items() if n.startswith("comp")} == {
+        "comp01": 5,
+        "comp02": 24,
+        "comp03": 62,
+        "comp04": 35,
+        "comp05": 284,
+        "comp06": 27,
+        "comp07": 6,
+    }
+    assert [table[f"comp0{i}"].itc2007_winner for i in range(1, 8)] == [5, 43, 72, 35, 298, 41, 14]
+    assert sum(b.best_known for n, b in table.items() if n.startswith("comp")) == 443
+
+
+@pytest.mark.parametrize(
+    ("cost", "best", "gap"), [(10, 5, 100.0), (5, 5, 0.0), (36, 24, 50.0), (0, 0, 0.0), (3, 0, None), (4, None, None)]
+)
+def test_the_gap_is_in_percent_of_the_best_known(cost, best, gap):
+    assert gap_pct(cost, best) == gap
+
+
+def test_the_bench_solves_toy_scores_it_and_writes_the_table_and_the_solution(tmp_path):
+    folder = tmp_path / "instances"
+    folder.mkdir()
+    write(folder, TOY, "toy.ctt")
+    rows = run_itc_bench(folder, time_limit=10, workers=1, out_dir=tmp_path / "out")
+    assert len(rows) == 1
+    row = rows[0]
+    assert (row["instance"], row["hard_violations"], row["soft_cost"], row["best_known"]) == ("toy", 0, 0, 0)
+    assert row["gap_pct"] == 0.0
+    assert row["first_feasible_s"] is not None and row["first_feasible_s"] <= row["total_s"]
+    with (tmp_path / "out" / "results.csv").open() as f:
+        table = list(csv.DictReader(f))
+    assert table[0]["instance"] == "toy" and table[0]["soft_cost"] == "0" and table[0]["isolated_session"] == "0"
+    inst = read_ctt(folder / "toy.ctt")
+    sol = read_itc_solution(tmp_path / "out" / "toy.sol", inst)
+    assert check(inst, sol).hard_total == 0
+
+
+def test_a_bench_run_without_a_timetable_has_an_empty_row_and_no_solution_file(tmp_path):
+    folder = tmp_path / "instances"
+    folder.mkdir()
+    write(folder, TOY, "toy.ctt")
+
+    def gives_up(instance, options):  # a stand-in for a solver that finds nothing in time
+        return SolveResult("unknown", None)
+
+    rows = run_itc_bench(folder, time_limit=1, workers=1, out_dir=tmp_path / "out", solver=gives_up)
+    assert rows[0]["status"] == "unknown"
+    assert rows[0]["hard_violations"] is None and rows[0]["soft_cost"] is None
+    assert not (tmp_path / "out" / "toy.sol").exists()
+    assert (tmp_path / "out" / "results.csv").exists()
+
+
+def test_the_bench_refuses_an_instance_it_cannot_find(tmp_path):
+    write(tmp_path, TOY, "toy.ctt")
+    with pytest.raises(InputError, match=r"no instance 'comp09\.ctt' here"):
+        run_itc_bench(tmp_path, time_limit=1, out_dir=tmp_path / "out", only=["comp09"])
+    with pytest.raises(InputError, match=r"no \.ctt files"):
+        run_itc_bench(tmp_path / "out", time_limit=1, out_dir=tmp_path / "out")
+
+
+def test_timetable_bench_itc2007_prints_the_table_and_exits_0_when_feasible(tmp_path, capsys):
+    from timetabling.cli import main
+
+    folder = tmp_path / "instances"
+    folder.mkdir()
+    write(folder, TOY, "toy.ctt")
+    argv = ["bench", "itc2007", "--instances", str(folder), "--time-limit", "10", "--workers", "1"]
+    assert main([*argv, "-o", str(tmp_path / "out")]) == 0
+    out = capsys.readouterr().out
+    assert "toy: optimal, hard 0, cost 0" in out
+    assert out.splitlines()[-3].split()[:3] == ["toy", "0", "0"]
+    assert (tmp_path / "out" / "toy.sol").exists()

@@ -34,6 +34,15 @@ from timetabling.engine.model import (
     TimeGrid,
 )
 
+__all__ = [
+    "ITC_RULES",
+    "itc_grid",
+    "read_ctt",
+    "read_itc_solution",
+    "resolve_room",
+    "write_itc_solution",
+]
+
 # The official UD2 weights; every other rule is off (hard ones cannot bind: see _faculty).
 ITC_RULES = Rules(
     hard=ALWAYS_HARD,
