@@ -135,20 +135,16 @@ def read_ctt(path: str | Path) -> Instance:
         if expected is not None and expected != len(body):
             problems.add(
                 start,
-                f"the header says {count_field}: {expected} but the {section} section has "
-                f"{len(body)} line(s)",
+                f"the header says {count_field}: {expected} but the {section} section has {len(body)} line(s)",
             )
-    n_days = header.get("Days")
-    n_periods = header.get("Periods_per_day")
-    if problems.items or n_days is None or n_periods is None:
+    n_days, n_periods = header.get("Days"), header.get("Periods_per_day")
+    if problems.items or not isinstance(n_days, int) or not isinstance(n_periods, int):
         raise InputError(str(path), problems.items)
 
     courses, teachers, sizes = _courses(sections["COURSES:"][1], problems)
     rooms = _rooms(sections["ROOMS:"][1], problems)
     attending = _curricula(sections["CURRICULA:"][1], courses, problems)
-    unavailable = _unavailability(
-        sections["UNAVAILABILITY_CONSTRAINTS:"][1], courses, n_days, n_periods, problems
-    )
+    unavailable = _unavailability(sections["UNAVAILABILITY_CONSTRAINTS:"][1], courses, n_days, n_periods, problems)
     if problems.items:
         raise InputError(str(path), problems.items)
 
@@ -157,9 +153,7 @@ def read_ctt(path: str | Path) -> Instance:
     course_models = []
     for cid, (line_no, teacher, lectures, min_days) in courses.items():
         if min_days > lectures:
-            problems.add(
-                line_no, f"course '{cid}' needs {min_days} working days but has only {lectures} lectures"
-            )
+            problems.add(line_no, f"course '{cid}' needs {min_days} working days but has only {lectures} lectures")
             continue
         course_models.append(
             Course(
@@ -198,9 +192,7 @@ def itc_grid(n_days: int, n_periods: int) -> TimeGrid:
     for p in range(n_periods):
         start = 8 * 60 + p * minutes
         end = start + minutes
-        periods.append(
-            Period(name=f"P{p + 1}", start=time(start // 60, start % 60), end=time(end // 60, end % 60))
-        )
+        periods.append(Period(name=f"P{p + 1}", start=time(start // 60, start % 60), end=time(end // 60, end % 60)))
     return TimeGrid(days=tuple(names), periods=tuple(periods))
 
 
@@ -214,10 +206,13 @@ def _faculty(teacher: str, n_slots: int, n_periods: int) -> Faculty:
     )
 
 
-def _split_sections(lines: list[_Line], problems: _Problems) -> tuple[dict[str, int | str], dict]:
+Header = dict[str, int | str | None]  # field -> value; None where the value is unusable (reported)
+
+
+def _split_sections(lines: list[_Line], problems: _Problems) -> tuple[Header, dict[str, tuple[int, list[_Line]]]]:
     """Header fields, and for each section its header's line number and its body lines."""
     it: Iterator[_Line] = iter(lines)
-    header: dict[str, int | str] = {}
+    header: Header = {}
     sections: dict[str, tuple[int, list[_Line]]] = {}
     current: str | None = None
     expected = iter(SECTIONS)
@@ -250,13 +245,12 @@ def _split_sections(lines: list[_Line], problems: _Problems) -> tuple[dict[str, 
             sections[current][1].append(line)
     problems.add(
         last_line or None,
-        f"the file ends without {next_section}"
-        + ("" if next_section == "END." else " (and the sections after it)"),
+        f"the file ends without {next_section}" + ("" if next_section == "END." else " (and the sections after it)"),
     )
     return header, sections
 
 
-def _header_line(line: _Line, header: dict[str, int | str], problems: _Problems) -> None:
+def _header_line(line: _Line, header: Header, problems: _Problems) -> None:
     key, _, value = " ".join(line.fields).partition(":")
     key, value = key.strip(), value.strip()
     if key not in HEADER_FIELDS:
@@ -269,6 +263,7 @@ def _header_line(line: _Line, header: dict[str, int | str], problems: _Problems)
     if key == "Name":
         header[key] = value
         return
+    header[key] = None  # seen; replaced by the number once it proves usable
     try:
         number = int(value)
     except ValueError:
