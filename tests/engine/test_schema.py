@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -10,7 +11,9 @@ import pytest
 from tests.conftest import tiny_instance
 from timetabling.cli import main
 from timetabling.cli.schema import MODELS, json_schema, schema_text
-from timetabling.engine.formats.native import dump
+from timetabling.engine.checker import check
+from timetabling.engine.diagnostics import diagnose, errors
+from timetabling.engine.formats.native import dump, load_instance, load_solution
 from timetabling.engine.model import Assignment, Solution
 
 SCHEMA_DIR = Path(__file__).resolve().parents[2] / "docs" / "schema"
@@ -56,3 +59,25 @@ def test_the_schema_rejects_what_the_loader_rejects() -> None:
     instance["faculty"][0]["unavailable"] = [[0, 1, 2]]
     paths = sorted(".".join(map(str, e.absolute_path)) for e in validator.iter_errors(instance))
     assert paths == ["courses.0", "faculty.0.unavailable.0", "rooms.0.capacity"]
+
+
+def doc_examples() -> list[str]:
+    text = (SCHEMA_DIR.parent / "formats.md").read_text(encoding="utf-8")
+    return re.findall(r"```json\n(.*?)```", text, flags=re.DOTALL)
+
+
+def test_the_documented_examples_load_and_fit_together(tmp_path: Path) -> None:
+    instance_text, solution_text = doc_examples()
+    (tmp_path / "instance.json").write_text(instance_text, encoding="utf-8")
+    (tmp_path / "solution.json").write_text(solution_text, encoding="utf-8")
+    instance = load_instance(tmp_path / "instance.json")
+    solution = load_solution(tmp_path / "solution.json")
+    assert errors(diagnose(instance)) == []
+    assert solution.instance == instance.name
+    placed = {(a.course, a.session) for a in solution.assignments}
+    assert placed == set(instance.sessions())
+    for a in solution.assignments:
+        assert a.room in instance.room_by_id
+        assert instance.grid.block_fits(a.period, instance.course_by_id[a.course].session_length)
+    report = check(instance, solution)
+    assert report.feasible and report.soft_cost == solution.meta["objective"]
