@@ -32,6 +32,8 @@ __all__ = ["PROFILES", "Profile", "describe", "generate_university"]
 
 def generate_university(profile: str | Profile, seed: int = 0) -> Instance:
     """A synthetic university of the named profile (``tiny``, ``small``, ``medium``, ``university``)."""
+    if isinstance(profile, str) and profile not in PROFILES:
+        raise ValueError(f"unknown profile '{profile}' (known: {', '.join(PROFILES)})")
     p = PROFILES[profile] if isinstance(profile, str) else profile
     rng = random.Random(seed)
     cur = build_curriculum(p, rng)

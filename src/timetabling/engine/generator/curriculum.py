@@ -5,11 +5,12 @@ from __future__ import annotations
 import math
 import random
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from timetabling.engine.generator.catalog import SCHOOLS, code_for, school_code
 from timetabling.engine.generator.drafts import BatchDraft, CourseDraft, DepartmentDraft, SchoolDraft
-from timetabling.engine.generator.profiles import Profile
+from timetabling.engine.generator.profiles import LECTURE_SIZES, Profile
 from timetabling.engine.model import CourseKind
 
 
@@ -134,11 +135,12 @@ def _department_electives(
     """A few electives of one program year; each of its students chooses exactly one."""
     students = [s for b in batches for s in b.students]
     n = min(max(math.ceil(len(students) / p.de_target_size), p.de_offered[0]), p.de_offered[1])
+    cap = min(LECTURE_SIZES[-1], max(p.de_target_size, math.ceil(1.3 * len(students) / n)))
     electives = [
         CourseDraft(
             id=f"{code}E{k + 1}", code=f"{code}E{k + 1}", name=f"{dept.name} Elective {code[-1]}{k + 1}",
             department=dept.id, school=dept.school, kind=CourseKind.DEPARTMENT_ELECTIVE,
-            sessions=p.elective_sessions, cap=max(p.de_target_size, math.ceil(1.3 * len(students) / n)),
+            sessions=p.elective_sessions, cap=cap,
         )
         for k in range(n)
     ]
@@ -154,7 +156,7 @@ def _open_electives(
     dept_of = {s: b.department for b in batches for s in b.students}
     takers = [s for s in dept_of if rng.random() < p.oe_take_share]
     n = max(2, math.ceil(len(takers) / p.oe_target_size))
-    cap = min(p.oe_cap, max(p.oe_target_size, math.ceil(1.3 * len(takers) / n)))
+    cap = min(p.oe_cap, LECTURE_SIZES[-1], max(p.oe_target_size, math.ceil(1.3 * len(takers) / n)))
     offering = [depts[i % len(depts)] for i in rng.sample(range(max(n, len(depts))), n)]
     electives = []
     for k, dept in enumerate(sorted(offering, key=lambda d: d.id)):
@@ -168,7 +170,13 @@ def _open_electives(
     return electives
 
 
-def _choose(rng, students, electives, choices, allowed) -> None:
+def _choose(
+    rng: random.Random,
+    students: list[str],
+    electives: list[CourseDraft],
+    choices: dict[str, list[str]],
+    allowed: Callable[[str, CourseDraft], bool],
+) -> None:
     """Each student picks one allowed elective that still has room, by popularity; each gets one first."""
     popularity = [rng.uniform(0.5, 1.5) for _ in electives]
     order = rng.sample(students, len(students))

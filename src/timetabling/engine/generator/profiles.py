@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+LECTURE_SIZES = (40, 60, 75, 90, 120, 150, 180, 240)  # the ladder of lecture hall capacities
+
 
 @dataclass(frozen=True)
 class Profile:

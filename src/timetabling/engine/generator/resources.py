@@ -7,10 +7,9 @@ import random
 from collections import defaultdict
 
 from timetabling.engine.generator.drafts import CourseDraft, DepartmentDraft, SchoolDraft
-from timetabling.engine.generator.profiles import Profile
+from timetabling.engine.generator.profiles import LECTURE_SIZES, Profile
 from timetabling.engine.model import Faculty, PreferredSlot, Room, Slot
 
-LECTURE_SIZES = (40, 60, 75, 90, 120, 150, 180, 240)  # the ladder of lecture hall capacities
 FIRST_NAMES = ("Aarti", "Anil", "Deepa", "Farhan", "Gita", "Harish", "Imran", "Kavya", "Lakshmi", "Manoj",
                "Meera", "Nikhil", "Priya", "Rahul", "Sanjay", "Shreya", "Suresh", "Tanvi", "Vikram", "Zoya")
 SURNAMES = ("Agarwal", "Banerjee", "Chatterjee", "Das", "Fernandes", "Gupta", "Iyer", "Joshi", "Khan",
