@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import copy
 import json
+import random
 from pathlib import Path
 from typing import Any
 
@@ -11,8 +13,8 @@ import pytest
 from tests.conftest import tiny_instance
 from timetabling.cli import main
 from timetabling.engine.errors import InputError
-from timetabling.engine.formats.native import dump, load_instance, load_solution, save
-from timetabling.engine.model import Assignment, Solution
+from timetabling.engine.formats.native import dump, load_instance, load_solution, parse, save
+from timetabling.engine.model import Assignment, Instance, Solution
 
 
 def tiny_dict() -> dict[str, Any]:
@@ -278,3 +280,50 @@ def test_check_instance_passes_a_clean_instance(tmp_path: Path, capsys) -> None:
     save(tiny_instance(), path)
     assert main(["check-instance", str(path)]) == 0
     assert "0 error(s), 0 warning(s)" in capsys.readouterr().out
+
+
+# ------------------------------------------------------------------------------------ never crashes
+
+JUNK: list[Any] = [None, -1, 0, 1.5, True, "x", "", [], {}, [[0]], [[0, 1, 2]], [0, "a"], {"id": 1}, "F1", 10**30]
+
+
+def paths_of(node: Any, prefix: tuple = ()) -> list[tuple]:
+    out = [prefix]
+    if isinstance(node, dict):
+        for k, v in node.items():
+            out += paths_of(v, (*prefix, k))
+    elif isinstance(node, list):
+        for i, v in enumerate(node):
+            out += paths_of(v, (*prefix, i))
+    return out
+
+
+def test_random_damage_gives_an_input_error_never_a_crash() -> None:
+    rng = random.Random(7)
+    base = tiny_dict()
+    base["students"] = [{"id": "S1", "batch": "B1", "courses": ["C1"]}]
+    base["faculty"][0]["preferred"] = [{"day": 0, "period": 0, "weight": 2}]
+    all_paths = [p for p in paths_of(base) if p]
+    for _ in range(400):
+        data = copy.deepcopy(base)
+        for path in rng.sample(all_paths, 3):
+            node = data
+            try:
+                for key in path[:-1]:
+                    node = node[key]
+                node[path[-1]] = copy.deepcopy(rng.choice(JUNK))
+            except (KeyError, IndexError, TypeError):
+                continue  # an earlier change removed this path
+        try:
+            parse(Instance, data, "fuzz")
+        except InputError as err:
+            assert err.problems and all(isinstance(p, str) and p for p in err.problems)
+
+
+def test_a_time_with_a_time_zone_is_an_input_error_with_its_path(tmp_path: Path) -> None:
+    data = tiny_dict()
+    data["grid"]["periods"][1]["end"] = "11:00+05:30"  # cannot be compared with a plain start time
+    data["courses"][0]["faculty"] = ["F99"]
+    problems = problems_of(write(tmp_path, data))
+    assert problems[0].startswith("grid.periods[1]: cannot be read: can't compare")
+    assert problems[1:] == ["courses[0].faculty: unknown faculty 'F99'"]

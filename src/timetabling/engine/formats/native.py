@@ -12,7 +12,7 @@ import json
 import sys
 from functools import cache
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, TypeVar, get_args
 
 from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 
@@ -32,6 +32,10 @@ from timetabling.engine.model import (
 )
 
 M = TypeVar("M", bound=BaseModel)
+
+# what validating a damaged file may raise: pydantic's errors, and a model check that met a value it did
+# not expect (e.g. comparing a time that has a time zone with one that has not)
+_UNREADABLE = (ValidationError, TypeError, ArithmeticError)
 
 # pydantic's words for a malformed slot (slots are NamedTuples) say nothing to a person editing a file
 _SLOT_HINT = "a slot is [day, period]"
@@ -96,12 +100,39 @@ def parse(model: type[M], data: Any, source: str) -> M:
         raise InputError(source, [f"expected a JSON object at the top level, got {_json_type(data)}"])
     try:
         return model.model_validate(data)
+    except (TypeError, ArithmeticError) as err:
+        where = format_loc(_locate_crash(model, data))
+        problems = [f"{where}: cannot be read: {err}" if where else f"cannot be read: {err}"]
+        if model is Instance:
+            problems += lenient_reference_problems(data)
+        raise InputError(source, problems) from None
     except ValidationError as err:
         problems = validation_problems(err)
         if model is Instance:
             # the reference checks run only when every field is valid; run them leniently here
             problems += [p for p in lenient_reference_problems(data) if p not in problems]
         raise InputError(source, problems) from None
+
+
+def _locate_crash(model: type[BaseModel], data: Any, loc: tuple[Any, ...] = ()) -> tuple[Any, ...]:
+    """The path of the innermost item whose model check raises something other than a validation error."""
+    if not isinstance(data, dict):
+        return loc
+    for name, field in model.model_fields.items():
+        inner = [a for a in (field.annotation, *get_args(field.annotation)) if isinstance(a, type)]
+        sub = next((a for a in inner if issubclass(a, BaseModel)), None)
+        if sub is None or name not in data:
+            continue
+        value = data[name]
+        items = enumerate(value) if isinstance(value, list) else [(None, value)]
+        for i, item in items:
+            try:
+                sub.model_validate(item)
+            except (TypeError, ArithmeticError):
+                return _locate_crash(sub, item, (*loc, name) if i is None else (*loc, name, i))
+            except ValidationError:
+                pass
+    return loc
 
 
 def _json_type(data: Any) -> str:
@@ -144,7 +175,7 @@ def _lenient_item(model: type[BaseModel], raw: Any) -> BaseModel:
     if isinstance(raw, dict):
         try:
             return model.model_validate(raw)
-        except ValidationError:
+        except _UNREADABLE:
             pass
     raw = raw if isinstance(raw, dict) else {}
     values: dict[str, Any] = {}
@@ -153,7 +184,7 @@ def _lenient_item(model: type[BaseModel], raw: Any) -> BaseModel:
             try:
                 values[name] = _field_adapter(model, name).validate_python(raw[name])
                 continue
-            except ValidationError:
+            except _UNREADABLE:
                 pass
         if name == "id":
             values[name] = object()
@@ -170,7 +201,7 @@ def lenient_reference_problems(data: dict[str, Any]) -> list[str]:
     """
     try:
         grid: Any = TimeGrid.model_validate(data.get("grid"))
-    except ValidationError:
+    except _UNREADABLE:
         grid = _UnknownGrid()
     collections = {}
     for name, model in _COLLECTIONS.items():
