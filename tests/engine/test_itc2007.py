@@ -400,3 +400,18 @@ def test_timetable_bench_itc2007_prints_the_table_and_exits_0_when_feasible(tmp_
     assert "toy: optimal, hard 0, cost 0" in out
     assert out.splitlines()[-3].split()[:3] == ["toy", "0", "0"]
     assert (tmp_path / "out" / "toy.sol").exists()
+
+
+def test_the_table_totals_only_feasible_instances_with_both_published_costs():
+    from timetabling.cli.bench_itc import render_table
+    from timetabling.engine.itc.bench import COLUMNS
+
+    def row(name, cost, best, winner, hard=0):
+        r = dict.fromkeys(COLUMNS)
+        r.update(instance=name, hard_violations=hard, soft_cost=cost, best_known=best, itc2007_winner=winner)
+        return r
+
+    rows = [row("comp01", 5, 5, 5), row("comp02", 40, 24, 43), row("toy", 0, 0, None), row("comp03", 9, 62, 72, 1)]
+    lines = render_table(rows).splitlines()
+    assert lines[-2].split() == ["total", "45", "29", "48"]
+    assert lines[-1] == "(total over 2 instances: comp01, comp02)"

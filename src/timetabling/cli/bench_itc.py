@@ -50,15 +50,16 @@ def render_table(rows: list[dict[str, Any]]) -> str:
     lines = [f"{head[0]:<10}" + "".join(f"{h:>9}" for h in head[1:])]
     for row in rows:
         lines.append(f"{row['instance']:<10}" + "".join(f"{_cell(row[k]):>9}" for k in keys[1:]))
-    scored = [r for r in rows if r["soft_cost"] is not None and r["hard_violations"] == 0]
+    # the total compares like with like: feasible rows of instances with both published figures
+    scored = [
+        r for r in rows if r["hard_violations"] == 0 and r["best_known"] is not None and r["itc2007_winner"] is not None
+    ]
     if len(scored) > 1:
-        total = sum(r["soft_cost"] for r in scored)
-        best = [r["best_known"] for r in scored]
-        winner = [r["itc2007_winner"] for r in scored]
-        best_s = "-" if None in best else str(sum(best))
-        winner_s = "-" if None in winner else str(sum(winner))
+        total, best, winner = (sum(r[k] for r in scored) for k in ("soft_cost", "best_known", "itc2007_winner"))
         pad = "".join(f"{'':>9}" for _ in rule_cols)
-        lines.append(f"{'total':<10}{'':>9}{pad}{total:>9}{best_s:>9}{winner_s:>9}")
+        names = f"(total over {len(scored)} instances: {', '.join(r['instance'] for r in scored)})"
+        lines.append(f"{'total':<10}{'':>9}{pad}{total:>9}{best:>9}{winner:>9}")
+        lines.append(names)
     return "\n".join(lines)
 
 
