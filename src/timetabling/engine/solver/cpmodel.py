@@ -87,12 +87,15 @@ class TimeModel:
         return period + 1 < grid.n_periods and period not in grid.break_after
 
 
-def build(instance: Instance, domains: Domains, *, with_rooms: bool, explain: bool = False) -> TimeModel:
+def build(
+    instance: Instance, domains: Domains, *, with_rooms: bool, explain: bool = False, soft: bool = True
+) -> TimeModel:
+    """The model of ``instance``; ``soft=False`` leaves the soft rules out (a feasibility model)."""
     tm = TimeModel(instance, domains, with_rooms, explain)
     add_variables(tm)
     for rule_fn in HARD_RULES:
         rule_fn(tm)
-    for rule_fn in SOFT_RULES:
+    for rule_fn in SOFT_RULES if soft else ():
         rule_fn(tm)
     objective: list[LinearTerm] = []
     for rule, terms in tm.penalties.items():
