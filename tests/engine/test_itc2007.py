@@ -20,7 +20,7 @@ from timetabling.engine.itc.bench import best_known, gap_pct, run_itc_bench
 from timetabling.engine.model import Rule, Slot
 from timetabling.engine.solver import SolveResult
 
-BENCH = Path(__file__).parents[2].parent / "shared" / "benchmarks" / "itc2007"
+BENCH = Path(__file__).parents[2] / "benchmarks" / "itc2007"  # a copy of ../shared/benchmarks/itc2007
 REFERENCE_COSTS = {
     "comp01": 5,
     "comp02": 36,

@@ -83,14 +83,23 @@ def validation_problems(err: ValidationError) -> list[str]:
     """One line per problem: the path, what is wrong, and the offending value."""
     problems = []
     for e in err.errors():
-        loc = tuple(e["loc"])
-        msg = _PLAIN_MESSAGES.get(e["type"], e["msg"].removeprefix("Value error, "))
+        loc, kind, value = tuple(e["loc"]), e["type"], e.get("input")
+        ctx = e.get("ctx") or {}
+        if ctx.get("field_type") == "NamedTuple" and kind in ("too_long", "too_short"):
+            # newer pydantic reports a slot of the wrong length as a whole; name the first bad position,
+            # as older versions did, so the message is the same whichever version is installed
+            n = ctx.get("max_length" if kind == "too_long" else "min_length", 0)
+            if kind == "too_long" and isinstance(value, list | tuple) and len(value) > n:
+                loc, kind, value = (*loc, n), "unexpected_positional_argument", value[n]
+            elif kind == "too_short" and isinstance(value, list | tuple):
+                loc, kind, value = (*loc, len(value)), "missing_positional_argument", value
+        msg = _PLAIN_MESSAGES.get(kind, e["msg"].removeprefix("Value error, "))
         if loc and loc[-1] == "[key]":  # a dictionary key, not a value, is wrong
             loc, msg = loc[:-1], f"invalid key: {msg}"
         if not loc:  # a model-level check: it already names its paths, one per line
             problems.extend(msg.splitlines())
             continue
-        problems.append(f"{format_loc(loc)}: {msg}{_shown(e.get('input'), msg)}")
+        problems.append(f"{format_loc(loc)}: {msg}{_shown(value, msg)}")
     return problems
 
 
