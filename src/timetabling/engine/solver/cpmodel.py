@@ -17,6 +17,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+import numpy as np
 from ortools.sat.python import cp_model
 
 from timetabling.engine.model import Instance, Rule
@@ -193,23 +194,69 @@ def add_room_supply(tm: TimeModel) -> None:
 
     For each distinct set S of compatible rooms, the courses whose rooms all lie in S compete for S.
     These are necessary conditions of the per-slot room matching (Hall's condition on these sets).
+    Sets share most of their members (a department's rooms plus the shared pool), so each set's own
+    courses are summed once per slot into ``load[S, u]`` and a set's condition adds up the loads of its
+    subsets. A condition that clash rules already imply (fewer mutually clashing groups of member courses
+    than free rooms) is left out.
     """
     if tm.with_rooms or not tm.instance.rooms:
         return
     inst = tm.instance
-    sets: dict[frozenset[str], list[str]] = defaultdict(list)
+    own: dict[frozenset[str], list[str]] = defaultdict(list)
     for c in inst.courses:
-        sets[frozenset(tm.domains.rooms.get(c.id, ()))].append(c.id)
-    for room_set in sets:
-        if not room_set:
-            continue  # no room at all: diagnostics name the course; the room phase reports it
-        members = [c for s, cs in sets.items() if s and s <= room_set for c in cs]
+        own[frozenset(tm.domains.rooms.get(c.id, ()))].append(c.id)
+    own.pop(frozenset(), None)  # no room at all: diagnostics name the course; the room phase reports it
+    n_slots = inst.grid.n_slots
+    group = _clash_group(inst)
+    group_ids = {g: i for i, g in enumerate(sorted(set(group.values())))}
+    covers = np.zeros((len(inst.courses), n_slots), dtype=bool)
+    row = {c.id: i for i, c in enumerate(inst.courses)}
+    for c in inst.courses:
+        for t in tm.domains.starts[c.id]:
+            covers[row[c.id], t : t + c.session_length] = True
+    loads: dict[tuple[frozenset[str], int], cp_model.IntVar] = {}
+
+    def load(room_set: frozenset[str], u: int) -> cp_model.IntVar | None:
+        key = (room_set, u)
+        if key not in loads:
+            lits = [lit for c in own[room_set] for lit in tm.occ(c, u)]
+            if not lits:
+                loads[key] = None
+            else:
+                v = tm.model.NewIntVar(0, len(lits), f"room_load[{len(loads)}]")
+                tm.model.Add(v == cp_model.LinearExpr.Sum(lits))
+                loads[key] = v
+        return loads[key]
+
+    for room_set in own:
+        subsets = [s for s in own if s <= room_set]
+        members = [c for s in subsets for c in own[s]]
         rooms = [inst.room_by_id[r] for r in room_set]
-        for u in range(inst.grid.n_slots):
+        # per slot, how many clash groups of member courses could be there: an upper bound on sessions
+        groups = np.array([group_ids[group[c]] for c in members])
+        _, local = np.unique(groups, return_inverse=True)
+        busy = np.zeros((local.max() + 1, n_slots), dtype=bool)
+        np.logical_or.at(busy, local, covers[[row[c] for c in members]])
+        possible = busy.sum(axis=0)
+        for u in range(n_slots):
             slot = inst.grid.slot_of(u)
             free = sum(1 for r in rooms if slot not in r.unavailable)
-            terms = [lit for c in members for lit in tm.occ(c, u)]
-            tm.at_most(terms, free, Rule.ROOM_CLASH, f"rooms {_room_set_label(room_set)}")
+            if possible[u] <= free:
+                continue  # at most one session per clash group at a time: never more than ``free``
+            terms = [v for s in subsets if (v := load(s, u)) is not None]
+            ct = tm.model.Add(cp_model.LinearExpr.Sum(terms) <= free)
+            tm.enforce(ct, Rule.ROOM_CLASH, f"rooms {_room_set_label(room_set)}")
+
+
+def _clash_group(inst: Instance) -> dict[str, str]:
+    """Course -> a group of courses that never run at the same time (its largest batch, else its busiest
+    faculty member, else itself): batch and faculty clashes are always hard."""
+    out = {}
+    for c in inst.courses:
+        options = [(len(inst.courses_of_batch[b]), f"batch {b}") for b in c.batches]
+        options += [(len(inst.courses_of_faculty[f]), f"faculty {f}") for f in c.faculty]
+        out[c.id] = max(options)[1] if options else f"course {c.id}"
+    return out
 
 
 def _room_set_label(room_set: frozenset[str]) -> str:
@@ -293,14 +340,17 @@ def add_course_min_days(tm: TimeModel) -> None:
             xs = [tm.x[c.id, t] for t in tm.day_slots(d) if (c.id, t) in tm.x]
             if not xs:
                 continue
+            # day_used == OR(xs), both ways, so the penalty below is exact in every solution
             on = tm.model.NewBoolVar(f"day_used[{c.id},{d}]")
-            tm.model.Add(on <= sum(xs))
+            tm.model.AddBoolOr(xs).OnlyEnforceIf(on)
+            for v in xs:
+                tm.model.AddImplication(v, on)
             used.append(on)
         if hard:
             tm.enforce(tm.model.Add(sum(used) >= c.min_days), Rule.COURSE_MIN_DAYS, f"course {c.id}")
         else:
             missing = tm.model.NewIntVar(0, c.min_days, f"missing_days[{c.id}]")
-            tm.model.Add(missing >= c.min_days - sum(used))
+            tm.model.AddMaxEquality(missing, [0, c.min_days - sum(used)])
             tm.penalties[Rule.COURSE_MIN_DAYS].append((missing, 1))
 
 
@@ -330,18 +380,32 @@ def _batch_occupancy(tm: TimeModel) -> dict[str, list[list]]:
 
 
 def add_isolated_session(tm: TimeModel) -> None:
-    """A batch's session with no batch session in the period before or after costs one point."""
+    """A batch's session with no batch session in the period before or after costs one point.
+
+    Batches never clash (a hard rule), so at most one batch session starts at a slot and every slot's
+    occupancy is 0 or 1: ``isolated == starts here AND NOT busy before AND NOT busy after`` exactly,
+    one boolean per (batch, start slot, session length).
+    """
     if tm.instance.rules.weight(Rule.ISOLATED_SESSION) == 0:
         return
     n = tm.instance.grid.n_slots
     for b, occ in _batch_occupancy(tm).items():
-        for u in range(n):
-            if not occ[u]:
-                continue
-            before = occ[u - 1] if u > 0 and tm.adjacent(u - 1) else []
-            after = occ[u + 1] if u + 1 < n and tm.adjacent(u) else []
-            iso = tm.model.NewBoolVar(f"isolated[{b},{u}]")
-            tm.model.Add(iso >= sum(occ[u]) - sum(before) - sum(after))
+        starting: dict[tuple[int, int], list[cp_model.IntVar]] = defaultdict(list)
+        for c in tm.instance.courses_of_batch[b]:
+            length = tm.instance.course_by_id[c].session_length
+            for t in tm.domains.starts[c]:
+                starting[t, length].append(tm.x[c, t])
+        for (t, length), xs in sorted(starting.items()):
+            last = t + length - 1
+            before = occ[t - 1] if t > 0 and tm.adjacent(t - 1) else []
+            after = occ[last + 1] if last + 1 < n and tm.adjacent(last) else []
+            iso = tm.model.NewBoolVar(f"isolated[{b},{t},{length}]")
+            tm.model.Add(iso <= sum(xs))
+            if before:
+                tm.model.Add(iso + sum(before) <= 1)
+            if after:
+                tm.model.Add(iso + sum(after) <= 1)
+            tm.model.Add(iso >= sum(xs) - sum(before) - sum(after))
             tm.penalties[Rule.ISOLATED_SESSION].append((iso, 1))
 
 
@@ -386,14 +450,17 @@ def add_room_stability(tm: TimeModel) -> None:
         by_course_room[c, r].append(y)
     per_course: dict[str, list[cp_model.IntVar]] = defaultdict(list)
     for (c, r), ys in by_course_room.items():
+        # room_used == OR(ys), both ways
         used = tm.model.NewBoolVar(f"room_used[{c},{r}]")
+        tm.model.AddBoolOr(ys).OnlyEnforceIf(used)
         for y in ys:
             tm.model.AddImplication(y, used)
         per_course[c].append(used)
     for c, used in per_course.items():
-        if len(used) > 1:
-            extra = tm.model.NewIntVar(0, len(used), f"extra_rooms[{c}]")
-            tm.model.Add(extra >= sum(used) - 1)
+        if len(used) > 1 and tm.instance.course_by_id[c].sessions_per_week > 0:
+            # every session has a room, so at least one is used and the excess is exact
+            extra = tm.model.NewIntVar(0, len(used) - 1, f"extra_rooms[{c}]")
+            tm.model.Add(extra == sum(used) - 1)
             tm.penalties[Rule.ROOM_STABILITY].append((extra, 1))
 
 

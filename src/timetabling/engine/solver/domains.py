@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from timetabling.engine.model import Course, Instance, Room, Rule
@@ -54,9 +55,10 @@ def room_fits(instance: Instance, course: Course, room: Room, size: int) -> bool
     return not (instance.rules.is_hard(Rule.ROOM_CAPACITY) and room.capacity < size)
 
 
-def course_rooms(instance: Instance, course: Course) -> tuple[str, ...]:
+def course_rooms(instance: Instance, course: Course, rooms: Iterable[Room] | None = None) -> tuple[str, ...]:
+    """Rooms ``course`` may use, best fit first; ``rooms``: the candidates (default every room)."""
     size = instance.course_size[course.id]
-    fits = [r for r in instance.rooms if room_fits(instance, course, r, size)]
+    fits = [r for r in (instance.rooms if rooms is None else rooms) if room_fits(instance, course, r, size)]
     # best fit first: the smallest room that seats everybody, then larger; too-small rooms last
     fits.sort(key=lambda r: (r.capacity < size, r.capacity if r.capacity >= size else -r.capacity, r.id))
     return tuple(r.id for r in fits)
@@ -91,9 +93,24 @@ def student_clash_sets(instance: Instance) -> tuple[frozenset[str], ...]:
     return tuple(kept)
 
 
+def _all_course_rooms(instance: Instance) -> dict[str, tuple[str, ...]]:
+    """``course_rooms`` of every course, computed once per distinct (type, features, department, size)."""
+    by_type: dict[str, list[Room]] = defaultdict(list)
+    for r in instance.rooms:
+        by_type[r.type].append(r)
+    memo: dict[tuple, tuple[str, ...]] = {}
+    out = {}
+    for c in instance.courses:
+        key = (c.room_type, c.room_features, c.department, instance.course_size[c.id])
+        if key not in memo:
+            memo[key] = course_rooms(instance, c, by_type.get(c.room_type, ()))
+        out[c.id] = memo[key]
+    return out
+
+
 def build_domains(instance: Instance) -> Domains:
     starts = {c.id: course_starts(instance, c) for c in instance.courses}
-    rooms = {c.id: course_rooms(instance, c) for c in instance.courses} if instance.rooms else {}
+    rooms = _all_course_rooms(instance) if instance.rooms else {}
     covers: dict[tuple[str, int], list[int]] = defaultdict(list)
     for c in instance.courses:
         for t in starts[c.id]:
