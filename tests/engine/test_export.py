@@ -182,6 +182,17 @@ def test_csv_has_one_row_per_session_and_a_lab_ends_after_its_last_period(tmp_pa
     assert lab["room"] == "LAB" and lab["faculty"] == "F1" and lab["batches"] == "B2"
 
 
+def test_csv_cells_that_a_spreadsheet_would_run_as_formulas_are_quoted(tmp_path: Path) -> None:
+    evil = university().course_by_id["C2"].model_copy(update={"name": '=HYPERLINK("http://x","y")'})
+    inst = university(courses=tuple(evil if c.id == "C2" else c for c in university().courses))
+    path = tmp_path / "timetable.csv"
+    write_csv(inst, timetable(), path)
+    with path.open(encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert next(r for r in rows if r["course"] == "C2")["name"] == '\'=HYPERLINK("http://x","y")'
+    assert next(r for r in rows if r["course"] == "C1")["name"] == "Maths"
+
+
 def test_solution_rows_carry_course_facts_and_attendance() -> None:
     rows = {(r["course"], r["session"]): r for r in solution_rows(university(), timetable())}
     assert rows[("C1", 1)] == {

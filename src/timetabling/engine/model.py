@@ -46,6 +46,10 @@ class Period(Frozen):
 
     @model_validator(mode="after")
     def _ends_after_start(self) -> Period:
+        if self.start.tzinfo is not None or self.end.tzinfo is not None:
+            raise ValueError(
+                f"period '{self.name}': clock times must not carry a time zone (got {self.start}-{self.end})"
+            )
         if self.end <= self.start:
             raise ValueError(f"period '{self.name}' ends ({self.end}) before it starts ({self.start})")
         return self
@@ -280,7 +284,7 @@ class Rule(StrEnum):
     COURSE_MAX_PER_DAY = "course_max_per_day"
     # soft by default
     COURSE_MIN_DAYS = "course_min_days"  # per missing distinct day
-    FACULTY_PREFERENCE = "faculty_preference"  # per weight point of unmet preference
+    FACULTY_PREFERENCE = "faculty_preference"  # per taught period outside the preferred slots
     BATCH_IDLE = "batch_idle"  # per idle period between two sessions of a batch day
     ISOLATED_SESSION = "isolated_session"  # per batch session with no batch session adjacent
     ROOM_STABILITY = "room_stability"  # per distinct room of a course beyond the first
