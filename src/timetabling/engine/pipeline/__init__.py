@@ -1,21 +1,27 @@
 """Generation of several timetable variants: ``generate(instance, options) -> PipelineResult``.
 
-This is the interface the engine service and the CLI use. The first implementation solves the whole
-instance once per variant weight profile (CP-SAT, each variant hinted with the previous one) and scores
-every variant with the independent checker. The three-stage pipeline (clustering, parallel parts,
-conflict resolution) replaces the inside of ``generate`` without changing this interface.
+This is the interface the engine service and the CLI use. Inside, the three stages of the design:
+
+1. ``clustering``: the course conflict graph, course categories, Louvain parts (open electives first);
+2. ``decompose``: the parts solved by CP-SAT (hard rules only), wave after wave, the parts of a wave side by
+   side in a process pool; then, per variant, the genetic optimiser (``genetic``) or CP-SAT improves the
+   variant's weighted soft score from that common timetable;
+3. ``resolve``: the checker's view of what is left: min-conflicts, then CP-SAT on the neighbourhood, else
+   the sessions that could not be placed are named with the reason.
+
+Every variant is scored by the independent checker under its own weights.
 """
 
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from timetabling.engine.checker import Report, check
+from timetabling.engine.checker import Report
 from timetabling.engine.model import Instance, Rule, Rules, Solution
+from timetabling.engine.pipeline.genetic import GAConfig
 
 # weight profiles: multipliers on the instance's own soft weights (a rule the instance switched off stays off)
 VARIANT_PROFILES: dict[str, dict[Rule, int]] = {
@@ -66,6 +72,11 @@ class PipelineOptions:
     seed: int = 0
     progress: Callable[[Event], None] | None = None
     cancel: CancelToken | None = None
+    optimizer: str = "ga"  # ga | cpsat: what improves each variant (ga measured better, docs/benchmarks.md)
+    ga: GAConfig = field(default_factory=GAConfig)
+    decomposition: bool = True  # False: the first timetable from one monolithic CP-SAT model (ablation)
+    stage3: bool = True  # False: no conflict resolution after merging (ablation)
+    feasibility_share: float = 0.4  # of the time limit, the most stages 1-3 may take before variants
 
 
 @dataclass
@@ -88,6 +99,9 @@ class PipelineResult:
     elapsed_s: float
     message: str = ""
     stats: dict[str, Any] = field(default_factory=dict)
+    clustering: dict[str, Any] = field(default_factory=dict)  # categories and parts (stage 1)
+    resources: dict[str, Any] = field(default_factory=dict)  # cores, GPU, broker, pool workers
+    unplaced: dict[str, str] = field(default_factory=dict)  # "course#k" -> why it could not be placed
 
     def comparison(self) -> list[dict[str, Any]]:
         """One row per variant: its hard violations, soft cost, score, metrics, and the share (%) of its
@@ -136,59 +150,7 @@ def score_of(report: Report, sessions: int) -> float:
 
 
 def generate(instance: Instance, options: PipelineOptions | None = None) -> PipelineResult:
-    from timetabling.engine.solver import SolveOptions, solve
+    """Run the three stages and make one variant per weight profile; see ``run.py``."""
+    from timetabling.engine.pipeline.run import run
 
-    options = options or PipelineOptions()
-    names = list(options.variants) + [n for n in options.custom_weights if n not in options.variants]
-    for n in names:
-        variant_rules(instance, n, options)  # unknown names fail before any work
-    t0 = time.perf_counter()
-    last_pct = 0.0
-
-    def emit(stage: str, pct: float, message: str, **kw: Any) -> None:
-        nonlocal last_pct
-        last_pct = max(last_pct, min(100.0, pct))
-        if options.progress:
-            elapsed = time.perf_counter() - t0
-            eta = elapsed * (100.0 - last_pct) / last_pct if last_pct > 0 else None
-            options.progress(Event(stage, last_pct, message, eta, **kw))
-
-    variants: list[Variant] = []
-    sessions = sum(c.sessions_per_week for c in instance.courses)
-    emit("feasibility", 0.0, "looking for a first timetable that keeps every hard rule")
-    first = solve(
-        instance,
-        SolveOptions(time_limit=options.time_limit, workers=options.workers, seed=options.seed, optimize=False,
-                     cancel=options.cancel),
-    )
-    if first.solution is None:
-        why = "; ".join(first.explanation) or first.status
-        status = "cancelled" if options.cancel and options.cancel.cancelled else "failed"
-        return PipelineResult(status, [], time.perf_counter() - t0, f"no timetable: {why}")
-    base_pct = 30.0
-    emit("feasibility", base_pct, "first timetable found")
-    share = (100.0 - base_pct) / max(1, len(names))
-    for i, name in enumerate(names):
-        if options.cancel and options.cancel.cancelled:
-            break
-        left = options.time_limit - (time.perf_counter() - t0)
-        rules = variant_rules(instance, name, options)
-        inst = instance.model_copy(update={"rules": rules})
-        emit("optimise", base_pct + i * share, f"variant {name}")
-        solution = first.solution
-        if left > 1.0:
-            result = solve(
-                inst,
-                SolveOptions(time_limit=left / (len(names) - i), workers=options.workers, seed=options.seed,
-                             hint=first.solution, cancel=options.cancel),
-            )
-            if result.solution is not None:
-                solution = result.solution
-        report = check(inst, solution)
-        variants.append(Variant(name, rules, solution, report, score_of(report, sessions)))
-        emit("optimise", base_pct + (i + 1) * share, f"variant {name} done", objective=float(report.soft_cost))
-    cancelled = bool(options.cancel and options.cancel.cancelled)
-    status = "cancelled" if cancelled else "completed"
-    if not cancelled:
-        emit("done", 100.0, f"{len(variants)} variant(s)")
-    return PipelineResult(status, variants, time.perf_counter() - t0)
+    return run(instance, options or PipelineOptions())

@@ -228,7 +228,8 @@ def decompose(
     done_sessions = 0
     executor = None
     event = None
-    if pool_workers > 1 and any(len(w) > 1 for w in waves):
+    # a daemonic process (a service job) may not start children: its parts run here, one after another
+    if pool_workers > 1 and any(len(w) > 1 for w in waves) and not mp.current_process().daemon:
         ctx = mp.get_context("spawn")
         event = ctx.Event()
         executor = ProcessPoolExecutor(max_workers=pool_workers, mp_context=ctx, initializer=_init_worker,

@@ -255,6 +255,8 @@ def optimise(
         top = order[:n_top]
         children = [pop[k] for k in order[:n_elite]]
         while len(children) < cfg.population:
+            if should_stop and should_stop():
+                break
             a = pop[_tournament(rng, top, cost)]
             child = None
             if rng.random() < cfg.crossover and len(boundaries):
@@ -266,6 +268,9 @@ def optimise(
             child = child or a.copy()
             mutate(child, rng, moves)
             children.append(child)
+        if len(children) < cfg.population:  # stopped half-way: the last full generation stands
+            gen -= 1
+            break
         pop = children
         cost = fitness(*_arrays(pop))
         if progress:

@@ -1,0 +1,187 @@
+"""The run behind ``generate``: stages 1-3 once, then one optimisation per variant, with progress and cancel.
+
+Progress: resources and stage 1 take the first 3 %, stage 2 up to 35 %, stage 3 up to 40 %, the variants the
+rest. Time: stages 1-3 may use ``feasibility_share`` of the limit (they stop at the first timetable, so they
+usually use far less); the variants share what is left equally.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from timetabling.engine.checker import check
+from timetabling.engine.model import Instance, Solution
+from timetabling.engine.pipeline import (
+    Event,
+    PipelineOptions,
+    PipelineResult,
+    Variant,
+    score_of,
+    variant_rules,
+)
+from timetabling.engine.pipeline.board import Layout, board_from, layout
+from timetabling.engine.pipeline.clustering import cluster
+from timetabling.engine.pipeline.decompose import Placed, decompose, from_solution, to_solution
+from timetabling.engine.pipeline.genetic import optimise
+from timetabling.engine.pipeline.resolve import resolve
+from timetabling.engine.pipeline.resources import detect
+
+OPTIMIZERS = ("ga", "cpsat")
+
+
+class _Clock:
+    """Elapsed time, monotonic percent and ETA for the events of one run."""
+
+    def __init__(self, options: PipelineOptions):
+        self.t0 = time.perf_counter()
+        self.options = options
+        self.pct = 0.0
+
+    @property
+    def elapsed(self) -> float:
+        return time.perf_counter() - self.t0
+
+    @property
+    def left(self) -> float:
+        return self.options.time_limit - self.elapsed
+
+    def emit(self, stage: str, pct: float, message: str, **kw: Any) -> None:
+        self.pct = max(self.pct, min(100.0, pct))
+        if self.options.progress:
+            eta = self.elapsed * (100.0 - self.pct) / self.pct if self.pct > 0 else None
+            self.options.progress(Event(stage, self.pct, message, eta, **kw))
+
+    def cancelled(self) -> bool:
+        return bool(self.options.cancel and self.options.cancel.cancelled)
+
+
+def run(instance: Instance, options: PipelineOptions) -> PipelineResult:
+    if options.optimizer not in OPTIMIZERS:
+        raise ValueError(f"unknown optimizer '{options.optimizer}' (known: {', '.join(OPTIMIZERS)})")
+    names = list(options.variants) + [n for n in options.custom_weights if n not in options.variants]
+    for n in names:
+        variant_rules(instance, n, options)  # unknown names fail before any work
+    clock = _Clock(options)
+    stats: dict[str, Any] = {"optimizer": options.optimizer}
+    resources = detect(options.workers)
+    clock.emit("resources", 0.5, f"{resources.cpu_cores} core(s), pool of {resources.pool_workers}"
+               + (f", GPU {resources.gpu}" if resources.gpu else "")
+               + (f", Celery broker in {resources.celery_broker}" if resources.celery_broker else ""))
+
+    # stage 1
+    t = time.perf_counter()
+    clustering = cluster(instance, seed=options.seed)
+    summary = clustering.summary()
+    stats["stage1_s"] = round(time.perf_counter() - t, 3)
+    cats = ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in clustering.category_counts.items())
+    clock.emit("clustering", 3.0, f"{cats}; {len(clustering.parts)} part(s)")
+
+    # stage 2
+    t = time.perf_counter()
+    budget = max(5.0, options.feasibility_share * options.time_limit)
+    lay = layout(instance)
+    unplaced_courses: dict[str, str] = {}
+    if options.decomposition:
+        result = decompose(
+            instance, clustering, budget=budget, pool_workers=resources.pool_workers, seed=options.seed,
+            cancel=options.cancel,
+            progress=lambda f, m: clock.emit("parts", 3.0 + 32.0 * f, m),
+        )
+        placed, unplaced_courses = result.placed, result.unplaced
+        stats["waves"] = result.waves
+        stats["parts"] = result.parts
+    else:
+        placed = _monolithic(instance, options, budget, clock)
+    stats["stage2_s"] = round(time.perf_counter() - t, 3)
+    if clock.cancelled():
+        stats["total_s"] = round(clock.elapsed, 3)
+        return PipelineResult("cancelled", [], clock.elapsed, "cancelled before the first complete timetable",
+                              stats, summary, resources.to_dict())
+
+    # stage 3
+    t = time.perf_counter()
+    unplaced: dict[str, str] = {}
+    if options.stage3:
+        clock.emit("resolve", 36.0, "checking the merged timetable")
+        fixed = resolve(instance, placed, lay=lay, time_limit=max(5.0, budget - clock.elapsed), seed=options.seed,
+                        workers=resources.pool_workers, cancel=options.cancel, reasons=unplaced_courses)
+        placed, unplaced = fixed.placed, fixed.unplaced
+        stats["stage3"] = {"conflicted": fixed.conflicted_before, "min_conflicts_moves": fixed.min_conflicts_moves,
+                           "cpsat_rounds": fixed.cpsat_rounds, "unplaced": len(unplaced)}
+    stats["stage3_s"] = round(time.perf_counter() - t, 3)
+    base = to_solution(instance, placed, {"pipeline": "stages 1-3"})
+    base_report = check(instance, base)
+    stats["base_hard"] = base_report.hard_total
+    stats["base_soft"] = base_report.soft_cost
+    clock.emit("resolve", 40.0, f"first timetable: {base_report.hard_total} hard violation(s), soft cost "
+               f"{base_report.soft_cost}", objective=float(base_report.soft_cost))
+
+    # variants
+    variants: list[Variant] = []
+    share = 60.0 / max(1, len(names))
+    for i, name in enumerate(names):
+        if clock.cancelled():
+            break
+        pct0 = 40.0 + i * share
+        clock.emit("optimise", pct0, f"variant {name} ({options.optimizer})")
+        limit = max(1.0, clock.left / (len(names) - i))
+        solution = _improve(instance, options, name, i, base, placed, lay, limit, clock, pct0, share)
+        variants.append(_variant(instance, options, name, solution))
+        v = variants[-1]
+        clock.emit("optimise", pct0 + share, f"variant {name}: soft cost {v.report.soft_cost}",
+                   objective=float(v.report.soft_cost))
+    if not variants:  # cancelled before the first variant: the first timetable is the best complete one
+        variants.append(_variant(instance, options, names[0], base))
+    cancelled = clock.cancelled()
+    status = "cancelled" if cancelled else "completed"
+    message = f"{len(unplaced)} session(s) could not be placed" if unplaced else ""
+    if not cancelled:
+        clock.emit("done", 100.0, f"{len(variants)} variant(s)")
+    stats["total_s"] = round(clock.elapsed, 3)
+    return PipelineResult(status, variants, clock.elapsed, message, stats, summary, resources.to_dict(), unplaced)
+
+
+def _variant(instance: Instance, options: PipelineOptions, name: str, solution: Solution) -> Variant:
+    rules = variant_rules(instance, name, options)
+    report = check(instance.model_copy(update={"rules": rules}), solution)
+    return Variant(name, rules, solution, report, score_of(report, instance.n_sessions))
+
+
+def _improve(instance: Instance, options: PipelineOptions, name: str, index: int, base: Solution, placed: Placed,
+             lay: Layout, limit: float, clock: _Clock, pct0: float, share: float) -> Solution:
+    """The variant's timetable: ``base`` improved under the variant's weights by the chosen optimiser; the
+    base itself when the optimiser finds nothing better or breaks a hard rule."""
+    rules = variant_rules(instance, name, options)
+    if options.optimizer == "cpsat":
+        from timetabling.engine.solver import SolveOptions, solve
+
+        result = solve(instance.model_copy(update={"rules": rules}), SolveOptions(
+            time_limit=limit, workers=options.workers, seed=options.seed, hint=base, cancel=options.cancel))
+        candidate = result.solution
+    else:
+        gens = max(1, options.ga.generations)
+
+        def tick(gen: int, cost: float) -> None:
+            clock.emit("optimise", pct0 + share * gen / gens, f"variant {name}: generation {gen}", objective=cost)
+
+        ga = optimise(board_from(lay, placed), rules, options.ga, seed=options.seed + index,
+                      time_limit=limit, should_stop=clock.cancelled, progress=tick)
+        candidate = ga.board.solution({"optimizer": "ga", "generations": ga.generations})
+    if candidate is None:
+        return base
+    inst = instance.model_copy(update={"rules": rules})
+    new, old = check(inst, candidate), check(inst, base)
+    if new.hard_total > old.hard_total or (new.hard_total == old.hard_total and new.soft_cost > old.soft_cost):
+        return base
+    return candidate
+
+
+def _monolithic(instance: Instance, options: PipelineOptions, budget: float, clock: _Clock) -> Placed:
+    from timetabling.engine.solver import SolveOptions, solve
+
+    clock.emit("parts", 4.0, "one CP-SAT model of the whole instance")
+    result = solve(instance, SolveOptions(time_limit=budget, workers=options.workers, seed=options.seed,
+                                          optimize=False, cancel=options.cancel))
+    clock.emit("parts", 35.0, f"monolithic model: {result.status}")
+    return from_solution(instance, result.solution) if result.solution is not None else {}
