@@ -1,13 +1,29 @@
-"""``timetable generate INSTANCE -o DIR``: solve an instance file and write the timetable."""
+"""``timetable generate INSTANCE -o DIR``: run the generation pipeline and write the timetable(s).
+
+The first variant goes to DIR (solution.json, timetable.csv, timetable.html); ``--all-variants DIR2`` also
+writes every variant to a folder of its own under DIR2, with comparison.json beside them.
+"""
 
 from __future__ import annotations
 
 import argparse
+import json
+import re
+import sys
 from pathlib import Path
 
-from timetabling.cli.common import print_failure, print_summary, solve_and_check, write_outputs
-from timetabling.engine.formats.native import load_instance
-from timetabling.engine.solver import SolveOptions
+from timetabling.engine.export import write_csv, write_html
+from timetabling.engine.formats.native import load_instance, save
+from timetabling.engine.model import Instance
+from timetabling.engine.pipeline import (
+    DEFAULT_VARIANTS,
+    VARIANT_PROFILES,
+    Event,
+    PipelineOptions,
+    PipelineResult,
+    Variant,
+    generate,
+)
 
 
 def add_solver_arguments(p: argparse.ArgumentParser, time_limit: float = 60.0) -> None:
@@ -17,25 +33,103 @@ def add_solver_arguments(p: argparse.ArgumentParser, time_limit: float = 60.0) -
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("generate", help="solve an instance and write solution.json, CSV and HTML")
+    p = sub.add_parser("generate", help="run the generation pipeline; write solution.json, CSV and HTML")
     p.add_argument("instance", type=Path, help="instance file (native JSON)")
-    p.add_argument("-o", "--output", type=Path, required=True, metavar="DIR")
+    p.add_argument("-o", "--output", type=Path, required=True, metavar="DIR", help="the first variant goes here")
     add_solver_arguments(p)
-    p.add_argument("--first", action="store_true", help="stop at the first feasible timetable")
-    p.add_argument("--quiet", action="store_true", help="no progress line")
+    p.add_argument("--first", action="store_true", help="stop at the first timetable without a clash")
+    p.add_argument("--variants", nargs="+", metavar="NAME",
+                   help=f"variant profiles, or 'all' (known: {', '.join(VARIANT_PROFILES)}; default Balanced)")
+    p.add_argument("--all-variants", type=Path, metavar="DIR",
+                   help="write every variant to DIR/<variant>/ and DIR/comparison.json (implies --variants all "
+                        "unless --variants is given)")
+    p.add_argument("--optimizer", choices=("ga", "cpsat"), default="ga",
+                   help="what improves each variant (default %(default)s, measured better in docs/benchmarks.md)")
+    p.add_argument("--quiet", action="store_true", help="no progress lines")
     p.set_defaults(func=run)
+
+
+def _variant_names(args: argparse.Namespace) -> tuple[str, ...]:
+    if args.variants is None:
+        return DEFAULT_VARIANTS if args.all_variants else ("Balanced",)
+    return DEFAULT_VARIANTS if args.variants == ["all"] else tuple(args.variants)
+
+
+class ProgressPrinter:
+    """One line per stage change and every 10 % on stderr."""
+
+    def __init__(self, stream=sys.stderr):
+        self.stream = stream
+        self.last: tuple[str, int] = ("", -1)
+
+    def __call__(self, e: Event) -> None:
+        key = (e.stage, int(e.percent // 10))
+        if key == self.last and e.percent < 100:
+            return
+        self.last = key
+        eta = f", about {e.eta_s:.0f}s left" if e.eta_s is not None else ""
+        self.stream.write(f"[{e.percent:5.1f}%] {e.stage}: {e.message}{eta}\n")
+        self.stream.flush()
+
+
+def write_variant(instance: Instance, variant: Variant, out_dir: Path) -> list[Path]:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    paths = [out_dir / "solution.json", out_dir / "timetable.csv", out_dir / "timetable.html"]
+    save(variant.solution, paths[0])
+    write_csv(instance, variant.solution, paths[1])
+    write_html(instance, variant.solution, paths[2], variant.report.to_dict())
+    return paths
+
+
+def slug(name: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "variant"
+
+
+def print_result(instance: Instance, result: PipelineResult) -> None:
+    print(f"{instance.name}: {instance.n_sessions} sessions, {len(instance.courses)} courses, "
+          f"{len(instance.batches)} batches, {len(instance.students)} students, {len(instance.faculty)} faculty, "
+          f"{len(instance.rooms)} rooms")
+    cats = ", ".join(f"{k.replace('_', ' ')} {n}" for k, n in result.clustering.get("categories", {}).items())
+    print(f"stage 1: {cats}; {len(result.clustering.get('parts', []))} part(s) in {result.stats.get('waves', 1)} "
+          f"wave(s)")
+    res = result.resources
+    print(f"resources: {res.get('cpu_cores')} core(s), pool of {res.get('pool_workers')}, "
+          f"GPU {res.get('gpu') or 'none'}, Celery broker {res.get('celery_broker') or 'none'}")
+    print(f"pipeline: {result.status} in {result.elapsed_s:.1f}s (stage 2 {result.stats.get('stage2_s')}s, "
+          f"optimizer {result.stats.get('optimizer')})")
+    print(f"{'variant':<26}{'hard':>6}{'soft':>8}{'score':>8}{'differs %':>11}")
+    for row in result.comparison():
+        print(f"{row['name']:<26}{row['hard_violations']:>6}{row['soft_cost']:>8}{row['score']:>8}"
+              f"{row['differs_from_first_pct']:>11}")
+    for label, why in sorted(result.unplaced.items()):
+        print(f"  not placed: {label}: {why}")
 
 
 def run(args: argparse.Namespace) -> int:
     instance = load_instance(args.instance)
-    options = SolveOptions(
-        time_limit=args.time_limit, workers=args.workers, seed=args.seed, optimize=not args.first
+    names = _variant_names(args)
+    unknown = [n for n in names if n not in VARIANT_PROFILES]
+    if unknown:
+        print(f"unknown variant(s): {', '.join(unknown)} (known: {', '.join(VARIANT_PROFILES)}, all)",
+              file=sys.stderr)
+        return 2
+    options = PipelineOptions(
+        variants=names, time_limit=args.time_limit, workers=args.workers, seed=args.seed,
+        optimizer="none" if args.first else args.optimizer, progress=None if args.quiet else ProgressPrinter(),
     )
-    outcome = solve_and_check(instance, options, show_progress=not args.quiet)
-    if outcome.result.solution is None:
-        print_failure(outcome.result)
+    result = generate(instance, options)
+    if not result.variants:
+        print(f"no timetable: {result.message or result.status}", file=sys.stderr)
         return 1
-    paths = write_outputs(instance, outcome, args.output)
-    print_summary(instance, outcome)
+    paths = write_variant(instance, result.variants[0], args.output)
+    if args.all_variants:
+        for v in result.variants:
+            paths += write_variant(instance, v, args.all_variants / slug(v.name))
+        comparison = args.all_variants / "comparison.json"
+        comparison.write_text(json.dumps({"status": result.status, "variants": result.comparison(),
+                                          "clustering": result.clustering, "resources": result.resources,
+                                          "unplaced": result.unplaced}, indent=1), encoding="utf-8")
+        paths.append(comparison)
+    print_result(instance, result)
     print("wrote " + ", ".join(str(p) for p in paths))
-    return 0 if outcome.report and outcome.report.hard_total == 0 else 1
+    return 0 if result.variants[0].report.hard_total == 0 else 1

@@ -27,7 +27,7 @@ from timetabling.engine.pipeline.genetic import optimise
 from timetabling.engine.pipeline.resolve import resolve
 from timetabling.engine.pipeline.resources import detect
 
-OPTIMIZERS = ("ga", "cpsat")
+OPTIMIZERS = ("ga", "cpsat", "none")  # none: every variant is the first timetable
 
 
 class _Clock:
@@ -153,6 +153,8 @@ def _improve(instance: Instance, options: PipelineOptions, name: str, index: int
     """The variant's timetable: ``base`` improved under the variant's weights by the chosen optimiser; the
     base itself when the optimiser finds nothing better or breaks a hard rule."""
     rules = variant_rules(instance, name, options)
+    if options.optimizer == "none":
+        return base
     if options.optimizer == "cpsat":
         from timetabling.engine.solver import SolveOptions, solve
 
