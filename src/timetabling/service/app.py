@@ -1,0 +1,178 @@
+"""The FastAPI engine service: submit a generation, follow its progress, fetch its variants, cancel it.
+
+``create_app()`` wires a runner, a progress bus, a result store and the callback to the web backend;
+tests and deployments pass their own."""
+
+from __future__ import annotations
+
+import os
+import time
+from contextlib import asynccontextmanager
+from typing import Annotated, Any
+
+import psutil
+from fastapi import Depends, FastAPI, Request, WebSocket, WebSocketDisconnect
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import ValidationError
+
+from timetabling import __version__
+from timetabling.engine.model import Instance
+from timetabling.service.bus import InMemoryProgressBus, InMemoryResultStore, ProgressBus, ProgressMessage, ResultStore
+from timetabling.service.callback import CallbackSender
+from timetabling.service.jobs import JobSpec
+from timetabling.service.runner import Runner, make_runner
+from timetabling.service.schemas import CancelResponse, GenerateRequest, GenerateResponse, VariantsResponse
+from timetabling.service.settings import ServiceSettings
+
+
+class Engine:
+    """The service's parts; one per app."""
+
+    def __init__(self, settings: ServiceSettings, runner: Runner, bus: ProgressBus, results: ResultStore,
+                 callback: CallbackSender) -> None:
+        self.settings, self.runner, self.bus, self.results, self.callback = settings, runner, bus, results, callback
+
+    def submit(self, spec: JobSpec) -> None:
+        job_id = spec.job_id
+        self.bus.publish(ProgressMessage(job_id, "queued", 0.0, "queued", None, "waiting for a free runner"))
+
+        def on_event(event: dict[str, Any]) -> None:
+            # 100 belongs to the final message: a running job shows at most 99
+            message = ProgressMessage(job_id, "running", min(99.0, round(event["percent"], 1)), event["stage"],
+                                      event.get("eta_s"), event.get("message", ""))
+            self.bus.publish(message)
+            self.callback.progress(message.to_dict())
+
+        def on_done(outcome: dict[str, Any]) -> None:
+            outcome.pop("trace", None)
+            self.results.put(job_id, outcome)
+            status = outcome["status"]
+            latest = self.bus.latest(job_id)
+            progress = 100.0 if status == "completed" else (latest.progress if latest else 0.0)
+            self.bus.publish(ProgressMessage(job_id, status, progress, status, 0.0, outcome.get("message", "")))
+            self.callback.final(outcome)
+
+        self.runner.submit(spec, on_event, on_done)
+
+
+def get_engine(request: Request) -> Engine:
+    return request.app.state.engine
+
+
+EngineDep = Annotated[Engine, Depends(get_engine)]
+
+
+def create_app(settings: ServiceSettings | None = None, runner: Runner | None = None, bus: ProgressBus | None = None,
+               results: ResultStore | None = None) -> FastAPI:
+    settings = settings or ServiceSettings.from_env()
+    engine = Engine(
+        settings,
+        runner or make_runner(settings.runner, settings.max_jobs),
+        bus or InMemoryProgressBus(),
+        results or InMemoryResultStore(),
+        CallbackSender(settings.callback_url, settings.shared_secret, settings.callback_retries,
+                       settings.progress_interval_s),
+    )
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        yield
+        engine.runner.shutdown()
+
+    app = FastAPI(title="Timetabling engine service", version=__version__, lifespan=lifespan)
+    app.state.engine = engine
+
+    @app.exception_handler(RequestValidationError)
+    async def bad_request(request: Request, exc: RequestValidationError) -> JSONResponse:
+        problems = [{"field": ".".join(str(p) for p in e["loc"] if p != "body"), "reason": e["msg"]}
+                    for e in exc.errors()]
+        first = problems[0] if problems else {"field": None, "reason": "invalid request"}
+        return JSONResponse(status_code=400, content={"detail": first["reason"], "error": first, "errors": problems})
+
+    def error(status: int, field: str | None, reason: str) -> JSONResponse:
+        return JSONResponse(status_code=status, content={"detail": reason, "error": {"field": field, "reason": reason}})
+
+    @app.post("/api/generate_variants", response_model=GenerateResponse, tags=["jobs"])
+    def generate_variants(body: GenerateRequest, engine: EngineDep) -> Any:
+        if engine.bus.latest(body.job_id) is not None or engine.results.get(body.job_id) is not None:
+            return error(409, "job_id", f"job {body.job_id} was already submitted")
+        try:
+            instance = Instance.model_validate(body.instance)
+        except ValidationError as err:
+            first = err.errors()[0]
+            field = "instance." + ".".join(str(p) for p in first["loc"]) if first["loc"] else "instance"
+            return error(400, field, first["msg"])
+        spec = JobSpec(
+            job_id=body.job_id, instance=instance.model_dump(mode="json"), variants=tuple(body.variants),
+            time_limit=body.time_limit, workers=engine.settings.solver_workers, seed=body.seed,
+            meta={"organization_id": body.organization_id, "department_id": body.department_id,
+                  "batch_ids": body.batch_ids, "semester": body.semester, "academic_year": body.academic_year},
+        )
+        engine.submit(spec)
+        return GenerateResponse(job_id=body.job_id, status="queued", message="the job is queued",
+                                estimated_time_seconds=int(body.time_limit + 5))
+
+    @app.get("/api/variants/{job_id}", response_model=VariantsResponse, tags=["jobs"])
+    def variants(job_id: str, engine: EngineDep) -> Any:
+        outcome = engine.results.get(job_id)
+        if outcome is not None:
+            return VariantsResponse(job_id=job_id, status=outcome["status"], variants=outcome["variants"],
+                                    comparison=outcome["comparison"], generation_time=outcome["generation_time"],
+                                    message=outcome.get("message", ""))
+        latest = engine.bus.latest(job_id)
+        if latest is None:
+            return error(404, "job_id", f"unknown job {job_id}")
+        return VariantsResponse(job_id=job_id, status=latest.status, variants=[], comparison=[], generation_time=None,
+                                message="the job has not finished yet")
+
+    @app.post("/api/cancel/{job_id}", response_model=CancelResponse, tags=["jobs"])
+    def cancel(job_id: str, engine: EngineDep) -> Any:
+        latest = engine.bus.latest(job_id)
+        if latest is None:
+            return error(404, "job_id", f"unknown job {job_id}")
+        if latest.final:
+            return error(409, "job_id", f"job {job_id} is already {latest.status}")
+        engine.runner.cancel(job_id)
+        return CancelResponse(job_id=job_id, status="cancelling", message="cancel requested")
+
+    @app.get("/health", tags=["service"])
+    def health(engine: EngineDep) -> dict[str, Any]:
+        memory = psutil.virtual_memory()
+        return {
+            "service": "engine", "status": "ok", "redis": engine.bus.describe(), "version": __version__,
+            "resources": {
+                "cpus": os.cpu_count(), "load_1m": round(os.getloadavg()[0], 2),
+                "memory_available_mb": memory.available // 2**20, "runner": engine.runner.name,
+                "jobs_active": engine.runner.active(), "max_jobs": engine.settings.max_jobs,
+            },
+        }
+
+    @app.websocket("/ws/progress/{job_id}")
+    async def progress(websocket: WebSocket, job_id: str) -> None:
+        await websocket.accept()
+        engine_: Engine = websocket.app.state.engine
+        if engine_.bus.latest(job_id) is None:
+            await websocket.send_json({"job_id": job_id, "status": "unknown", "progress": 0, "phase": "",
+                                       "eta_seconds": None, "message": f"unknown job {job_id}"})
+            await websocket.close(code=4404)
+            return
+        last = -1.0
+        started = time.monotonic()
+        try:
+            async for message in engine_.bus.subscribe(job_id):
+                if message.progress < last and not message.final:
+                    continue
+                last = message.progress
+                elapsed = round(time.monotonic() - started, 1)
+                await websocket.send_json({**message.to_dict(), "elapsed_seconds": elapsed})
+            await websocket.close()
+        except WebSocketDisconnect:
+            pass
+
+    return app
+
+
+def app_from_env() -> FastAPI:
+    """For ``uvicorn --factory timetabling.service.app:app_from_env``."""
+    return create_app(ServiceSettings.from_env())

@@ -1,0 +1,119 @@
+"""The progress bus: every job's latest progress, and a live stream of it for WebSocket clients.
+
+``InMemoryProgressBus`` serves one service process. A Redis bus (pub/sub plus a key per job) implements
+the same three methods so that any service instance can stream any job's progress."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import threading
+from collections import defaultdict
+from collections.abc import AsyncIterator
+from dataclasses import asdict, dataclass
+from typing import Any, Protocol
+
+FINAL_STATUSES = frozenset({"completed", "failed", "cancelled"})
+
+
+@dataclass(frozen=True)
+class ProgressMessage:
+    job_id: str
+    status: str  # queued | running | completed | failed | cancelled
+    progress: float  # 0-100, never decreasing within a job
+    phase: str = ""
+    eta_seconds: float | None = None
+    message: str = ""
+
+    @property
+    def final(self) -> bool:
+        return self.status in FINAL_STATUSES
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class ProgressBus(Protocol):
+    def publish(self, message: ProgressMessage) -> None:
+        """Record ``message`` as the job's latest and deliver it to its subscribers (any thread)."""
+
+    def latest(self, job_id: str) -> ProgressMessage | None: ...
+
+    def subscribe(self, job_id: str) -> AsyncIterator[ProgressMessage]:
+        """The job's messages from now on, until its final one (inclusive)."""
+
+    def describe(self) -> str:
+        """What backs the bus, for /health (``"not used"`` for Redis when in memory)."""
+
+
+class InMemoryProgressBus:
+    """Thread-safe: runners publish from worker threads; subscribers are coroutines on the event loop."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._latest: dict[str, ProgressMessage] = {}
+        self._subscribers: dict[str, list[tuple[asyncio.AbstractEventLoop, asyncio.Queue]]] = defaultdict(list)
+
+    def publish(self, message: ProgressMessage) -> None:
+        with self._lock:
+            previous = self._latest.get(message.job_id)
+            if previous is not None and previous.final:
+                return  # a finished job stays finished
+            if previous is not None and message.progress < previous.progress:
+                message = ProgressMessage(**{**message.to_dict(), "progress": previous.progress})
+            self._latest[message.job_id] = message
+            subscribers = list(self._subscribers.get(message.job_id, ()))
+        for loop, queue in subscribers:
+            with contextlib.suppress(RuntimeError):  # that loop is closed: the client went away
+                loop.call_soon_threadsafe(queue.put_nowait, message)
+
+    def latest(self, job_id: str) -> ProgressMessage | None:
+        with self._lock:
+            return self._latest.get(job_id)
+
+    async def subscribe(self, job_id: str) -> AsyncIterator[ProgressMessage]:
+        loop = asyncio.get_running_loop()
+        queue: asyncio.Queue[ProgressMessage] = asyncio.Queue()
+        entry = (loop, queue)
+        with self._lock:
+            self._subscribers[job_id].append(entry)
+            current = self._latest.get(job_id)
+        try:
+            if current is not None:
+                yield current
+                if current.final:
+                    return
+            while True:
+                message = await queue.get()
+                yield message
+                if message.final:
+                    return
+        finally:
+            with self._lock:
+                if entry in self._subscribers.get(job_id, []):
+                    self._subscribers[job_id].remove(entry)
+
+    def describe(self) -> str:
+        return "not used"
+
+
+class ResultStore(Protocol):
+    def put(self, job_id: str, result: dict[str, Any]) -> None: ...
+
+    def get(self, job_id: str) -> dict[str, Any] | None: ...
+
+
+class InMemoryResultStore:
+    """Finished results of this process (a Redis store keeps them 24 hours for every instance)."""
+
+    def __init__(self) -> None:
+        self._results: dict[str, dict[str, Any]] = {}
+        self._lock = threading.Lock()
+
+    def put(self, job_id: str, result: dict[str, Any]) -> None:
+        with self._lock:
+            self._results[job_id] = result
+
+    def get(self, job_id: str) -> dict[str, Any] | None:
+        with self._lock:
+            return self._results.get(job_id)

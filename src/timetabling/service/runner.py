@@ -1,0 +1,197 @@
+"""Runners: where a job's pipeline runs. The service calls ``submit``/``cancel`` and hears back through
+two callbacks, so a Celery runner (jobs on other machines) fits behind the same interface.
+
+- ``ProcessRunner`` (the default): each job in its own process, at most ``max_jobs`` at once; cancel is
+  cooperative, then the process is ended if it does not stop.
+- ``ThreadRunner``: jobs in threads of the service process (tests, small machines); CP-SAT releases the
+  GIL while it searches, and cancel is cooperative through the pipeline's CancelToken.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing as mp
+import queue
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Protocol
+
+from timetabling.engine.pipeline import CancelToken
+from timetabling.service.jobs import JobSpec, run_job
+
+log = logging.getLogger(__name__)
+
+OnEvent = Callable[[dict[str, Any]], None]  # {stage, percent, message, eta_s}
+OnDone = Callable[[dict[str, Any]], None]  # the outcome of run_job
+
+
+class Runner(Protocol):
+    name: str
+
+    def submit(self, spec: JobSpec, on_event: OnEvent, on_done: OnDone) -> None:
+        """Queue the job; ``on_event`` and ``on_done`` are called from another thread, ``on_done`` once."""
+
+    def cancel(self, job_id: str) -> bool:
+        """Ask a queued or running job to stop; False when the runner does not know it (any more)."""
+
+    def active(self) -> int:
+        """Jobs queued or running."""
+
+    def shutdown(self) -> None: ...
+
+
+def _cancelled_outcome(spec: JobSpec) -> dict[str, Any]:
+    return {"job_id": spec.job_id, "status": "cancelled", "variants": [], "comparison": [],
+            "generation_time": 0.0, "message": "cancelled before it started"}
+
+
+class ThreadRunner:
+    name = "thread"
+
+    def __init__(self, max_jobs: int = 2) -> None:
+        self._pool = ThreadPoolExecutor(max_workers=max_jobs, thread_name_prefix="engine-job")
+        self._tokens: dict[str, CancelToken] = {}
+        self._lock = threading.Lock()
+
+    def submit(self, spec: JobSpec, on_event: OnEvent, on_done: OnDone) -> None:
+        token = CancelToken()
+        with self._lock:
+            self._tokens[spec.job_id] = token
+        self._pool.submit(self._run, spec, on_event, on_done, token)
+
+    def _run(self, spec: JobSpec, on_event: OnEvent, on_done: OnDone, token: CancelToken) -> None:
+        try:
+            outcome = _cancelled_outcome(spec) if token.cancelled else run_job(spec, on_event, token)
+        finally:
+            with self._lock:
+                self._tokens.pop(spec.job_id, None)
+        on_done(outcome)
+
+    def cancel(self, job_id: str) -> bool:
+        with self._lock:
+            token = self._tokens.get(job_id)
+        if token is None:
+            return False
+        token.cancel()
+        return True
+
+    def active(self) -> int:
+        with self._lock:
+            return len(self._tokens)
+
+    def shutdown(self) -> None:
+        with self._lock:
+            for token in self._tokens.values():
+                token.cancel()
+        self._pool.shutdown(wait=True, cancel_futures=False)
+
+
+def _child_main(spec_dict: dict[str, Any], out: Any, stop: Any) -> None:
+    """In the job's process: run the job, send events and the outcome back through ``out``."""
+    token = CancelToken()
+
+    def watch() -> None:
+        stop.wait()
+        token.cancel()
+
+    threading.Thread(target=watch, daemon=True).start()
+    outcome = run_job(JobSpec(**spec_dict), lambda e: out.put(("event", e)), token)
+    out.put(("done", outcome))
+
+
+class ProcessRunner:
+    """One process per job (spawned: a clean interpreter, no inherited threads), ``max_jobs`` at once."""
+
+    name = "process"
+
+    def __init__(self, max_jobs: int = 2, grace_s: float = 10.0) -> None:
+        self._ctx = mp.get_context("spawn")
+        self._slots = threading.BoundedSemaphore(max_jobs)
+        self._stops: dict[str, Any] = {}
+        self._lock = threading.Lock()
+        self._grace_s = grace_s
+        self._closing = False
+
+    def submit(self, spec: JobSpec, on_event: OnEvent, on_done: OnDone) -> None:
+        stop = self._ctx.Event()
+        with self._lock:
+            self._stops[spec.job_id] = stop
+        threading.Thread(target=self._supervise, args=(spec, on_event, on_done, stop), daemon=True,
+                         name=f"engine-job-{spec.job_id[:8]}").start()
+
+    def _supervise(self, spec: JobSpec, on_event: OnEvent, on_done: OnDone, stop: Any) -> None:
+        outcome: dict[str, Any] | None = None
+        try:
+            while not self._slots.acquire(timeout=0.5):  # wait for a free slot, unless cancelled meanwhile
+                if stop.is_set():
+                    outcome = _cancelled_outcome(spec)
+                    return
+            try:
+                if stop.is_set():
+                    outcome = _cancelled_outcome(spec)
+                    return
+                outcome = self._run_process(spec, on_event, stop)
+            finally:
+                self._slots.release()
+        finally:
+            with self._lock:
+                self._stops.pop(spec.job_id, None)
+            if outcome is not None:
+                on_done(outcome)
+
+    def _run_process(self, spec: JobSpec, on_event: OnEvent, stop: Any) -> dict[str, Any]:
+        out = self._ctx.Queue()
+        proc = self._ctx.Process(target=_child_main, args=(spec.to_dict(), out, stop), daemon=True)
+        proc.start()
+        stop_seen_at: float | None = None
+        try:
+            while True:
+                try:
+                    kind, payload = out.get(timeout=0.2)
+                except queue.Empty:
+                    if stop.is_set() and stop_seen_at is None:
+                        stop_seen_at = time.monotonic()
+                    if stop_seen_at is not None and time.monotonic() - stop_seen_at > self._grace_s:
+                        proc.terminate()
+                        return {**_cancelled_outcome(spec), "message": "cancelled (the solver was stopped)"}
+                    if not proc.is_alive() and out.empty():
+                        return {"job_id": spec.job_id, "status": "failed", "variants": [], "comparison": [],
+                                "generation_time": 0.0,
+                                "message": f"the engine process ended unexpectedly (exit code {proc.exitcode})"}
+                    continue
+                if kind == "event":
+                    on_event(payload)
+                else:
+                    return payload
+        finally:
+            proc.join(timeout=5)
+            if proc.is_alive():
+                proc.kill()
+            out.close()
+
+    def cancel(self, job_id: str) -> bool:
+        with self._lock:
+            stop = self._stops.get(job_id)
+        if stop is None:
+            return False
+        stop.set()
+        return True
+
+    def active(self) -> int:
+        with self._lock:
+            return len(self._stops)
+
+    def shutdown(self) -> None:
+        with self._lock:
+            for stop in self._stops.values():
+                stop.set()
+
+
+def make_runner(kind: str, max_jobs: int) -> Runner:
+    if kind == "thread":
+        return ThreadRunner(max_jobs)
+    if kind == "process":
+        return ProcessRunner(max_jobs)
+    raise ValueError(f"unknown runner '{kind}' (known: process, thread)")

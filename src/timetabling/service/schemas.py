@@ -1,0 +1,59 @@
+"""Request and response schemas of the engine service."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, Field, field_validator
+
+from timetabling.engine.pipeline import DEFAULT_VARIANTS, VARIANT_PROFILES
+
+
+class GenerateRequest(BaseModel):
+    job_id: str = Field(min_length=1, max_length=100)
+    organization_id: int | str | None = None
+    department_id: int | str | None = None
+    batch_ids: list[int | str] = Field(default_factory=list)
+    semester: int | None = None
+    academic_year: str | None = None
+    instance: dict[str, Any] = Field(description="the engine instance in the native JSON format")
+    variants: list[str] = Field(default_factory=lambda: list(DEFAULT_VARIANTS), min_length=1, max_length=10)
+    time_limit: float = Field(default=60.0, ge=0.5, le=3600)
+    seed: int = 0
+
+    @field_validator("variants")
+    @classmethod
+    def _known(cls, names: list[str]) -> list[str]:
+        for name in names:
+            if name not in VARIANT_PROFILES:
+                raise ValueError(f"unknown variant '{name}' (known: {', '.join(VARIANT_PROFILES)})")
+        return names
+
+
+class GenerateResponse(BaseModel):
+    job_id: str
+    status: str
+    message: str
+    estimated_time_seconds: int
+
+
+class VariantOut(BaseModel):
+    name: str
+    entries: list[dict[str, Any]]
+    score: float
+    metrics: dict[str, Any]
+
+
+class VariantsResponse(BaseModel):
+    job_id: str
+    status: str
+    variants: list[VariantOut]
+    comparison: list[dict[str, Any]]
+    generation_time: float | None
+    message: str = ""
+
+
+class CancelResponse(BaseModel):
+    job_id: str
+    status: str
+    message: str

@@ -1,0 +1,1 @@
+"""Users and their role in one organization."""

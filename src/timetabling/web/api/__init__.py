@@ -1,0 +1,1 @@
+"""The public JSON API: thin views over the scheduling and academics services."""

@@ -1,0 +1,70 @@
+"""Errors as JSON: ``{success: false, error: {field, reason}, message}`` with the right status code."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from pydantic import ValidationError
+
+log = logging.getLogger(__name__)
+
+
+class ApiError(Exception):
+    """An expected outcome of a request: bad input, a missing record, a refused action."""
+
+    def __init__(self, status: int, message: str, field: str | None = None, **extra: Any) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.field = field
+        self.extra = extra
+
+    def response(self) -> JsonResponse:
+        body: dict[str, Any] = {"success": False, "message": self.message, **self.extra}
+        body["error"] = {"field": self.field, "reason": self.message}
+        return JsonResponse(body, status=self.status)
+
+
+def not_found(what: str = "record") -> ApiError:
+    return ApiError(404, f"{what} not found")
+
+
+def from_validation_error(err: ValidationError) -> ApiError:
+    """The first problem of a request body, with its field path; all of them under ``errors``."""
+    problems = []
+    for e in err.errors():
+        field = ".".join(str(p) for p in e["loc"]) or None
+        problems.append({"field": field, "reason": e["msg"]})
+    first = problems[0] if problems else {"field": None, "reason": "invalid request"}
+    return ApiError(400, f"{first['field']}: {first['reason']}" if first["field"] else first["reason"],
+                    field=first["field"], errors=problems)
+
+
+class JsonErrorMiddleware:
+    """Under ``/api/``, a 404 or an unexpected error answers JSON, never an HTML page."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if (
+            request.path.startswith("/api/")
+            and response.status_code == 404
+            and not response.get("Content-Type", "").startswith("application/json")
+        ):
+            return ApiError(404, f"no such endpoint or record: {request.path}").response()
+        return response
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if not request.path.startswith("/api/"):
+            return None
+        if isinstance(exception, ApiError):
+            return exception.response()
+        if isinstance(exception, Http404):
+            return ApiError(404, "record not found").response()
+        log.exception("unexpected error in %s", request.path)
+        return JsonResponse({"success": False, "message": "internal error"}, status=500)

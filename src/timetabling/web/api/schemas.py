@@ -1,0 +1,72 @@
+"""Request bodies of the public API and of the engine callback; their JSON schemas feed the OpenAPI file."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from timetabling.engine.pipeline import VARIANT_PROFILES
+
+
+class Body(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class GenerateRequest(Body):
+    academic_year: str = Field(pattern=r"^\d{4}-\d{2}(\d{2})?$", examples=["2026-27"])
+    semester: int = Field(ge=1, le=12)
+    university_id: int = Field(description="the organization's id")
+    department_ids: list[int] = Field(default_factory=list, description="only these departments' courses")
+    batch_ids: list[int] = Field(default_factory=list, description="only the courses of these batches")
+    variants: list[str] | None = Field(default=None, min_length=1, max_length=10)
+    time_limit: float | None = Field(default=None, ge=1, le=3600, description="seconds for the whole run")
+
+    @field_validator("variants")
+    @classmethod
+    def _known_variants(cls, names: list[str] | None) -> list[str] | None:
+        for name in names or ():
+            if name not in VARIANT_PROFILES:
+                raise ValueError(f"unknown variant '{name}' (known: {', '.join(VARIANT_PROFILES)})")
+        return names
+
+
+class ApproveRequest(Body):
+    action: Literal["approve", "reject"]
+    comments: str = Field(default="", max_length=4000)
+    timetable_id: int | None = Field(default=None, description="the variant to publish; default: best score")
+
+
+class LoginRequest(Body):
+    username: str = Field(min_length=1, max_length=150)
+    password: str = Field(min_length=1, max_length=200)
+
+
+class EntryIn(BaseModel):
+    course: str
+    session: int = Field(default=0, ge=0)
+    day: int = Field(ge=0)
+    period: int = Field(ge=0)
+    room: str | None = None
+
+
+class VariantIn(BaseModel):
+    name: str = Field(min_length=1, max_length=200)
+    entries: list[EntryIn] = Field(default_factory=list)
+    score: float | None = None
+    metrics: dict[str, Any] = Field(default_factory=dict)
+
+
+class CallbackRequest(BaseModel):
+    """What the engine service posts: progress while running, the variants when finished."""
+
+    job_id: uuid.UUID
+    status: Literal["queued", "running", "completed", "failed", "cancelled"]
+    progress: float = Field(default=0, ge=0, le=100)
+    phase: str = ""
+    eta_seconds: float | None = None
+    variants: list[VariantIn] = Field(default_factory=list)
+    comparison: list[dict[str, Any]] = Field(default_factory=list)
+    generation_time: float | None = None
+    message: str = ""

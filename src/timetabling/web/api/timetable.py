@@ -1,0 +1,214 @@
+"""``/api/timetable/...``: generate, follow, review and read timetables; the engine's callback."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Q
+from django.http import HttpRequest
+from pydantic import ValidationError
+
+from timetabling.service.signing import SIGNATURE_HEADER, verify
+from timetabling.web.academics import models as am
+from timetabling.web.academics.grid import organization_grid
+from timetabling.web.accounts.models import CAN_APPROVE, CAN_GENERATE, STAFF_ROLES, Membership, Role
+from timetabling.web.api.base import api, body_as
+from timetabling.web.api.errors import ApiError, from_validation_error, not_found
+from timetabling.web.api.schemas import ApproveRequest, CallbackRequest, GenerateRequest
+from timetabling.web.api.serializers import job_json, ref, slots_of, timetable_json
+from timetabling.web.scheduling import services
+from timetabling.web.scheduling.models import GenerationJob, Timetable, TimetableSlot, TimetableStatus
+
+
+def _job(membership: Membership, job_id: str) -> GenerationJob:
+    """The job if it exists in the member's organization; 404 for unknown ids and other organizations'."""
+    try:
+        key = uuid.UUID(str(job_id))
+    except ValueError:
+        raise not_found("job") from None
+    job = GenerationJob.objects.filter(pk=key, organization=membership.organization).first()
+    if job is None:
+        raise not_found("job")
+    return job
+
+
+def _days(timetable: Timetable) -> list[str]:
+    job = timetable.generation_job
+    if job is not None and "grid" in job.metadata:
+        return list(job.metadata["grid"]["days"])
+    return list(organization_grid(timetable.organization).days)
+
+
+@api(["POST"], roles=CAN_GENERATE)
+def generate(request: HttpRequest, membership: Membership) -> dict[str, Any]:
+    body = body_as(request, GenerateRequest)
+    org = membership.organization
+    if body.university_id != org.pk:
+        raise ApiError(404, f"university {body.university_id} not found", field="university_id")
+    for field, model, ids in (("department_ids", am.Department, body.department_ids),
+                              ("batch_ids", am.Batch, body.batch_ids)):
+        known = set(model.objects.filter(organization=org, pk__in=ids).values_list("pk", flat=True))
+        unknown = [i for i in ids if i not in known]
+        if unknown:
+            raise ApiError(400, f"unknown id(s) {unknown}", field=field)
+    job = services.start_generation(
+        org, request.user, body.academic_year, body.semester, body.department_ids, body.batch_ids,
+        body.variants, body.time_limit,
+    )
+    return {"job_id": str(job.id), "status": job.status,
+            "estimated_time": services.estimated_seconds(job.metadata["time_limit"])}
+
+
+@api(["GET"], roles=STAFF_ROLES)
+def jobs(request: HttpRequest, membership: Membership) -> dict[str, Any]:
+    qs = GenerationJob.objects.filter(organization=membership.organization).select_related("created_by")[:50]
+    return {"jobs": [job_json(j) for j in qs]}
+
+
+@api(["GET"], roles=STAFF_ROLES)
+def status(request: HttpRequest, membership: Membership, job_id: str) -> dict[str, Any]:
+    return {"job": job_json(_job(membership, job_id))}
+
+
+@api(["GET"], roles=STAFF_ROLES)
+def progress(request: HttpRequest, membership: Membership, job_id: str) -> dict[str, Any]:
+    job = _job(membership, job_id)
+    return {"job_id": str(job.id), "status": job.status, "progress": job.progress,
+            "updated_at": job.updated_at.isoformat(), "phase": job.metadata.get("phase", ""),
+            "eta_seconds": job.metadata.get("eta_seconds")}
+
+
+@api(["GET"], roles=STAFF_ROLES)
+def result(request: HttpRequest, membership: Membership, job_id: str) -> dict[str, Any]:
+    job = _job(membership, job_id)
+    timetables = []
+    for t in Timetable.objects.filter(generation_job=job).order_by("id"):
+        timetables.append({**timetable_json(t), "slots": slots_of(t.slots.all(), _days(t))})
+    return {"job_id": str(job.id), "status": job.status, "timetables": timetables,
+            "comparison": job.metadata.get("comparison", []), "generation_time": job.metadata.get("generation_time")}
+
+
+@api(["POST"], roles=CAN_GENERATE)
+def cancel(request: HttpRequest, membership: Membership, job_id: str) -> dict[str, Any]:
+    job = services.cancel_generation(_job(membership, job_id))
+    return {"job_id": str(job.id), "message": "cancel requested"}
+
+
+@api(["POST"], roles=CAN_APPROVE)
+def approve(request: HttpRequest, membership: Membership, job_id: str) -> dict[str, Any]:
+    job = _job(membership, job_id)
+    body = body_as(request, ApproveRequest)
+    chosen = services.approve(job, request.user, body.action, body.comments, body.timetable_id)
+    if chosen is None:
+        return {"message": "the job's timetables were rejected"}
+    return {"message": f"timetable '{chosen.name}' is published", "timetable_id": chosen.pk}
+
+
+@api(["GET"], roles=STAFF_ROLES)
+def timetables(request: HttpRequest, membership: Membership) -> dict[str, Any]:
+    qs = Timetable.objects.filter(organization=membership.organization)
+    wanted = request.GET.get("status")
+    if wanted:
+        if wanted not in TimetableStatus.values:
+            raise ApiError(400, f"unknown status '{wanted}'", field="status")
+        qs = qs.filter(status=wanted)
+    return {"timetables": [timetable_json(t) for t in qs[:200]]}
+
+
+# --------------------------------------------------------------------- one batch, faculty, room, student
+
+OWNER_KINDS = {"batch": am.Batch, "faculty": am.Faculty, "room": am.Room, "student": am.Student}
+
+
+def _may_read(membership: Membership, kind: str, owner: Any) -> bool:
+    """Staff read everything; faculty their own timetable; students their own and their batch's."""
+    if membership.role in STAFF_ROLES:
+        return True
+    user = membership.user
+    if membership.role == Role.FACULTY:
+        return kind == "faculty" and owner.user_id == user.pk
+    if membership.role == Role.STUDENT:
+        student = am.Student.objects.filter(user=user, organization=membership.organization).first()
+        if student is None:
+            return False
+        return (kind == "student" and owner.pk == student.pk) or (kind == "batch" and owner.pk == student.batch_id)
+    return False
+
+
+def _int_id(value: str, field: str) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise ApiError(400, f"'{value}' is not a number", field=field) from None
+
+
+@api(["GET"])
+def owner_timetable(request: HttpRequest, membership: Membership, kind: str, owner_id: int) -> dict[str, Any]:
+    model = OWNER_KINDS.get(kind)
+    if model is None:
+        raise not_found(f"timetable kind '{kind}'")
+    org = membership.organization
+    owner = model.objects.filter(organization=org, pk=owner_id).first()
+    if owner is None:
+        raise not_found(kind)
+    if not _may_read(membership, kind, owner):
+        raise ApiError(403, f"you may not read this {kind}'s timetable")
+    wanted = request.GET.get("timetable_id")
+    if wanted is not None:
+        if membership.role not in STAFF_ROLES:
+            raise ApiError(403, "only staff may read draft timetables", field="timetable_id")
+        timetable = Timetable.objects.filter(organization=org, pk=_int_id(wanted, "timetable_id")).first()
+    else:
+        timetable = Timetable.objects.filter(organization=org, status=TimetableStatus.PUBLISHED).first()
+    if timetable is None:
+        raise not_found("published timetable" if wanted is None else "timetable")
+    slots = TimetableSlot.objects.filter(timetable=timetable)
+    if kind == "student":
+        slots = slots.filter(Q(batch_id=owner.batch_id) | Q(course__in=owner.electives.all()))
+    else:
+        slots = slots.filter(**{kind: owner})
+    rows = slots_of(slots.order_by("day", "period", "id"), _days(timetable))
+    if kind in ("student", "room"):  # one row per session (a joint session has a row per batch and faculty)
+        seen: set[tuple[int, int]] = set()
+        unique = []
+        for r in rows:
+            key = (r["course"]["id"], r["session"])
+            if key not in seen:
+                seen.add(key)
+                unique.append(r)
+        rows = unique
+    return {"kind": kind, "owner": ref(owner), "timetable": timetable_json(timetable), "slots": rows}
+
+
+# ------------------------------------------------------------------------------- the engine's callback
+
+
+@api(["POST"], auth=False)
+def engine_callback(request: HttpRequest) -> dict[str, Any]:
+    """Internal: the engine service reports progress and results, signed with the shared secret."""
+    secret = settings.ENGINE_SHARED_SECRET
+    signed = verify(request.body, secret, request.headers.get(SIGNATURE_HEADER))
+    plain = request.headers.get("X-Engine-Secret")
+    if not signed and not (plain and plain == secret):
+        raise ApiError(401, "the callback must carry the engine service's signature", field=SIGNATURE_HEADER)
+    try:
+        data = json.loads(request.body or b"null")
+        body = CallbackRequest.model_validate(data)
+    except (UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise ApiError(400, f"the body is not valid JSON: {err}", field="body") from None
+    except ValidationError as err:
+        raise from_validation_error(err) from None
+    job = GenerationJob.objects.select_related("organization").filter(pk=body.job_id).first()
+    if job is None:
+        raise not_found("job")
+    if body.status in ("queued", "running"):
+        changed = services.record_progress(job, body.status, body.progress, body.phase, body.eta_seconds)
+        return {"stored": changed}
+    stored = services.store_result(
+        job, body.status, [v.model_dump() for v in body.variants], body.generation_time, body.message,
+        body.comparison,
+    )
+    return {"stored": stored, "message": "stored" if stored else "already stored"}

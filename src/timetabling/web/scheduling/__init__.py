@@ -1,0 +1,1 @@
+"""Generation jobs, the timetables they produce (one per variant), and their approval."""

@@ -1,0 +1,53 @@
+"""How the web backend talks to the engine service. ``settings.ENGINE_CLIENT`` names the class, so tests
+and other deployments can put something else in its place."""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any, Protocol
+
+import httpx
+from django.conf import settings
+from django.utils.module_loading import import_string
+
+
+class EngineUnavailable(Exception):
+    """The engine service did not accept the request (down, refused, or answered an error)."""
+
+
+class EngineClient(Protocol):
+    def submit(self, payload: dict[str, Any]) -> dict[str, Any]: ...
+
+    def cancel(self, job_id: str) -> dict[str, Any]: ...
+
+
+class HttpEngineClient:
+    """The FastAPI engine service at ``settings.ENGINE_URL``."""
+
+    def __init__(self, base_url: str | None = None, timeout: float = 30.0) -> None:
+        self.base_url = (base_url or settings.ENGINE_URL).rstrip("/")
+        self.timeout = timeout
+
+    def _post(self, path: str, payload: dict[str, Any] | None = None) -> dict[str, Any]:
+        try:
+            response = httpx.post(f"{self.base_url}{path}", json=payload or {}, timeout=self.timeout)
+        except httpx.HTTPError as err:
+            raise EngineUnavailable(f"the engine service at {self.base_url} is not reachable: {err}") from None
+        if response.status_code >= 400:
+            raise EngineUnavailable(f"the engine service answered {response.status_code}: {response.text[:300]}")
+        return response.json()
+
+    def submit(self, payload: dict[str, Any]) -> dict[str, Any]:
+        return self._post("/api/generate_variants", payload)
+
+    def cancel(self, job_id: str) -> dict[str, Any]:
+        return self._post(f"/api/cancel/{job_id}")
+
+
+@cache
+def _client_class(path: str) -> type:
+    return import_string(path)
+
+
+def engine_client() -> EngineClient:
+    return _client_class(settings.ENGINE_CLIENT)()

@@ -1,0 +1,227 @@
+"""The generation workflow: start a job, store what the engine sends back (once), approve or reject.
+
+Views stay thin; every rule of the workflow lives here."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from timetabling.engine.model import TimeGrid
+from timetabling.web.academics import models as am
+from timetabling.web.academics.instance import build_instance
+from timetabling.web.api.errors import ApiError
+from timetabling.web.scheduling.engine_client import EngineUnavailable, engine_client
+from timetabling.web.scheduling.models import (
+    ACTIVE_STATUSES,
+    FINAL_STATUSES,
+    GenerationJob,
+    JobStatus,
+    Timetable,
+    TimetableSlot,
+    TimetableStatus,
+)
+
+log = logging.getLogger(__name__)
+
+
+def estimated_seconds(time_limit: float) -> int:
+    """What a client should expect: the solver's budget plus start-up and storing."""
+    return int(time_limit + 5)
+
+
+def start_generation(
+    org: am.Organization,
+    user: Any,
+    academic_year: str,
+    semester: int,
+    department_ids: Iterable[int] = (),
+    batch_ids: Iterable[int] = (),
+    variants: Iterable[str] | None = None,
+    time_limit: float | None = None,
+) -> GenerationJob:
+    """Create a job and hand its instance to the engine. Raises ApiError 429 when the organization already
+    runs ``MAX_CONCURRENT_JOBS`` jobs, 400 when there is nothing to schedule, 503 when the engine is down."""
+    department_ids, batch_ids = list(department_ids), list(batch_ids)
+    variants = list(variants or settings.GENERATION_VARIANTS)
+    time_limit = float(time_limit or settings.GENERATION_TIME_LIMIT)
+    instance = build_instance(org, department_ids, batch_ids)
+    if not instance.courses:
+        raise ApiError(400, "there are no courses to schedule for this selection", field="department_ids")
+    with transaction.atomic():
+        am.Organization.objects.select_for_update().get(pk=org.pk)  # one job decision per organization at a time
+        running = GenerationJob.objects.filter(organization=org, status__in=ACTIVE_STATUSES).count()
+        limit = settings.MAX_CONCURRENT_JOBS
+        if running >= limit:
+            raise ApiError(
+                429, f"your organization already runs {running} generation job(s), the most allowed at once "
+                f"is {limit}; wait for one to finish or cancel it", field=None, running_jobs=running,
+            )
+        job = GenerationJob.objects.create(
+            organization=org, academic_year=academic_year, semester=semester,
+            created_by=user if getattr(user, "is_authenticated", False) else None,
+            metadata={
+                "variants": variants, "time_limit": time_limit, "department_ids": department_ids,
+                "batch_ids": batch_ids, "grid": instance.grid.model_dump(mode="json"),
+                "sessions": instance.n_sessions, "phase": "queued",
+            },
+        )
+    payload = {
+        "job_id": str(job.id), "organization_id": org.pk,
+        "department_id": department_ids[0] if len(department_ids) == 1 else None,
+        "batch_ids": batch_ids, "semester": semester, "academic_year": academic_year,
+        "variants": variants, "time_limit": time_limit, "instance": instance.model_dump(mode="json"),
+    }
+    try:
+        engine_client().submit(payload)
+    except EngineUnavailable as err:
+        job.status, job.error_message = JobStatus.FAILED, str(err)
+        job.completed_at = timezone.now()
+        job.save(update_fields=["status", "error_message", "completed_at", "updated_at"])
+        raise ApiError(503, f"the engine service could not take the job: {err}", job_id=str(job.id)) from None
+    return job
+
+
+def cancel_generation(job: GenerationJob) -> GenerationJob:
+    if job.status in FINAL_STATUSES:
+        raise ApiError(409, f"the job is already {job.status}", field="job_id")
+    try:
+        engine_client().cancel(str(job.id))
+    except EngineUnavailable as err:
+        log.warning("cancel of %s: %s", job.id, err)
+    job.metadata = {**job.metadata, "cancel_requested": True}
+    job.save(update_fields=["metadata", "updated_at"])
+    return job
+
+
+# ------------------------------------------------------------------------------- the engine's callback
+
+
+def record_progress(job: GenerationJob, status: str, progress: float, phase: str, eta: float | None) -> bool:
+    """Progress never goes back and never changes a finished job. Returns whether anything changed."""
+    with transaction.atomic():
+        job = GenerationJob.objects.select_for_update().get(pk=job.pk)
+        if job.status in FINAL_STATUSES:
+            return False
+        job.status = JobStatus.RUNNING if status == "running" else job.status
+        job.progress = max(job.progress, min(99, int(progress)))
+        job.metadata = {**job.metadata, "phase": phase, "eta_seconds": eta}
+        job.save(update_fields=["status", "progress", "metadata", "updated_at"])
+    return True
+
+
+def _slot_rows(
+    org: am.Organization, timetable: Timetable, grid: TimeGrid, entries: list[dict[str, Any]], lookups: dict
+) -> list[TimetableSlot]:
+    rows = []
+    for i, e in enumerate(entries):
+        course = lookups["course"].get(e.get("course"))
+        if course is None:
+            raise ApiError(400, f"unknown course '{e.get('course')}'", field=f"entries[{i}].course")
+        day, period = int(e.get("day", -1)), int(e.get("period", -1))
+        last = period + course.session_length - 1
+        if not (0 <= day < grid.n_days and period >= 0 and last < grid.n_periods):
+            raise ApiError(400, f"slot [{day}, {period}] is outside the grid", field=f"entries[{i}].day")
+        room = lookups["room"].get(e.get("room")) if e.get("room") else None
+        faculty = lookups["course_faculty"].get(course.pk) or [None]
+        batches = lookups["course_batches"].get(course.pk) or [None]
+        for f in faculty:
+            for b in batches:
+                rows.append(TimetableSlot(
+                    timetable=timetable, day=day, period=period, start_time=grid.periods[period].start,
+                    end_time=grid.periods[last].end, course=course, session=int(e.get("session", 0)),
+                    faculty=f, room=room, batch=b,
+                ))
+    return rows
+
+
+def _lookups(org: am.Organization) -> dict[str, dict]:
+    courses = list(am.Course.objects.filter(organization=org).prefetch_related("faculty", "batches"))
+    return {
+        "course": {c.code: c for c in courses},
+        "room": {r.code: r for r in am.Room.objects.filter(organization=org)},
+        "course_faculty": {c.pk: list(c.faculty.all()) for c in courses},
+        "course_batches": {c.pk: list(c.batches.all()) for c in courses},
+    }
+
+
+def store_result(job: GenerationJob, status: str, variants: list[dict[str, Any]], generation_time: float | None,
+                 message: str = "", comparison: list[dict[str, Any]] | None = None) -> bool:
+    """Store one draft Timetable with its slots per variant and finish the job. Idempotent: a job that is
+    already finished stores nothing more. Returns whether this call stored the result."""
+    try:
+        with transaction.atomic():
+            job = GenerationJob.objects.select_for_update().get(pk=job.pk)
+            if job.status in FINAL_STATUSES:
+                return False
+            org = job.organization
+            grid = TimeGrid.model_validate(job.metadata["grid"]) if "grid" in job.metadata else None
+            if grid is None:
+                from timetabling.web.academics.grid import organization_grid
+
+                grid = organization_grid(org)
+            lookups = _lookups(org) if variants else {}
+            for v in variants:
+                timetable = Timetable.objects.create(
+                    organization=org, name=str(v.get("name", "variant"))[:200], academic_year=job.academic_year,
+                    semester=job.semester, generation_job=job, score=v.get("score"), metrics=v.get("metrics") or {},
+                )
+                TimetableSlot.objects.bulk_create(
+                    _slot_rows(org, timetable, grid, list(v.get("entries") or []), lookups), batch_size=1000
+                )
+            job.status = status
+            job.progress = 100 if status == JobStatus.COMPLETED else job.progress
+            job.completed_at = timezone.now()
+            job.error_message = message if status != JobStatus.COMPLETED else ""
+            job.metadata = {
+                **job.metadata, "phase": status, "eta_seconds": 0, "generation_time": generation_time,
+                "comparison": comparison or [],
+            }
+            job.save()
+    except IntegrityError:  # a parallel delivery of the same result won the race
+        return False
+    return True
+
+
+# ------------------------------------------------------------------------------------------ approval
+
+
+def approve(job: GenerationJob, user: Any, action: str, comments: str, timetable_id: int | None) -> Timetable | None:
+    """Approve: publish the chosen variant (the best scored when none is named) and archive the timetable
+    published before it. Reject: archive the job's drafts. Both record who decided and why."""
+    if job.status != JobStatus.COMPLETED:
+        raise ApiError(409, f"only a completed job can be reviewed; this one is {job.status}", field="job_id")
+    if job.metadata.get("review"):
+        raise ApiError(409, f"this job was already reviewed ({job.metadata['review']['action']})", field="job_id")
+    drafts = Timetable.objects.filter(generation_job=job)
+    if not drafts.exists():
+        raise ApiError(409, "the job produced no timetable", field="job_id")
+    review = {
+        "action": "rejected" if action == "reject" else "approved", "comments": comments,
+        "by": getattr(user, "username", ""), "at": timezone.now().isoformat(),
+    }
+    with transaction.atomic():
+        if action == "reject":
+            drafts.filter(status=TimetableStatus.DRAFT).update(status=TimetableStatus.ARCHIVED, is_active=False)
+            job.metadata = {**job.metadata, "review": review}
+            job.save(update_fields=["metadata", "updated_at"])
+            return None
+        if timetable_id is not None:
+            chosen = drafts.filter(pk=timetable_id).first()
+            if chosen is None:
+                raise ApiError(400, f"timetable {timetable_id} is not a variant of this job", field="timetable_id")
+        else:
+            chosen = drafts.order_by("-score", "id").first()
+        Timetable.objects.filter(organization=job.organization, status=TimetableStatus.PUBLISHED).exclude(
+            pk=chosen.pk
+        ).update(status=TimetableStatus.ARCHIVED, is_active=False)
+        chosen.status, chosen.is_active = TimetableStatus.PUBLISHED, True
+        chosen.save(update_fields=["status", "is_active"])
+        job.metadata = {**job.metadata, "review": {**review, "timetable_id": chosen.pk}}
+        job.save(update_fields=["metadata", "updated_at"])
+    return chosen

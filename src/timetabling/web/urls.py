@@ -1,0 +1,48 @@
+"""URL routes. ``API_ROUTES`` is the public API's table; the OpenAPI description is built from it."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.http import HttpRequest, JsonResponse
+from django.urls import include, path
+
+from timetabling.web.api import academics, auth, timetable
+from timetabling.web.api.openapi import openapi_view
+from timetabling.web.api.schemas import ApproveRequest, CallbackRequest, GenerateRequest, LoginRequest
+
+T = "timetable/"
+API_ROUTES = [
+    ("api/auth/login/", auth.sign_in, "Sign in (session cookie)", "auth", LoginRequest),
+    ("api/auth/logout/", auth.sign_out, "Sign out", "auth", None),
+    ("api/auth/me/", auth.me, "The signed-in user, role and organization", "auth", None),
+    (f"api/{T}generate/", timetable.generate, "Start generating timetable variants", "timetable", GenerateRequest),
+    (f"api/{T}jobs/", timetable.jobs, "The organization's last generation jobs", "timetable", None),
+    (f"api/{T}status/<str:job_id>/", timetable.status, "A generation job", "timetable", None),
+    (f"api/{T}progress/<str:job_id>/", timetable.progress, "A job's progress 0-100", "timetable", None),
+    (f"api/{T}result/<str:job_id>/", timetable.result, "A job's variants with their slots", "timetable", None),
+    (f"api/{T}cancel/<str:job_id>/", timetable.cancel, "Cancel a running job", "timetable", None),
+    (f"api/{T}approve/<str:job_id>/", timetable.approve, "Approve (publish) or reject a job's variants",
+     "timetable", ApproveRequest),
+    (f"api/{T}timetables/", timetable.timetables, "The organization's timetables", "timetable", None),
+    (f"api/{T}<str:kind>/<int:owner_id>/", timetable.owner_timetable,
+     "The published timetable of one batch, faculty member, room or student", "timetable", None),
+    ("api/academics/timetable/fastapi_callback/", timetable.engine_callback,
+     "Internal: the engine service reports progress and results (signed)", "internal", CallbackRequest),
+    ("api/academics/time-grid/", academics.time_grid, "The weekly time grid", "academics", None),
+    ("api/academics/<str:kind>/", academics.listing, "List academic data of one kind (search, pages)", "academics",
+     None),
+    ("api/academics/<str:kind>/<int:item_id>/", academics.detail, "One academic record", "academics", None),
+]
+
+
+def health(request: HttpRequest) -> JsonResponse:
+    return JsonResponse({"service": "web", "status": "ok"})
+
+
+urlpatterns = [
+    path("", include("timetabling.web.pages.urls")),  # pages, /admin/timetables/... among them: before the admin
+    path("admin/", admin.site.urls),
+    path("api/openapi.json", openapi_view, name="openapi"),
+    path("api/health/", health, name="health"),
+    *[path(route, view, name=view.__name__) for route, view, *_ in API_ROUTES],
+]
