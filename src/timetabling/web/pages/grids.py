@@ -1,0 +1,195 @@
+"""The week grid of one batch, faculty member, room or student in a stored timetable, and the checker's
+judgement of the whole timetable. Every page and every export draws from ``WeekGrid``."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import time
+from typing import Any
+
+from django.db.models import Q, QuerySet
+
+from timetabling.engine.checker import check
+from timetabling.engine.errors import InputError
+from timetabling.engine.model import Assignment, Instance, Solution, TimeGrid
+from timetabling.web.academics import models as am
+from timetabling.web.academics.grid import organization_grid
+from timetabling.web.academics.instance import build_instance
+from timetabling.web.scheduling.models import Timetable, TimetableSlot
+
+OWNER_MODELS: dict[str, type[am.OrgScoped]] = {
+    "batch": am.Batch, "faculty": am.Faculty, "room": am.Room, "student": am.Student,
+}
+KIND_LABELS = {"batch": "Batch", "faculty": "Faculty member", "room": "Room", "student": "Student"}
+
+
+@dataclass
+class Session:
+    """One session of a course (a joint session is one Session, whatever its number of slot rows)."""
+
+    course_code: str
+    course_name: str
+    session: int
+    day: int
+    period: int
+    length: int
+    start: time
+    end: time
+    faculty: list[str] = field(default_factory=list)
+    batches: list[str] = field(default_factory=list)
+    room: str = ""
+
+    @property
+    def title(self) -> str:
+        if not self.course_name or self.course_name == self.course_code:
+            return self.course_code
+        return f"{self.course_code} {self.course_name}"
+
+
+@dataclass
+class Cell:
+    session: Session
+    is_start: bool
+
+
+@dataclass
+class Row:
+    """One period of the week: its label and one list of cells per day; a break row has ``break_name``."""
+
+    label: str
+    start: str
+    end: str
+    cells: list[list[Cell]] = field(default_factory=list)
+    conflict_days: set[int] = field(default_factory=set)  # days whose cell holds a clash
+    break_name: str = ""
+
+
+@dataclass
+class WeekGrid:
+    days: list[str]
+    rows: list[Row]
+    sessions: list[Session]
+    conflict_slots: int = 0
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.sessions
+
+
+def timetable_grid(timetable: Timetable) -> TimeGrid:
+    """The grid the timetable was generated on (kept with its job), else the organization's current one."""
+    job = timetable.generation_job
+    if job is not None and "grid" in job.metadata:
+        return TimeGrid.model_validate(job.metadata["grid"])
+    return organization_grid(timetable.organization)
+
+
+def owner_slots(timetable: Timetable, kind: str, owner: am.OrgScoped) -> QuerySet[TimetableSlot]:
+    slots = TimetableSlot.objects.filter(timetable=timetable)
+    if kind == "student":
+        return slots.filter(Q(batch_id=owner.batch_id) | Q(course__in=owner.electives.all()))
+    return slots.filter(**{kind: owner})
+
+
+def sessions_of(slots: QuerySet[TimetableSlot]) -> list[Session]:
+    """Slot rows (one per batch and faculty member of a session) merged into sessions."""
+    merged: dict[tuple[int, int, int, int], Session] = {}
+    for s in slots.select_related("course", "faculty", "room", "batch").order_by("day", "period", "course__code", "id"):
+        key = (s.course_id, s.session, s.day, s.period)
+        session = merged.get(key)
+        if session is None:
+            session = merged[key] = Session(
+                course_code=s.course.course_code or s.course.code, course_name=s.course.name, session=s.session,
+                day=s.day, period=s.period, length=max(1, s.course.session_length), start=s.start_time,
+                end=s.end_time, room=s.room.code if s.room else "",
+            )
+        if s.faculty and s.faculty.code not in session.faculty:
+            session.faculty.append(s.faculty.code)
+        if s.batch and s.batch.code not in session.batches:
+            session.batches.append(s.batch.code)
+    return list(merged.values())
+
+
+def week_grid(grid: TimeGrid, sessions: list[Session]) -> WeekGrid:
+    """Lay sessions out on days x periods; a slot holding two sessions or more is a clash for its owner."""
+    at: dict[tuple[int, int], list[Cell]] = defaultdict(list)
+    for s in sessions:
+        for p in range(s.period, min(s.period + s.length, grid.n_periods)):
+            at[s.day, p].append(Cell(s, p == s.period))
+    breaks = {b.after_period: b.name for b in grid.breaks}
+    rows, clashes = [], 0
+    for p, period in enumerate(grid.periods):
+        row = Row(label=period.name, start=period.start.strftime("%H:%M"), end=period.end.strftime("%H:%M"))
+        for d in range(grid.n_days):
+            cells = at.get((d, p), [])
+            row.cells.append(cells)
+            if len(cells) > 1:
+                row.conflict_days.add(d)
+                clashes += 1
+        rows.append(row)
+        if p in breaks and p + 1 < grid.n_periods:
+            rows.append(Row(label=breaks[p], start=period.end.strftime("%H:%M"),
+                            end=grid.periods[p + 1].start.strftime("%H:%M"), break_name=breaks[p]))
+    return WeekGrid(days=list(grid.days), rows=rows, sessions=sessions, conflict_slots=clashes)
+
+
+def owner_week(timetable: Timetable, kind: str, owner: am.OrgScoped) -> WeekGrid:
+    return week_grid(timetable_grid(timetable), sessions_of(owner_slots(timetable, kind, owner)))
+
+
+def owners_in(timetable: Timetable, kind: str) -> QuerySet:
+    """The batches, faculty or rooms that have sessions in the timetable (students: all of them)."""
+    model = OWNER_MODELS[kind]
+    qs = model.objects.filter(organization=timetable.organization)
+    if kind != "student":
+        qs = qs.filter(pk__in=TimetableSlot.objects.filter(timetable=timetable).values(f"{kind}_id"))
+    return qs.order_by("code")
+
+
+# ------------------------------------------------------------------------------------------ the checker
+
+
+@dataclass
+class Judgement:
+    """The checker's report of a whole timetable, or why it could not run."""
+
+    hard: dict[str, int] = field(default_factory=dict)
+    hard_total: int = 0
+    offenders: list[tuple[str, str]] = field(default_factory=list)  # (rule, what)
+    soft_cost: int = 0
+    metrics: dict[str, Any] = field(default_factory=dict)
+    error: str = ""
+
+
+def solution_of(timetable: Timetable) -> Solution:
+    seen: dict[tuple[str, int], Assignment] = {}
+    for course, session, day, period, room in TimetableSlot.objects.filter(timetable=timetable).values_list(
+        "course__code", "session", "day", "period", "room__code"
+    ).order_by("id"):
+        seen.setdefault((course, session), Assignment(course=course, session=session, day=day, period=period,
+                                                      room=room))
+    return Solution(instance=timetable.organization.slug, assignments=tuple(seen.values()))
+
+
+def instance_of(timetable: Timetable) -> Instance:
+    job = timetable.generation_job
+    meta = job.metadata if job is not None else {}
+    instance = build_instance(timetable.organization, meta.get("department_ids") or (), meta.get("batch_ids") or ())
+    if "grid" in meta and TimeGrid.model_validate(meta["grid"]) != instance.grid:
+        instance = Instance.model_validate({**instance.model_dump(mode="json"), "grid": meta["grid"]})
+    return instance
+
+
+def judge(timetable: Timetable, max_offenders: int = 50) -> Judgement:
+    """Run the engine's checker on the stored timetable against today's academic data."""
+    try:
+        report = check(instance_of(timetable), solution_of(timetable))
+    except (InputError, ValueError) as err:
+        return Judgement(error=f"the checker could not run on this timetable: {err}")
+    offenders = [(rule.value, what) for rule, items in report.offenders.items() if report.hard.get(rule)
+                 for what in items]
+    return Judgement(
+        hard={r.value: n for r, n in report.hard.items()}, hard_total=report.hard_total,
+        offenders=offenders[:max_offenders], soft_cost=report.soft_cost, metrics=dict(report.metrics),
+    )

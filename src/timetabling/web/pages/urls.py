@@ -1,0 +1,27 @@
+"""The pages' routes; included by the project's urls before Django's admin, which owns the rest of /admin/."""
+
+from __future__ import annotations
+
+from django.urls import path
+
+from timetabling.web.pages.views import data, generation, home, published, review
+
+app_name = "pages"
+
+urlpatterns = [
+    path("", home.dashboard, name="dashboard"),
+    path("signin/", home.SignInView.as_view(), name="sign_in"),
+    path("signout/", home.sign_out, name="sign_out"),
+    path("my/timetable/", home.my_timetable, name="my_timetable"),
+    path("data/<str:kind>/", data.data_list, name="data_list"),
+    path("data/<str:kind>/upload/", data.data_upload, name="data_upload"),
+    path("data/<str:kind>/template.<str:fmt>", data.data_template, name="data_template"),
+    path("admin/timetables/new", generation.new_generation, name="new_generation"),
+    path("admin/timetables/status/<str:job_id>", generation.status, name="status"),
+    path("admin/timetables/status/<str:job_id>/cancel", generation.cancel, name="cancel"),
+    path("admin/timetables/jobs/<str:job_id>/compare", review.compare, name="compare"),
+    path("admin/timetables/<int:timetable_id>/review", review.review, name="review"),
+    path("admin/timetables/<int:timetable_id>/decide", review.decide, name="decide"),
+    path("timetables/<str:kind>/<int:owner_id>/", published.published, name="published"),
+    path("timetables/<str:kind>/<int:owner_id>/export.<str:fmt>", published.export, name="export"),
+]

@@ -1,0 +1,41 @@
+"""What every page's template gets, and the lookups every view needs, scoped to the member's organization."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from timetabling.web.accounts.models import Membership
+from timetabling.web.pages.access import abilities
+from timetabling.web.scheduling.models import GenerationJob, Timetable
+
+
+def render_page(request: HttpRequest, template: str, context: dict[str, Any] | None = None,
+                status: int = 200) -> HttpResponse:
+    membership = getattr(request, "membership", None)
+    base = {"membership": membership, "organization": membership.organization if membership else None,
+            **abilities(membership)}
+    return render(request, template, {**base, **(context or {})}, status=status)
+
+
+def job_of(membership: Membership, job_id: Any) -> GenerationJob:
+    """The job if it is the member's organization's; 404 for anything else."""
+    try:
+        key = uuid.UUID(str(job_id))
+    except ValueError:
+        raise Http404("no such job") from None
+    job = GenerationJob.objects.filter(pk=key, organization=membership.organization).first()
+    if job is None:
+        raise Http404("no such job")
+    return job
+
+
+def timetable_of(membership: Membership, timetable_id: Any) -> Timetable:
+    timetable = (Timetable.objects.select_related("generation_job", "organization")
+                 .filter(pk=timetable_id, organization=membership.organization).first())
+    if timetable is None:
+        raise Http404("no such timetable")
+    return timetable

@@ -1,0 +1,109 @@
+"""Academic data: a searchable list per kind, CSV and Excel upload, and the templates to fill in."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+
+from timetabling.web.accounts.models import CAN_EDIT_DATA, STAFF_ROLES, Membership
+from timetabling.web.pages.access import page
+from timetabling.web.pages.uploads import (
+    TABLES,
+    Table,
+    UploadRejected,
+    read_rows,
+    store_upload,
+    template_csv,
+    template_xlsx,
+)
+from timetabling.web.pages.views.common import render_page
+
+PAGE_SIZE = 50
+# what the list shows beside code and name: (heading, attribute path)
+LIST_COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
+    "departments": (("School", "school.code"),),
+    "rooms": (("Capacity", "capacity"), ("Type", "room_type"), ("Building", "building")),
+    "faculty": (("Department", "department.code"), ("Max hours / week", "max_hours_per_week")),
+    "batches": (("Department", "department.code"), ("Year", "year"), ("Section", "section"), ("Size", "size")),
+    "courses": (("Department", "department.code"), ("Kind", "get_kind_display"), ("Credits", "credits"),
+                ("Sessions / week", "sessions_per_week")),
+    "students": (("Batch", "batch.code"),),
+}
+RELATED = {"departments": ("school",), "faculty": ("department",), "batches": ("department",),
+           "courses": ("department",), "students": ("batch",), "rooms": ()}
+
+
+def _table(kind: str) -> Table:
+    table = TABLES.get(kind)
+    if table is None:
+        raise Http404(f"no academic data called '{kind}'")
+    return table
+
+
+def _value(obj: object, path: str) -> object:
+    for part in path.split("."):
+        obj = getattr(obj, part, None)
+        if obj is None:
+            return ""
+    return obj() if callable(obj) else obj
+
+
+def _list_context(membership: Membership, table: Table, search: str, page_no: str | None) -> dict:
+    qs = table.model.objects.filter(organization=membership.organization).select_related(*RELATED[table.kind])
+    if search:
+        qs = qs.filter(Q(code__icontains=search) | Q(name__icontains=search))
+    current = Paginator(qs.order_by("code"), PAGE_SIZE).get_page(page_no)
+    columns = LIST_COLUMNS[table.kind]
+    return {
+        "table": table, "kinds": [(k, t.title) for k, t in TABLES.items()], "search": search, "page": current,
+        "rows": [(o.code, o.name, [_value(o, path) for _, path in columns]) for o in current],
+        "headings": [h for h, _ in columns], "problems": None,
+        "columns": [(c.name, c.required) for c in table.columns],
+    }
+
+
+@page(roles=STAFF_ROLES)
+def data_list(request: HttpRequest, membership: Membership, kind: str) -> HttpResponse:
+    context = _list_context(membership, _table(kind), request.GET.get("q", "").strip(), request.GET.get("page"))
+    return render_page(request, "pages/data_list.html", context)
+
+
+@page(roles=CAN_EDIT_DATA)
+def data_upload(request: HttpRequest, membership: Membership, kind: str) -> HttpResponse:
+    table = _table(kind)
+    if request.method != "POST":
+        return redirect("pages:data_list", kind=kind)
+    upload = request.FILES.get("file")
+    problems = None
+    if upload is None:
+        messages.error(request, "Choose a .csv or .xlsx file to upload.")
+        return redirect("pages:data_list", kind=kind)
+    try:
+        rows = read_rows(upload.name, upload.read())
+        counts = store_upload(membership.organization, table, rows)
+    except UploadRejected as err:
+        problems = err.problems
+    if problems is None:
+        messages.success(request, f"{upload.name}: {counts['created']} {table.title.lower()} added, "
+                                  f"{counts['updated']} updated.")
+        return redirect("pages:data_list", kind=kind)
+    context = _list_context(membership, table, "", None)
+    return render_page(request, "pages/data_list.html", {**context, "problems": problems, "upload_name": upload.name},
+                       status=400)
+
+
+@page(roles=STAFF_ROLES)
+def data_template(request: HttpRequest, membership: Membership, kind: str, fmt: str) -> HttpResponse:
+    table = _table(kind)
+    if fmt not in ("csv", "xlsx"):
+        raise Http404("templates come as .csv or .xlsx")
+    if fmt == "csv":
+        response = HttpResponse(template_csv(table), content_type="text/csv; charset=utf-8")
+    else:
+        response = HttpResponse(template_xlsx(table), content_type=(
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))
+    response["Content-Disposition"] = f'attachment; filename="{kind}-template.{fmt}"'
+    return response

@@ -1,0 +1,137 @@
+"""New generation, and its live status with a Cancel button."""
+
+from __future__ import annotations
+
+import os
+from datetime import date
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from timetabling.engine.pipeline import VARIANT_PROFILES
+from timetabling.web.academics import models as am
+from timetabling.web.accounts.models import CAN_GENERATE, STAFF_ROLES, Membership
+from timetabling.web.api.errors import ApiError
+from timetabling.web.pages.access import page
+from timetabling.web.pages.views.common import job_of, render_page
+from timetabling.web.scheduling import services
+from timetabling.web.scheduling.models import FINAL_STATUSES, Timetable
+
+MAX_VARIANTS = len(VARIANT_PROFILES)
+
+
+def priorities(name: str) -> str:
+    """What a variant profile favours, in words."""
+    weights = VARIANT_PROFILES[name]
+    if not weights:
+        return "the university's own weights"
+    return ", ".join(f"{rule.value.replace('_', ' ')} x{w}" for rule, w in weights.items())
+
+
+def default_academic_year(today: date) -> tuple[str, int]:
+    """Indian academic years start in July: odd semesters from July, even ones from January."""
+    first = today.year if today.month >= 7 else today.year - 1
+    return f"{first}-{(first + 1) % 100:02d}", 1 if today.month >= 7 else 2
+
+
+class GenerationForm(forms.Form):
+    academic_year = forms.RegexField(regex=r"^\d{4}-\d{2}(\d{2})?$", max_length=9, help_text="for example 2026-27",
+                                     error_messages={"invalid": "write the academic year as 2026-27"})
+    semester = forms.IntegerField(min_value=1, max_value=12)
+    departments = forms.ModelMultipleChoiceField(queryset=am.Department.objects.none(), required=False,
+                                                 widget=forms.CheckboxSelectMultiple,
+                                                 help_text="none ticked: every department")
+    variant_count = forms.IntegerField(min_value=1, max_value=MAX_VARIANTS, label="Number of variants")
+    time_limit = forms.IntegerField(min_value=1, max_value=3600, label="Time limit (seconds)")
+
+    def __init__(self, org: am.Organization, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["departments"].queryset = am.Department.objects.filter(organization=org).order_by("code")
+        choices = [(name, f"{name} ({priorities(name)})") for name in VARIANT_PROFILES]
+        for i in range(MAX_VARIANTS):
+            self.fields[f"variant_{i + 1}"] = forms.ChoiceField(choices=choices, required=False,
+                                                               label=f"Variant {i + 1} priority")
+
+    def variant_fields(self) -> list[forms.BoundField]:
+        return [self[f"variant_{i + 1}"] for i in range(MAX_VARIANTS)]
+
+    def clean(self) -> dict:
+        data = super().clean()
+        count = data.get("variant_count") or 0
+        chosen = [data.get(f"variant_{i + 1}") for i in range(count)]
+        if any(not c for c in chosen):
+            raise forms.ValidationError("choose a priority for every variant")
+        if len(set(chosen)) != len(chosen):
+            raise forms.ValidationError("each variant needs a different priority")
+        data["variants"] = chosen
+        return data
+
+
+def _initial() -> dict:
+    year, semester = default_academic_year(timezone.localdate())
+    defaults = [v for v in settings.GENERATION_VARIANTS if v in VARIANT_PROFILES] or list(VARIANT_PROFILES)[:1]
+    rest = [v for v in VARIANT_PROFILES if v not in defaults]
+    initial = {"academic_year": year, "semester": semester, "variant_count": len(defaults),
+               "time_limit": int(settings.GENERATION_TIME_LIMIT)}
+    for i, name in enumerate([*defaults, *rest][:MAX_VARIANTS]):
+        initial[f"variant_{i + 1}"] = name
+    return initial
+
+
+@page(roles=CAN_GENERATE)
+def new_generation(request: HttpRequest, membership: Membership) -> HttpResponse:
+    org = membership.organization
+    form = GenerationForm(org, request.POST or None, initial=_initial())
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                job = services.start_generation(
+                    org, request.user, data["academic_year"], data["semester"],
+                    [d.pk for d in data["departments"]], (), data["variants"], float(data["time_limit"]),
+                )
+            except ApiError as err:
+                form.add_error(None, err.message)
+                status = err.status
+            else:
+                return redirect("pages:status", job_id=job.id)
+        else:
+            status = 400
+    return render_page(request, "pages/generation_new.html", {"form": form}, status=status)
+
+
+def engine_public_url() -> str:
+    """Where the browser reaches the engine service (its WebSocket); behind a proxy it differs from the
+    address the web backend uses, hence its own variable."""
+    return os.environ.get("TIMETABLE_ENGINE_PUBLIC_URL", settings.ENGINE_URL).rstrip("/")
+
+
+@page(roles=STAFF_ROLES)
+def status(request: HttpRequest, membership: Membership, job_id: str) -> HttpResponse:
+    job = job_of(membership, job_id)
+    base = engine_public_url()
+    ws_url = base.replace("https://", "wss://", 1).replace("http://", "ws://", 1) + f"/ws/progress/{job.id}"
+    return render_page(request, "pages/generation_status.html", {
+        "job": job, "final": job.status in FINAL_STATUSES, "phase": job.metadata.get("phase", ""),
+        "eta": job.metadata.get("eta_seconds"), "ws_url": ws_url, "poll_url": f"/api/timetable/progress/{job.id}/",
+        "variants": Timetable.objects.filter(generation_job=job).order_by("id"),
+    })
+
+
+@require_POST
+@page(roles=CAN_GENERATE)
+def cancel(request: HttpRequest, membership: Membership, job_id: str) -> HttpResponse:
+    job = job_of(membership, job_id)
+    try:
+        services.cancel_generation(job)
+    except ApiError as err:
+        messages.error(request, err.message)
+    else:
+        messages.info(request, "Cancel requested: the engine stops at its next checkpoint.")
+    return redirect("pages:status", job_id=job.id)

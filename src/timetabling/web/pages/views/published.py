@@ -1,0 +1,81 @@
+"""Published timetables of one faculty member, student, batch or room, and their exports."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.utils import timezone
+
+from timetabling.web.accounts.models import STAFF_ROLES, Membership
+from timetabling.web.api.timetable import _may_read as may_read  # the API's rule, kept in one place
+from timetabling.web.pages import exports
+from timetabling.web.pages.access import page
+from timetabling.web.pages.grids import KIND_LABELS, OWNER_MODELS, owner_week
+from timetabling.web.pages.views.common import render_page, timetable_of
+from timetabling.web.scheduling.models import Timetable, TimetableStatus
+
+
+def _owner_and_timetable(request: HttpRequest, membership: Membership, kind: str, owner_id: int):
+    model = OWNER_MODELS.get(kind)
+    if model is None:
+        raise Http404(f"no timetables by '{kind}'")
+    owner = model.objects.filter(organization=membership.organization, pk=owner_id).first()
+    if owner is None:
+        raise Http404(f"no such {kind}")
+    if not may_read(membership, kind, owner):
+        raise PermissionDenied(f"you may not read this {kind}'s timetable")
+    wanted = request.GET.get("timetable")
+    if wanted:
+        if membership.role not in STAFF_ROLES:
+            raise PermissionDenied("only staff may read timetables that are not published")
+        if not wanted.isdigit():
+            raise Http404("no such timetable")
+        return owner, timetable_of(membership, int(wanted))
+    published = Timetable.objects.filter(organization=membership.organization, status=TimetableStatus.PUBLISHED)
+    return owner, published.select_related("generation_job").first()
+
+
+@page()
+def published(request: HttpRequest, membership: Membership, kind: str, owner_id: int) -> HttpResponse:
+    owner, timetable = _owner_and_timetable(request, membership, kind, owner_id)
+    week = owner_week(timetable, kind, owner) if timetable is not None else None
+    return render_page(request, "pages/published.html", {
+        "kind": kind, "kind_label": KIND_LABELS[kind], "owner": owner, "timetable": timetable, "week": week,
+        "query": f"?timetable={timetable.pk}" if timetable and request.GET.get("timetable") else "",
+    }, status=200 if timetable else 404)
+
+
+@page()
+def export(request: HttpRequest, membership: Membership, kind: str, owner_id: int, fmt: str) -> HttpResponse:
+    if fmt not in exports.FORMATS:
+        raise Http404(f"exports come as {', '.join(exports.FORMATS)}")
+    owner, timetable = _owner_and_timetable(request, membership, kind, owner_id)
+    if timetable is None:
+        raise Http404("there is no published timetable yet")
+    week = owner_week(timetable, kind, owner)
+    title = f"{KIND_LABELS[kind]} {owner.code}" + (f" {owner.name}" if owner.name and owner.name != owner.code else "")
+    subtitle = f"{timetable.name}, {timetable.academic_year} semester {timetable.semester} ({timetable.status})"
+    if fmt == "pdf":
+        body = exports.to_pdf(week, title, subtitle)
+    elif fmt == "ics":
+        weeks = request.GET.get("weeks", "16")
+        start = request.GET.get("start", "")
+        try:
+            first = date.fromisoformat(start) if start else timezone.localdate()
+            count = max(1, min(52, int(weeks)))
+        except ValueError:
+            raise Http404("start must be a date (YYYY-MM-DD) and weeks a number") from None
+        body = exports.to_ics(week, f"{title} - {timetable.name}", f"tt{timetable.pk}-{kind}{owner.pk}", first,
+                              count, settings.TIME_ZONE, timezone.now())
+    elif fmt == "xlsx":
+        body = exports.to_xlsx(week, f"{title} - {subtitle}")
+    else:
+        body = exports.to_csv(week)
+    response = HttpResponse(body, content_type=exports.FORMATS[fmt])
+    safe = re.sub(r"[^A-Za-z0-9._-]+", "_", owner.code)
+    response["Content-Disposition"] = f'attachment; filename="timetable-{kind}-{safe}.{fmt}"'
+    return response

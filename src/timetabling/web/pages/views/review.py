@@ -1,0 +1,89 @@
+"""Review one variant (week grids, the checker's conflicts, metrics, approve or reject) and compare a job's
+variants side by side."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.views.decorators.http import require_POST
+
+from timetabling.web.accounts.models import CAN_APPROVE, STAFF_ROLES, Membership
+from timetabling.web.api.errors import ApiError
+from timetabling.web.pages.access import page
+from timetabling.web.pages.grids import KIND_LABELS, judge, owner_week, owners_in
+from timetabling.web.pages.views.common import job_of, render_page, timetable_of
+from timetabling.web.scheduling import services
+from timetabling.web.scheduling.models import Timetable
+
+REVIEW_KINDS = ("batch", "faculty", "room")
+
+
+def _number(value: object) -> str:
+    if isinstance(value, float):
+        return f"{value:.3f}".rstrip("0").rstrip(".")
+    return str(value)
+
+
+@page(roles=STAFF_ROLES)
+def review(request: HttpRequest, membership: Membership, timetable_id: int) -> HttpResponse:
+    timetable = timetable_of(membership, timetable_id)
+    kind = request.GET.get("kind", "batch")
+    if kind not in REVIEW_KINDS:
+        raise Http404(f"no view by '{kind}'")
+    owners = list(owners_in(timetable, kind))
+    owner = None
+    wanted = request.GET.get("owner")
+    if wanted:
+        owner = next((o for o in owners if str(o.pk) == wanted), None)
+        if owner is None:
+            raise Http404(f"no such {kind} in this timetable")
+    elif owners:
+        owner = owners[0]
+    week = owner_week(timetable, kind, owner) if owner is not None else None
+    job = timetable.generation_job
+    return render_page(request, "pages/review.html", {
+        "timetable": timetable, "job": job, "kind": kind, "kind_label": KIND_LABELS[kind],
+        "kinds": [(k, KIND_LABELS[k]) for k in REVIEW_KINDS], "owners": owners, "owner": owner, "week": week,
+        "judgement": judge(timetable),
+        "metrics": [(k.replace("_", " "), _number(v)) for k, v in sorted(timetable.metrics.items())],
+        "review": job.metadata.get("review") if job else None,
+        "variants": Timetable.objects.filter(generation_job=job).order_by("id") if job else [],
+    })
+
+
+@require_POST
+@page(roles=CAN_APPROVE)
+def decide(request: HttpRequest, membership: Membership, timetable_id: int) -> HttpResponse:
+    timetable = timetable_of(membership, timetable_id)
+    action = request.POST.get("action")
+    if action not in ("approve", "reject") or timetable.generation_job is None:
+        messages.error(request, "Choose Approve or Reject.")
+        return redirect("pages:review", timetable_id=timetable.pk)
+    comments = request.POST.get("comments", "").strip()[:4000]
+    try:
+        chosen = services.approve(timetable.generation_job, request.user, action, comments, timetable.pk)
+    except ApiError as err:
+        messages.error(request, err.message)
+    else:
+        if chosen is None:
+            messages.success(request, "The job's timetables were rejected.")
+        else:
+            messages.success(request, f"Timetable '{chosen.name}' is approved and published.")
+    return redirect("pages:review", timetable_id=timetable.pk)
+
+
+@page(roles=STAFF_ROLES)
+def compare(request: HttpRequest, membership: Membership, job_id: str) -> HttpResponse:
+    job = job_of(membership, job_id)
+    variants = list(Timetable.objects.filter(generation_job=job).order_by("id"))
+    judgements = {t.pk: judge(t, max_offenders=0) for t in variants}
+    keys = sorted({k for t in variants for k in t.metrics})
+    rows = [("score", [_number(t.score) if t.score is not None else "" for t in variants])]
+    rows.append(("hard violations (checker)", [str(judgements[t.pk].hard_total) for t in variants]))
+    rows.append(("soft cost (checker)", [str(judgements[t.pk].soft_cost) for t in variants]))
+    rows += [(k.replace("_", " "), [_number(t.metrics.get(k, "")) for t in variants]) for k in keys]
+    best = max(variants, key=lambda t: (t.score is not None, t.score or 0), default=None)
+    return render_page(request, "pages/compare.html", {
+        "job": job, "variants": variants, "rows": rows, "best": best, "review": job.metadata.get("review"),
+    })
