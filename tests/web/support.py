@@ -11,6 +11,10 @@ import django
 
 django.setup()
 
+from django.conf import settings  # noqa: E402
+
+settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast sign-ins for tests
+
 from django.contrib.auth.models import User  # noqa: E402
 from django.test import TestCase  # noqa: E402
 
