@@ -54,7 +54,7 @@ def test_the_result_reports_categories_parts_and_resources(tiny_run):
 
 def test_variants_differ():
     inst = generate_university("small", seed=0)
-    result = generate(inst, PipelineOptions(variants=("Balanced", "Faculty-focused"), time_limit=30, workers=1,
+    result = generate(inst, PipelineOptions(variants=("Balanced", "Faculty-focused"), time_limit=10, workers=1,
                                             ga=GAConfig(population=10, generations=10)))
     rows = result.comparison()
     assert rows[1]["differs_from_first_pct"] > 0
@@ -75,7 +75,7 @@ def test_cancel_returns_the_best_complete_timetable_marked_cancelled():
             token.cancel()
 
     out = {}
-    options = PipelineOptions(time_limit=600, workers=1, cancel=token, progress=progress,
+    options = PipelineOptions(time_limit=600, workers=1, cancel=token, progress=progress, part_optimisation=0,
                               ga=GAConfig(generations=10_000))
     thread = threading.Thread(target=lambda: out.setdefault("r", generate(inst, options)))
     thread.start()

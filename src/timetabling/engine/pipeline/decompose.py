@@ -29,6 +29,7 @@ from timetabling.engine.solver.domains import room_fits
 Placed = dict[str, list[tuple[int, str | None]]]  # course id -> (flat start slot, room) per session
 MIN_PART_LIMIT = 5.0  # seconds: no part gets less, whatever the budget
 PART_SHARE = 0.5  # of the budget left: the most one part may take
+MAX_PART_OPTIMISE = 10.0  # seconds of soft-score improvement per part, at most
 
 
 @dataclass
@@ -185,22 +186,42 @@ def _init_worker(event) -> None:
 
 
 def solve_part(name: str, sub: Instance, part: tuple[str, ...], time_limit: float, seed: int, workers: int,
-               cancel: object | None = None) -> PartOutcome:
-    """CP-SAT on one sub-instance, hard rules only; returns the slots and rooms of the part's own courses."""
+               cancel: object | None = None, optimise_s: float = 0.0) -> PartOutcome:
+    """CP-SAT on one sub-instance: the first timetable keeping the hard rules, then, for ``optimise_s``
+    seconds, CP-SAT improving the instance's own soft score from it; returns the slots and rooms of the
+    part's own courses."""
     from timetabling.engine.solver import SolveOptions, solve
 
     t0 = time.perf_counter()
+    cancel = cancel if cancel is not None else _ProcessCancel()
     result = solve(sub, SolveOptions(time_limit=time_limit, workers=workers, seed=seed, optimize=False,
-                                     cancel=cancel if cancel is not None else _ProcessCancel()))
+                                     cancel=cancel))
+    status = result.status
+    solution = result.solution
+    if solution is not None and optimise_s > 0 and not getattr(cancel, "cancelled", False):
+        better = optimise_with_cpsat(sub, SolveOptions(time_limit=optimise_s, workers=workers, seed=seed,
+                                                       hint=solution, cancel=cancel))
+        if better is not None:
+            solution = better
     placements: Placed = defaultdict(list)
-    if result.solution is not None:
+    if solution is not None:
         own = set(part)
         grid = sub.grid
-        for a in result.solution.assignments:
+        for a in solution.assignments:
             if a.course in own:
                 placements[a.course].append((grid.slot_index(a.slot), a.room))
     message = "; ".join(result.explanation)
-    return PartOutcome(name, result.status, dict(placements), time.perf_counter() - t0, message)
+    return PartOutcome(name, status, dict(placements), time.perf_counter() - t0, message)
+
+
+def optimise_with_cpsat(instance: Instance, options: object) -> Solution | None:
+    """CP-SAT improving a hinted timetable; None when it has nothing (or fails: the hint stands)."""
+    from timetabling.engine.solver import solve
+
+    try:
+        return solve(instance, options).solution  # type: ignore[arg-type]
+    except RuntimeError:  # an optimisation that crashes must not cost the timetable we already have
+        return None
 
 
 def _run_part(args: tuple) -> PartOutcome:
@@ -216,8 +237,10 @@ def decompose(
     seed: int = 0,
     cancel: object | None = None,
     progress: Callable[[float, str], None] | None = None,
+    optimise: float = 0.0,
 ) -> Decomposition:
-    """Place every part, wave by wave; ``progress(fraction, message)`` after each part."""
+    """Place every part, wave by wave; ``progress(fraction, message)`` after each part. ``optimise``: the
+    share of ``budget`` spent improving the parts' soft score (split over the parts, in parallel)."""
     t0 = time.perf_counter()
     waves = waves_of(clustering)
     total = max(1, sum(p.sessions for w in waves for p in w))
@@ -237,6 +260,10 @@ def decompose(
 
     def cancelled() -> bool:
         return bool(getattr(cancel, "cancelled", False))
+
+    n_parts = max(1, sum(len(w) for w in waves))
+    side_by_side = pool_workers if executor is not None else 1
+    optimise_s = min(MAX_PART_OPTIMISE, optimise * budget * side_by_side / n_parts)
 
     def limit_for(part: Part) -> float:
         # a cap, not a plan: a part stops at its first timetable, and most take a fraction of a second
@@ -263,7 +290,7 @@ def decompose(
 
     def run_here(part: Part, rooms: list[str]) -> PartOutcome:
         sub = sub_instance(instance, set(part.courses), placed, rooms, room_busy)
-        return solve_part(part.name, sub, part.courses, limit_for(part), seed, pool_workers, cancel)
+        return solve_part(part.name, sub, part.courses, limit_for(part), seed, pool_workers, cancel, optimise_s)
 
     try:
         for w, wave in enumerate(waves):
@@ -283,7 +310,7 @@ def decompose(
                 futures = {}
                 for part in wave:
                     sub = sub_instance(instance, set(part.courses), placed, allotted[part.name], room_busy)
-                    args = (part.name, sub, part.courses, limit_for(part), seed, 1)
+                    args = (part.name, sub, part.courses, limit_for(part), seed, 1, None, optimise_s)
                     futures[executor.submit(_run_part, args)] = part
                 pending = set(futures)
                 while pending:

@@ -22,7 +22,7 @@ from timetabling.engine.pipeline import (
 )
 from timetabling.engine.pipeline.board import Layout, board_from, layout
 from timetabling.engine.pipeline.clustering import cluster
-from timetabling.engine.pipeline.decompose import Placed, decompose, from_solution, to_solution
+from timetabling.engine.pipeline.decompose import Placed, decompose, from_solution, optimise_with_cpsat, to_solution
 from timetabling.engine.pipeline.genetic import optimise
 from timetabling.engine.pipeline.resolve import resolve
 from timetabling.engine.pipeline.resources import detect
@@ -85,7 +85,7 @@ def run(instance: Instance, options: PipelineOptions) -> PipelineResult:
     if options.decomposition:
         result = decompose(
             instance, clustering, budget=budget, pool_workers=resources.pool_workers, seed=options.seed,
-            cancel=options.cancel,
+            cancel=options.cancel, optimise=options.part_optimisation,
             progress=lambda f, m: clock.emit("parts", 3.0 + 32.0 * f, m),
         )
         placed, unplaced_courses = result.placed, result.unplaced
@@ -156,11 +156,10 @@ def _improve(instance: Instance, options: PipelineOptions, name: str, index: int
     if options.optimizer == "none":
         return base
     if options.optimizer == "cpsat":
-        from timetabling.engine.solver import SolveOptions, solve
+        from timetabling.engine.solver import SolveOptions
 
-        result = solve(instance.model_copy(update={"rules": rules}), SolveOptions(
+        candidate = optimise_with_cpsat(instance.model_copy(update={"rules": rules}), SolveOptions(
             time_limit=limit, workers=options.workers, seed=options.seed, hint=base, cancel=options.cancel))
-        candidate = result.solution
     else:
         gens = max(1, options.ga.generations)
 
