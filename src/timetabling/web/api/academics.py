@@ -25,9 +25,9 @@ def _page_args(request: HttpRequest) -> tuple[int, int]:
             value = int(raw)
         except ValueError:
             raise ApiError(400, f"'{raw}' is not a number", field=name) from None
-        if value < 1 or (name == "page_size" and value > MAX_PAGE):
-            raise ApiError(400, f"must be between 1 and {MAX_PAGE}" if name == "page_size" else "must be 1 or more",
-                           field=name)
+        top = MAX_PAGE if name == "page_size" else 10**9
+        if not 1 <= value <= top:
+            raise ApiError(400, f"must be between 1 and {top}", field=name)
         out.append(value)
     return out[0], out[1]
 
@@ -45,7 +45,7 @@ def _kind(membership: Membership, kind: str) -> tuple:
 @api(["GET"])
 def listing(request: HttpRequest, membership: Membership, kind: str) -> dict[str, Any]:
     qs, serialize = _kind(membership, kind)
-    search = request.GET.get("search", "").strip()
+    search = request.GET.get("search", "").replace("\x00", "").strip()[:200]  # PostgreSQL refuses NUL
     if search:
         qs = qs.filter(Q(code__icontains=search) | Q(name__icontains=search))
     page, size = _page_args(request)

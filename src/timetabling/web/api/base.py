@@ -30,8 +30,25 @@ def parse_json(request: HttpRequest) -> Any:
         raise ApiError(400, f"the body is not valid JSON: {err}", field="body") from None
 
 
+def nul_path(value: Any, path: str = "") -> str | None:
+    """The path of the first string holding a NUL character (PostgreSQL stores none), else None."""
+    if isinstance(value, str):
+        return path or "body" if "\x00" in value else None
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for key, item in items:
+        if isinstance(key, str) and "\x00" in key:
+            return path or "body"
+        found = nul_path(item, f"{path}.{key}" if path else str(key))
+        if found:
+            return found
+    return None
+
+
 def body_as(request: HttpRequest, schema: type[M]) -> M:
     data = parse_json(request)
+    bad = nul_path(data)
+    if bad:
+        raise ApiError(400, "text may not contain NUL characters", field=bad)
     if not isinstance(data, dict):
         raise ApiError(400, "the body must be a JSON object", field="body")
     try:
@@ -61,6 +78,9 @@ def api(methods: Collection[str] = ("GET",), roles: Collection[str] | None = Non
         @functools.wraps(view)
         def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
             try:
+                for name, value in kwargs.items():  # an id no database row can have is simply not there
+                    if isinstance(value, int) and not 0 < value < 2**63:
+                        raise ApiError(404, f"{name} {value} not found", field=name)
                 if request.method not in methods:
                     raise ApiError(405, f"method {request.method} not allowed (use {', '.join(methods)})")
                 if auth:

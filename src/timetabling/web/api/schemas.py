@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from timetabling.engine.pipeline import VARIANT_PROFILES
+
+# a database id: anything larger cannot exist and must not reach the database driver
+RecordId = Annotated[int, Field(ge=1, le=2**63 - 1)]
 
 
 class Body(BaseModel):
@@ -17,9 +20,11 @@ class Body(BaseModel):
 class GenerateRequest(Body):
     academic_year: str = Field(pattern=r"^\d{4}-\d{2}(\d{2})?$", examples=["2026-27"])
     semester: int = Field(ge=1, le=12)
-    university_id: int = Field(description="the organization's id")
-    department_ids: list[int] = Field(default_factory=list, description="only these departments' courses")
-    batch_ids: list[int] = Field(default_factory=list, description="only the courses of these batches")
+    university_id: RecordId = Field(description="the organization's id")
+    department_ids: list[RecordId] = Field(default_factory=list, max_length=1000,
+                                           description="only these departments' courses")
+    batch_ids: list[RecordId] = Field(default_factory=list, max_length=5000,
+                                      description="only the courses of these batches")
     variants: list[str] | None = Field(default=None, min_length=1, max_length=10)
     time_limit: float | None = Field(default=None, ge=1, le=3600, description="seconds for the whole run")
 
@@ -35,7 +40,7 @@ class GenerateRequest(Body):
 class ApproveRequest(Body):
     action: Literal["approve", "reject"]
     comments: str = Field(default="", max_length=4000)
-    timetable_id: int | None = Field(default=None, description="the variant to publish; default: best score")
+    timetable_id: RecordId | None = Field(default=None, description="the variant to publish; default: best score")
 
 
 class LoginRequest(Body):
@@ -45,16 +50,16 @@ class LoginRequest(Body):
 
 class EntryIn(BaseModel):
     course: str
-    session: int = Field(default=0, ge=0)
-    day: int = Field(ge=0)
-    period: int = Field(ge=0)
+    session: int = Field(default=0, ge=0, le=1000)
+    day: int = Field(ge=0, le=1000)
+    period: int = Field(ge=0, le=1000)
     room: str | None = None
 
 
 class VariantIn(BaseModel):
     name: str = Field(min_length=1, max_length=200)
     entries: list[EntryIn] = Field(default_factory=list)
-    score: float | None = None
+    score: float | None = Field(default=None, allow_inf_nan=False)
     metrics: dict[str, Any] = Field(default_factory=dict)
 
 

@@ -15,7 +15,7 @@ from timetabling.service.signing import SIGNATURE_HEADER, verify
 from timetabling.web.academics import models as am
 from timetabling.web.academics.grid import organization_grid
 from timetabling.web.accounts.models import CAN_APPROVE, CAN_GENERATE, STAFF_ROLES, Membership, Role
-from timetabling.web.api.base import api, body_as
+from timetabling.web.api.base import api, body_as, nul_path
 from timetabling.web.api.errors import ApiError, from_validation_error, not_found
 from timetabling.web.api.schemas import ApproveRequest, CallbackRequest, GenerateRequest
 from timetabling.web.api.serializers import job_json, ref, slots_of, timetable_json
@@ -140,9 +140,12 @@ def _may_read(membership: Membership, kind: str, owner: Any) -> bool:
 
 def _int_id(value: str, field: str) -> int:
     try:
-        return int(value)
+        number = int(value)
     except (TypeError, ValueError):
         raise ApiError(400, f"'{value}' is not a number", field=field) from None
+    if not 0 < number < 2**63:
+        raise ApiError(400, f"{number} is not a valid id", field=field)
+    return number
 
 
 @api(["GET"])
@@ -196,6 +199,8 @@ def engine_callback(request: HttpRequest) -> dict[str, Any]:
         raise ApiError(401, "the callback must carry the engine service's signature", field=SIGNATURE_HEADER)
     try:
         data = json.loads(request.body or b"null")
+        if nul_path(data):
+            raise ApiError(400, "text may not contain NUL characters", field=nul_path(data))
         body = CallbackRequest.model_validate(data)
     except (UnicodeDecodeError, json.JSONDecodeError) as err:
         raise ApiError(400, f"the body is not valid JSON: {err}", field="body") from None
