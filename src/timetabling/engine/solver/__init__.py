@@ -233,10 +233,13 @@ def solve(instance: Instance, options: SolveOptions | None = None) -> SolveResul
     return SolveResult(name, solution, objective, bound, stats)
 
 
+LNS_MODEL_VARIABLES = 200_000  # above this, loading the model for each neighbourhood costs too much
+
+
 def _use_lns(options: SolveOptions, tm: TimeModel) -> bool:
     if not options.optimize or not tm.model.HasObjective():
         return False
-    return options.lns if options.lns is not None else len(tm.model.Proto().variables) <= LARGE_MODEL_VARIABLES
+    return options.lns if options.lns is not None else len(tm.model.Proto().variables) <= LNS_MODEL_VARIABLES
 
 
 def _solve_lns(
@@ -260,6 +263,7 @@ def _solve_lns(
         cancelled=lambda: bool(getattr(options.cancel, "cancelled", False)),
         watch=watch,
         on_improve=on_improve,
+        first_solver=solver,
     )
     if found.values is None:
         return found.status, found.stats
