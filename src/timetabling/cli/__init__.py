@@ -19,6 +19,7 @@ COMMAND_MODULES = (
     "timetabling.cli.schema",
     "timetabling.cli.check_instance",
     "timetabling.cli.serve",
+    "timetabling.cli.worker",
 )
 
 

@@ -18,10 +18,11 @@ from pydantic import ValidationError
 
 from timetabling import __version__
 from timetabling.engine.model import Instance
-from timetabling.service.bus import InMemoryProgressBus, InMemoryResultStore, ProgressBus, ProgressMessage, ResultStore
+from timetabling.service.backends import make_bus, make_result_store, make_runner
+from timetabling.service.bus import ProgressBus, ProgressMessage, ResultStore
 from timetabling.service.callback import CallbackSender
 from timetabling.service.jobs import JobSpec
-from timetabling.service.runner import Runner, make_runner
+from timetabling.service.runner import Runner
 from timetabling.service.schemas import CancelResponse, GenerateRequest, GenerateResponse, VariantsResponse
 from timetabling.service.settings import ServiceSettings
 
@@ -69,8 +70,8 @@ def create_app(settings: ServiceSettings | None = None, runner: Runner | None = 
     engine = Engine(
         settings,
         runner or make_runner(settings.runner, settings.max_jobs),
-        bus or InMemoryProgressBus(),
-        results or InMemoryResultStore(),
+        bus or make_bus(),
+        results or make_result_store(),
         CallbackSender(settings.callback_url, settings.shared_secret, settings.callback_retries,
                        settings.progress_interval_s),
     )

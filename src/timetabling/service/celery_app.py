@@ -1,0 +1,245 @@
+"""The Celery application: a generation run by workers on any number of machines, Redis as broker and backend.
+
+Tasks (all ``acks_late`` with ``reject_on_worker_lost``: a message is acknowledged only once its task
+finished, so a worker killed in the middle hands the job back to the queue):
+
+- ``timetabling.generate``: a whole job, ``run_job`` on the spec, as in the local runners;
+- ``timetabling.generate_variant`` + ``timetabling.merge_variants``: the job split into one task per variant
+  (a chord), so that more workers finish a job sooner; every variant task runs stages 1-3 itself, because
+  the engine's stage-2 parts are solved inside ``generate`` and it offers no entry point to run one part on
+  its own with the state of the waves before it.
+
+Reliability:
+- a task that starts again after its worker died (the broker redelivered it) is retried with exponential
+  backoff, at most ``max_retries`` times, then fails with a clear message; a transient error (Redis
+  unreachable) is retried the same way;
+- progress goes to Redis pub/sub (``<prefix>events:<job_id>``), best effort; the outcome goes to the
+  result backend, which retries while Redis is away;
+- cancel: a key ``<prefix>cancel:<job_id>`` that running tasks watch (the pipeline stops at its next check
+  and returns what it has), plus ``revoke`` for queued tasks.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import socket
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import redis
+from celery import Celery, Task
+from celery.exceptions import MaxRetriesExceededError
+
+from timetabling.engine.pipeline import CancelToken
+from timetabling.service.jobs import JobSpec, run_job
+from timetabling.service.redis_bus import DEFAULT_PREFIX, DEFAULT_REDIS_URL, sync_client
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class DistributedSettings:
+    broker_url: str = DEFAULT_REDIS_URL
+    result_backend: str = DEFAULT_REDIS_URL
+    redis_url: str = DEFAULT_REDIS_URL  # progress, results, cancel flags
+    prefix: str = DEFAULT_PREFIX
+    queue: str = "timetable"
+    max_retries: int = 3
+    retry_backoff_s: float = 2.0  # first retry after this, doubling each time
+    retry_backoff_max_s: float = 60.0
+    time_limit_margin_s: float = 60.0  # soft task limit = job time limit + this; hard = soft + 30 s
+    max_task_s: float = 0.0  # a cap on the soft limit whatever the job asks (0: none)
+    visibility_timeout_s: int = 3600  # a message held by a worker that vanished comes back after this
+    split: str = "job"  # job: one task per job | variants: one task per variant (chord)
+
+    @classmethod
+    def from_env(cls) -> DistributedSettings:
+        env = os.environ
+        redis_url = env.get("TIMETABLE_REDIS_URL") or env.get("REDIS_URL") or DEFAULT_REDIS_URL
+        broker = env.get("TIMETABLE_BROKER_URL") or redis_url
+        split = env.get("TIMETABLE_CELERY_SPLIT", "job")
+        if split not in ("job", "variants"):
+            raise ValueError(f"TIMETABLE_CELERY_SPLIT must be 'job' or 'variants', not '{split}'")
+        return cls(
+            broker_url=broker,
+            result_backend=env.get("TIMETABLE_RESULT_BACKEND") or broker,
+            redis_url=redis_url,
+            prefix=env.get("TIMETABLE_REDIS_PREFIX", DEFAULT_PREFIX),
+            queue=env.get("TIMETABLE_CELERY_QUEUE", "timetable"),
+            max_retries=int(env.get("TIMETABLE_TASK_MAX_RETRIES", "3")),
+            retry_backoff_s=float(env.get("TIMETABLE_TASK_RETRY_BACKOFF", "2")),
+            retry_backoff_max_s=float(env.get("TIMETABLE_TASK_RETRY_BACKOFF_MAX", "60")),
+            time_limit_margin_s=float(env.get("TIMETABLE_TASK_TIME_LIMIT_MARGIN", "60")),
+            max_task_s=float(env.get("TIMETABLE_TASK_MAX_SECONDS", "0")),
+            visibility_timeout_s=int(env.get("TIMETABLE_VISIBILITY_TIMEOUT", "3600")),
+            split=split,
+        )
+
+    def backoff(self, retries: int) -> float:
+        """Seconds before retry number ``retries + 1``: exponential, capped."""
+        return min(self.retry_backoff_max_s, self.retry_backoff_s * 2**retries)
+
+    def time_limits(self, job_time_limit: float) -> tuple[float, float]:
+        soft = job_time_limit + self.time_limit_margin_s
+        if self.max_task_s > 0:
+            soft = min(soft, self.max_task_s)
+        return soft, soft + 30.0
+
+    # the keys shared by the runner and the tasks
+    def events_channel(self, job_id: str) -> str:
+        return f"{self.prefix}events:{job_id}"
+
+    def cancel_key(self, job_id: str) -> str:
+        return f"{self.prefix}cancel:{job_id}"
+
+    def tasks_key(self, job_id: str) -> str:
+        return f"{self.prefix}tasks:{job_id}"
+
+    def running_key(self, task_id: str) -> str:
+        return f"{self.prefix}running:{task_id}"
+
+    def started_key(self, task_id: str, retries: int) -> str:
+        return f"{self.prefix}started:{task_id}:{retries}"
+
+
+SETTINGS = DistributedSettings.from_env()
+
+
+def make_celery(settings: DistributedSettings) -> Celery:
+    app = Celery("timetabling", broker=settings.broker_url, backend=settings.result_backend)
+    app.conf.update(
+        task_serializer="json", result_serializer="json", accept_content=["json"],
+        task_default_queue=settings.queue,
+        task_acks_late=True, task_reject_on_worker_lost=True,
+        task_track_started=True,
+        worker_prefetch_multiplier=1,  # a worker holds no job it cannot start, so a free worker takes it
+        worker_max_tasks_per_child=20,
+        broker_transport_options={"visibility_timeout": settings.visibility_timeout_s},
+        result_backend_transport_options={"visibility_timeout": settings.visibility_timeout_s},
+        broker_connection_retry_on_startup=True, broker_connection_max_retries=None,
+        result_backend_always_retry=True, result_backend_max_retries=30, result_expires=24 * 3600,
+        task_send_sent_event=False, worker_send_task_events=False,
+        worker_hijack_root_logger=False,
+    )
+    return app
+
+
+app = make_celery(SETTINGS)
+_redis: redis.Redis | None = None
+
+
+def _client() -> redis.Redis:
+    global _redis
+    if _redis is None:
+        _redis = sync_client(SETTINGS.redis_url)
+    return _redis
+
+
+class _Events:
+    """Publishes a task's progress events; best effort: while Redis is away, events are dropped."""
+
+    def __init__(self, job_id: str, part: str) -> None:
+        self.channel = SETTINGS.events_channel(job_id)
+        self.part = part
+        self._quiet_until = 0.0
+
+    def __call__(self, event: dict[str, Any]) -> None:
+        if time.monotonic() < self._quiet_until:
+            return
+        try:
+            _client().publish(self.channel, json.dumps({**event, "part": self.part}))
+        except redis.RedisError:
+            self._quiet_until = time.monotonic() + 1.0
+
+
+def _watch_cancel(job_id: str, token: CancelToken, done: threading.Event) -> None:
+    key = SETTINGS.cancel_key(job_id)
+    while not done.wait(0.5):
+        try:
+            if _client().exists(key):
+                token.cancel()
+                return
+        except redis.RedisError:
+            pass
+
+
+def _run(task: Task, spec: JobSpec, part: str) -> dict[str, Any]:
+    """The common body: redelivery check, cancel watch, ``run_job``, bookkeeping."""
+    task_id = task.request.id
+    retries = task.request.retries
+    client = _client()
+    try:
+        first_start = client.set(SETTINGS.started_key(task_id, retries), "1", nx=True, ex=24 * 3600)
+        cancelled = bool(client.exists(SETTINGS.cancel_key(spec.job_id)))
+    except redis.RedisError as err:  # transient: try again later
+        raise task.retry(exc=err, countdown=SETTINGS.backoff(retries), max_retries=SETTINGS.max_retries) from err
+    if cancelled:
+        return {"job_id": spec.job_id, "status": "cancelled", "variants": [], "comparison": [],
+                "generation_time": 0.0, "message": "cancelled before it started", "part": part}
+    if not first_start:  # this message was delivered before and its worker died: back off, then run again
+        log.warning("task %s (%s) restarted after a lost worker; retry %d", task_id, part, retries + 1)
+        try:
+            raise task.retry(countdown=SETTINGS.backoff(retries), max_retries=SETTINGS.max_retries)
+        except MaxRetriesExceededError:
+            return {"job_id": spec.job_id, "status": "failed", "variants": [], "comparison": [],
+                    "generation_time": 0.0, "part": part,
+                    "message": f"the worker running it was lost {retries + 1} time(s); gave up"}
+    running = {"pid": os.getpid(), "hostname": socket.gethostname(), "retries": retries, "part": part,
+               "job_id": spec.job_id, "started": time.time()}
+    with contextlib.suppress(redis.RedisError):
+        client.set(SETTINGS.running_key(task_id), json.dumps(running), ex=24 * 3600)
+    token = CancelToken()
+    done = threading.Event()
+    threading.Thread(target=_watch_cancel, args=(spec.job_id, token, done), daemon=True).start()
+    t0 = time.perf_counter()
+    try:
+        outcome = run_job(spec, _Events(spec.job_id, part), token)
+    finally:
+        done.set()
+    outcome.pop("trace", None)
+    outcome["part"] = part
+    outcome["task"] = {"part": part, "seconds": round(time.perf_counter() - t0, 3), "retries": retries,
+                       "pid": os.getpid(), "hostname": socket.gethostname()}
+    return outcome
+
+
+@app.task(name="timetabling.generate", bind=True, acks_late=True, reject_on_worker_lost=True)
+def generate_task(self: Task, spec: dict[str, Any]) -> dict[str, Any]:
+    """A whole generation job."""
+    return _run(self, JobSpec(**spec), "job")
+
+
+@app.task(name="timetabling.generate_variant", bind=True, acks_late=True, reject_on_worker_lost=True)
+def generate_variant_task(self: Task, spec: dict[str, Any], variant: str) -> dict[str, Any]:
+    """One variant of a job: the spec with only that variant."""
+    return _run(self, JobSpec(**{**spec, "variants": (variant,)}), variant)
+
+
+@app.task(name="timetabling.merge_variants", bind=True, acks_late=True, reject_on_worker_lost=True)
+def merge_variants_task(self: Task, outcomes: list[dict[str, Any]], job_id: str) -> dict[str, Any]:
+    """The chord's callback: one outcome from the variants' outcomes."""
+    return merge_outcomes(job_id, outcomes)
+
+
+def merge_outcomes(job_id: str, outcomes: list[dict[str, Any]]) -> dict[str, Any]:
+    """Variants in task order; the job is completed when every task completed, else the worst status."""
+    variants = [v for o in outcomes for v in o.get("variants", [])]
+    statuses = [o.get("status", "failed") for o in outcomes]
+    status = next((s for s in ("failed", "cancelled") if s in statuses), "completed")
+    messages = [f"{o.get('part')}: {o['message']}" for o in outcomes if o.get("message")]
+    base = {(e["course"], e["session"], e["day"], e["period"], e.get("room")) for e in variants[0]["entries"]} \
+        if variants else set()
+    comparison = []
+    for o in outcomes:
+        for row, v in zip(o.get("comparison", []), o.get("variants", []), strict=False):
+            mine = {(e["course"], e["session"], e["day"], e["period"], e.get("room")) for e in v["entries"]}
+            differ = 100.0 * len(mine - base) / len(mine) if mine else 0.0
+            comparison.append({**row, "differs_from_first_pct": round(differ, 1)})
+    return {"job_id": job_id, "status": status, "variants": variants, "comparison": comparison,
+            "generation_time": max((o.get("generation_time", 0.0) for o in outcomes), default=0.0),
+            "message": "; ".join(messages), "tasks": [o.get("task") for o in outcomes if o.get("task")]}

@@ -1,0 +1,66 @@
+"""The engine service wired to Celery and Redis, in the test process."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from timetabling.service.app import create_app
+from timetabling.service.celery_runner import CeleryRunner
+from timetabling.service.redis_bus import RedisProgressBus, RedisResultStore
+from timetabling.service.settings import ServiceSettings
+
+
+def celery_service(dist, callback_url: str | None = None, **settings: Any) -> TestClient:
+    runner = CeleryRunner(dist.settings(**settings), poll_s=0.2)
+    app = create_app(ServiceSettings(callback_url=callback_url, runner="celery", progress_interval_s=0.0),
+                     runner=runner, bus=RedisProgressBus(dist.redis_url, dist.prefix),
+                     results=RedisResultStore(dist.redis_url, dist.prefix))
+    return TestClient(app)
+
+
+def submit(client: TestClient, job_id: str, instance: dict, time_limit: float, variants: list[str]) -> None:
+    response = client.post("/api/generate_variants", json={"job_id": job_id, "instance": instance,
+                                                          "time_limit": time_limit, "variants": variants})
+    assert response.status_code == 200, response.text
+
+
+def wait_for(predicate, timeout_s: float, what: str, every_s: float = 0.2) -> Any:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(every_s)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def wait_final(client: TestClient, job_id: str, timeout_s: float = 120.0) -> dict:
+    def final() -> dict | None:
+        body = client.get(f"/api/variants/{job_id}").json()
+        return body if body["status"] in ("completed", "failed", "cancelled") else None
+
+    return wait_for(final, timeout_s, f"job {job_id} to finish", every_s=0.3)
+
+
+def running_task(dist, job_id: str) -> dict | None:
+    """What the worker wrote when it started the job's task: pid, host, retries."""
+    import json
+
+    import redis
+
+    client = redis.Redis.from_url(dist.redis_url)
+    for key in client.scan_iter(f"{dist.prefix}running:{job_id}.*"):
+        return json.loads(client.get(key))
+    return None
+
+
+def zero_clash(instance: dict, entries: list[dict]) -> bool:
+    """The engine's checker finds no hard violation in ``entries``."""
+    from timetabling.engine.checker import check
+    from timetabling.engine.model import Instance, Solution
+
+    inst = Instance.model_validate(instance)
+    return check(inst, Solution(instance=inst.name, assignments=tuple(entries))).hard_total == 0
