@@ -76,8 +76,8 @@ class PipelineOptions:
     ga: GAConfig = field(default_factory=GAConfig)
     decomposition: bool = True  # False: the first timetable from one monolithic CP-SAT model (ablation)
     stage3: bool = True  # False: no conflict resolution after merging (ablation)
-    feasibility_share: float = 0.4  # of the time limit, the most stages 1-3 may take before variants
-    part_optimisation: float = 0.5  # of the stage-2 budget, spent by CP-SAT improving each part's soft score
+    feasibility_share: float = 0.6  # of the time limit, the most stages 1-3 may take before variants
+    part_optimisation: float = 0.8  # of the stage-2 budget, spent by CP-SAT improving each part's soft score
 
 
 @dataclass
