@@ -15,8 +15,11 @@ from timetabling.web.academics import models as am
 from timetabling.web.scheduling.models import GenerationJob, JobStatus, TimetableStatus
 
 ROOM_HEADER = ["code", "name", "capacity", "room_type", "building"]
+# the personas' passwords are hashed for every test class: a fast hasher keeps these tests quick
+FAST_HASHING = override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"])
 
 
+@FAST_HASHING
 class SignInAndDashboardTests(PersonasTestCase):
     def test_it_sends_an_anonymous_visitor_to_sign_in(self) -> None:
         response = self.client.get("/")
@@ -50,6 +53,7 @@ class SignInAndDashboardTests(PersonasTestCase):
         assert response["Location"] == f"/timetables/faculty/{self.teacher.pk}/"
 
 
+@FAST_HASHING
 class AcademicDataTests(PersonasTestCase):
     def upload(self, kind: str, name: str, body: bytes):
         return self.client.post(f"/data/{kind}/upload/", {"file": SimpleUploadedFile(name, body)})
@@ -129,6 +133,7 @@ class AcademicDataTests(PersonasTestCase):
         assert not am.Room.objects.filter(code="NEW-9").exists()
 
 
+@FAST_HASHING
 @override_settings(ENGINE_CLIENT=FAKE_CLIENT, MAX_CONCURRENT_JOBS=2)
 class GenerationPageTests(PersonasTestCase):
     def form(self, **changes):
@@ -196,6 +201,7 @@ class GenerationPageTests(PersonasTestCase):
         assert self.client.get("/admin/").status_code == 200
 
 
+@FAST_HASHING
 class ReviewAndPublishedTests(PersonasTestCase):
     def test_the_review_grid_shows_sessions_conflicts_and_metrics(self) -> None:
         _job, (first, _) = finished_job(self.client, self.org)
@@ -259,6 +265,27 @@ class ReviewAndPublishedTests(PersonasTestCase):
         assert self.client.get(f"/timetables/faculty/{colleague.pk}/").status_code == 403
         assert self.client.get(f"/timetables/faculty/{self.teacher.pk}/?timetable={first.pk}").status_code == 403
 
+    def test_a_student_reads_their_batch_and_elective_sessions(self) -> None:
+        _, (first, _) = finished_job(self.client, self.org)
+        self.as_user(self.approver)
+        self.client.post(f"/admin/timetables/{first.pk}/decide", {"action": "approve"})
+        self.as_user(self.student_user)
+        html = self.client.get(f"/timetables/student/{self.pupil.pk}/").content.decode()
+        courses = [*self.pupil.batch.courses.all(), *self.pupil.electives.all()]
+        assert courses and all(f"<strong>{c.course_code or c.code}</strong>" in html for c in courses)
+        other = am.Student.objects.filter(organization=self.org).exclude(pk=self.pupil.pk).first()
+        assert self.client.get(f"/timetables/student/{other.pk}/").status_code == 403
+        assert self.client.get(f"/timetables/student/{self.pupil.pk}/export.ics").status_code == 200
+
+    def test_staff_open_a_rooms_published_week_from_the_room_list(self) -> None:
+        _, (first, _) = finished_job(self.client, self.org)
+        self.as_user(self.admin)
+        self.client.post(f"/admin/timetables/{first.pk}/decide", {"action": "approve"})
+        room = am.Room.objects.get(pk=first.slots.exclude(room=None).first().room_id)
+        assert f'href="/timetables/room/{room.pk}/"' in self.client.get("/data/rooms/").content.decode()
+        html = self.client.get(f"/timetables/room/{room.pk}/").content.decode()
+        assert f"Room {room.code}" in html and 'class="week"' in html
+
     def test_nothing_published_yet_is_said_plainly(self) -> None:
         self.as_user(self.student_user)
         response = self.client.get(f"/timetables/student/{self.pupil.pk}/")
@@ -272,6 +299,7 @@ class ReviewAndPublishedTests(PersonasTestCase):
         assert self.client.get(f"/timetables/room/{room.pk}/").status_code == 404
 
 
+@FAST_HASHING
 class ExportTests(PersonasTestCase):
     def setUp(self) -> None:
         super().setUp()

@@ -32,6 +32,8 @@ LIST_COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
                 ("Sessions / week", "sessions_per_week")),
     "students": (("Batch", "batch.code"),),
 }
+# kinds whose records have a timetable of their own (the published page's kind)
+TIMETABLE_KIND = {"rooms": "room", "faculty": "faculty", "batches": "batch", "students": "student"}
 RELATED = {"departments": ("school",), "faculty": ("department",), "batches": ("department",),
            "courses": ("department",), "students": ("batch",), "rooms": ()}
 
@@ -59,7 +61,8 @@ def _list_context(membership: Membership, table: Table, search: str, page_no: st
     columns = LIST_COLUMNS[table.kind]
     return {
         "table": table, "kinds": [(k, t.title) for k, t in TABLES.items()], "search": search, "page": current,
-        "rows": [(o.code, o.name, [_value(o, path) for _, path in columns]) for o in current],
+        "rows": [(o.pk, o.code, o.name, [_value(o, path) for _, path in columns]) for o in current],
+        "timetable_kind": TIMETABLE_KIND.get(table.kind),
         "headings": [h for h, _ in columns], "problems": None,
         "columns": [(c.name, c.required) for c in table.columns],
     }
