@@ -212,7 +212,8 @@ class ReviewAndPublishedTests(PersonasTestCase):
         assert (course.course_code or course.code) in html
         # the builder puts every course's sessions in a few slots: the checker and the grid both see clashes
         assert 'id="hard-total"><strong>' in html and "batch_clash" in html
-        assert "td" in html and "conflict" in html and "⚠ clash" in html
+        assert 'class="busy conflict"' in html and "⚠ conflict" in html
+        assert "⚠ room clash: room " in html  # the checker's own words, on the cell it concerns
         assert "hard violations" in html  # the stored metrics
         assert "An approver decides" in html  # a scheduler has no decision buttons
 

@@ -3,6 +3,7 @@ judgement of the whole timetable. Every page and every export draws from ``WeekG
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import time
@@ -28,7 +29,7 @@ KIND_LABELS = {"batch": "Batch", "faculty": "Faculty member", "room": "Room", "s
 class Session:
     """One session of a course (a joint session is one Session, whatever its number of slot rows)."""
 
-    course_code: str
+    course_code: str  # the catalogue code people know (the engine id when there is none)
     course_name: str
     session: int
     day: int
@@ -39,6 +40,12 @@ class Session:
     faculty: list[str] = field(default_factory=list)
     batches: list[str] = field(default_factory=list)
     room: str = ""
+    engine_id: str = ""  # the course's code as the engine and the checker name it
+
+    @property
+    def label(self) -> str:
+        """As the checker names a session: ``course#index``."""
+        return f"{self.engine_id}#{self.session}"
 
     @property
     def title(self) -> str:
@@ -51,6 +58,7 @@ class Session:
 class Cell:
     session: Session
     is_start: bool
+    problems: list[str] = field(default_factory=list)  # what the checker finds wrong with it here
 
 
 @dataclass
@@ -102,7 +110,7 @@ def sessions_of(slots: QuerySet[TimetableSlot]) -> list[Session]:
             session = merged[key] = Session(
                 course_code=s.course.course_code or s.course.code, course_name=s.course.name, session=s.session,
                 day=s.day, period=s.period, length=max(1, s.course.session_length), start=s.start_time,
-                end=s.end_time, room=s.room.code if s.room else "",
+                end=s.end_time, room=s.room.code if s.room else "", engine_id=s.course.code,
             )
         if s.faculty and s.faculty.code not in session.faculty:
             session.faculty.append(s.faculty.code)
@@ -160,6 +168,41 @@ class Judgement:
     soft_cost: int = 0
     metrics: dict[str, Any] = field(default_factory=dict)
     error: str = ""
+    flagged_at: dict[tuple[str, str], list[str]] = field(default_factory=dict)  # (session, "Mon P1") -> why
+    flagged: dict[str, list[str]] = field(default_factory=dict)  # session -> why, wherever it is
+
+
+_PAIR_AT = re.compile(r"(\S+#\d+) and (\S+#\d+) at (.+)$")
+_SESSION = re.compile(r"\S+#\d+")
+
+
+def _flag(judgement: Judgement, rule: str, offender: str) -> None:
+    """Tie a hard offender to the sessions it names: a clash to its slot, anything else to the session."""
+    why = f"{rule.replace('_', ' ')}: {offender}"
+    pair = _PAIR_AT.search(offender)
+    if pair is not None:
+        for label in pair.group(1, 2):
+            judgement.flagged_at.setdefault((label, pair.group(3)), []).append(why)
+        return
+    for label in _SESSION.findall(offender):
+        judgement.flagged.setdefault(label.rstrip(":,"), []).append(why)
+
+
+def mark(week: WeekGrid, judgement: Judgement) -> WeekGrid:
+    """Put the checker's findings on the cells of ``week``; a cell with any is a conflict."""
+    for row in week.rows:
+        if row.break_name:
+            continue
+        for d, cells in enumerate(row.cells):
+            where = f"{week.days[d]} {row.label}"
+            for cell in cells:
+                label = cell.session.label
+                problems = [*judgement.flagged_at.get((label, where), ()), *judgement.flagged.get(label, ())]
+                cell.problems = problems[:3] + ([f"and {len(problems) - 3} more"] if len(problems) > 3 else [])
+                if cell.problems and d not in row.conflict_days:
+                    row.conflict_days.add(d)
+                    week.conflict_slots += 1
+    return week
 
 
 def solution_of(timetable: Timetable) -> Solution:
@@ -189,7 +232,10 @@ def judge(timetable: Timetable, max_offenders: int = 50) -> Judgement:
         return Judgement(error=f"the checker could not run on this timetable: {err}")
     offenders = [(rule.value, what) for rule, items in report.offenders.items() if report.hard.get(rule)
                  for what in items]
-    return Judgement(
+    judgement = Judgement(
         hard={r.value: n for r, n in report.hard.items()}, hard_total=report.hard_total,
         offenders=offenders[:max_offenders], soft_cost=report.soft_cost, metrics=dict(report.metrics),
     )
+    for rule, what in offenders:
+        _flag(judgement, rule, what)
+    return judgement

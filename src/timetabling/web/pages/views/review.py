@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 from timetabling.web.accounts.models import CAN_APPROVE, STAFF_ROLES, Membership
 from timetabling.web.api.errors import ApiError
 from timetabling.web.pages.access import page
-from timetabling.web.pages.grids import KIND_LABELS, judge, owner_week, owners_in
+from timetabling.web.pages.grids import KIND_LABELS, judge, mark, owner_week, owners_in
 from timetabling.web.pages.views.common import job_of, render_page, timetable_of
 from timetabling.web.scheduling import services
 from timetabling.web.scheduling.models import Timetable
@@ -40,12 +40,13 @@ def review(request: HttpRequest, membership: Membership, timetable_id: int) -> H
             raise Http404(f"no such {kind} in this timetable")
     elif owners:
         owner = owners[0]
-    week = owner_week(timetable, kind, owner) if owner is not None else None
+    judgement = judge(timetable)
+    week = mark(owner_week(timetable, kind, owner), judgement) if owner is not None else None
     job = timetable.generation_job
     return render_page(request, "pages/review.html", {
         "timetable": timetable, "job": job, "kind": kind, "kind_label": KIND_LABELS[kind],
         "kinds": [(k, KIND_LABELS[k]) for k in REVIEW_KINDS], "owners": owners, "owner": owner, "week": week,
-        "judgement": judge(timetable),
+        "judgement": judgement,
         "metrics": [(k.replace("_", " "), _number(v)) for k, v in sorted(timetable.metrics.items())],
         "review": job.metadata.get("review") if job else None,
         "variants": Timetable.objects.filter(generation_job=job).order_by("id") if job else [],
