@@ -108,6 +108,25 @@ class AcademicDataTests(PersonasTestCase):
         assert course.kind == "open_elective" and course.sessions_per_week == 2
         assert list(course.faculty.all()) == [teacher] and list(course.batches.all()) == [batch]
 
+    def test_students_with_and_without_electives(self) -> None:
+        self.as_user(self.admin)
+        batch = am.Batch.objects.filter(organization=self.org).order_by("code").first()
+        elective = am.Course.objects.filter(organization=self.org, kind="open_elective").first()
+        response = self.upload("students", "s.csv", csv_bytes([
+            ["code", "name", "batch", "electives"], ["S-1", "Asha", batch.code, elective.code], ["S-2", "Ravi", "", ""],
+        ]))
+        assert response.status_code == 302, response.content.decode()[:3000]
+        one, two = am.Student.objects.filter(organization=self.org, code__in=["S-1", "S-2"]).order_by("code")
+        assert one.batch == batch and list(one.electives.all()) == [elective]
+        assert two.batch is None and not two.electives.exists()
+
+    def test_a_course_row_with_empty_lists_is_stored_without_links(self) -> None:
+        self.as_user(self.admin)
+        response = self.upload("courses", "c.csv", csv_bytes([["code", "faculty", "batches"], ["LONE-1", "", ""]]))
+        assert response.status_code == 302
+        course = am.Course.objects.get(organization=self.org, code="LONE-1")
+        assert not course.faculty.exists() and not course.batches.exists()
+
     def test_unknown_references_and_columns_are_named(self) -> None:
         self.as_user(self.admin)
         response = self.upload("faculty", "f.csv", csv_bytes([["code", "department"], ["X1", "NO-SUCH"]]))

@@ -190,13 +190,13 @@ TABLES: dict[str, Table] = {t.kind: t for t in (
         Column("sessions_per_week", positive_int, default=1, example="3"),
         Column("session_length", positive_int, default=1, example="1"),
         Column("room_type", default="lecture", example="lecture"),
-        Column("faculty", refs(am.Faculty), many=True, example="CSE-F10"),
-        Column("batches", refs(am.Batch), many=True, example="CSE-UG2A"),
+        Column("faculty", refs(am.Faculty), default=list, many=True, example="CSE-F10"),
+        Column("batches", refs(am.Batch), default=list, many=True, example="CSE-UG2A"),
     ), "Courses"),
     Table("students", am.Student, (
         _code("22CSE001"), Column("name", example="Asha Verma"),
         Column("batch", ref(am.Batch), example="CSE-UG2A"),
-        Column("electives", refs(am.Course), example="", field="_electives"),
+        Column("electives", refs(am.Course), default=list, example="", field="_electives"),
     ), "Students", after_save=_student_electives),
 )}
 # field "_electives" is set through ElectiveChoice rows, not as a plain field
