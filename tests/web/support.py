@@ -32,6 +32,7 @@ class FakeEngineClient:
     submitted: ClassVar[list[dict[str, Any]]] = []
     cancelled: ClassVar[list[str]] = []
     fail: ClassVar[bool] = False
+    fail_cancel: ClassVar[bool] = False
 
     def submit(self, payload: dict[str, Any]) -> dict[str, Any]:
         from timetabling.web.scheduling.engine_client import EngineUnavailable
@@ -42,6 +43,10 @@ class FakeEngineClient:
         return {"job_id": payload["job_id"], "status": "queued"}
 
     def cancel(self, job_id: str) -> dict[str, Any]:
+        from timetabling.web.scheduling.engine_client import EngineUnavailable
+
+        if FakeEngineClient.fail_cancel:
+            raise EngineUnavailable("connection refused")
         FakeEngineClient.cancelled.append(job_id)
         return {"job_id": job_id, "status": "cancelling"}
 

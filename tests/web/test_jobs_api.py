@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import uuid
+from datetime import timedelta
 
 from django.test import override_settings
+from django.utils import timezone
 
 from tests.web.support import (
     CALLBACK_URL,
@@ -146,3 +148,29 @@ class JobTests(PersonasTestCase):
         self.as_user(self.approver)
         assert self.post_json(f"/api/timetable/approve/{job.pk}/", {"action": "approve"}).status_code == 200
         assert self.post_json(f"/api/timetable/approve/{job.pk}/", {"action": "reject"}).status_code == 409
+
+
+@override_settings(ENGINE_CLIENT=FAKE_CLIENT, MAX_CONCURRENT_JOBS=1)
+class StaleJobTests(PersonasTestCase):
+    def test_a_job_the_engine_forgot_does_not_hold_a_slot_forever(self) -> None:
+        stale = GenerationJob.objects.create(organization=self.org, academic_year="2026-27", semester=1,
+                                             status=JobStatus.RUNNING, metadata={"time_limit": 10})
+        GenerationJob.objects.filter(pk=stale.pk).update(updated_at=timezone.now() - timedelta(hours=1))
+        self.as_user(self.scheduler)
+        body = {"academic_year": "2026-27", "semester": 1, "university_id": self.org.pk}
+        assert self.post_json("/api/timetable/generate/", body).status_code == 200
+        stale.refresh_from_db()
+        assert stale.status == JobStatus.FAILED and "stopped reporting" in stale.error_message
+        assert self.post_json("/api/timetable/generate/", body).status_code == 429  # the new one is fresh
+
+    def test_cancel_with_the_engine_unreachable_cancels_here(self) -> None:
+        job = GenerationJob.objects.create(organization=self.org, academic_year="2026-27", semester=1,
+                                           status=JobStatus.RUNNING)
+        FakeEngineClient.fail_cancel = True
+        try:
+            self.as_user(self.scheduler)
+            assert self.post_json(f"/api/timetable/cancel/{job.pk}/", {}).status_code == 200
+        finally:
+            FakeEngineClient.fail_cancel = False
+        job.refresh_from_db()
+        assert job.status == JobStatus.CANCELLED

@@ -53,6 +53,9 @@ def prepare_database(profile: str | None) -> str | None:
 
     call_command("migrate", interactive=False, verbosity=0)
     from timetabling.web.academics.demo import database_is_empty, load_source, seed_organization
+    from timetabling.web.scheduling.services import fail_interrupted_jobs
+
+    fail_interrupted_jobs()  # the engine starts with this process: nothing it ran before is running now
 
     if profile is None or not database_is_empty():
         return None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 import json
 import uuid
 from typing import Any
@@ -195,7 +196,7 @@ def engine_callback(request: HttpRequest) -> dict[str, Any]:
     secret = settings.ENGINE_SHARED_SECRET
     signed = verify(request.body, secret, request.headers.get(SIGNATURE_HEADER))
     plain = request.headers.get("X-Engine-Secret")
-    if not signed and not (plain and plain == secret):
+    if not signed and not (plain and hmac.compare_digest(plain.encode(), secret.encode())):
         raise ApiError(401, "the callback must carry the engine service's signature", field=SIGNATURE_HEADER)
     try:
         data = json.loads(request.body or b"null")

@@ -35,6 +35,36 @@ def estimated_seconds(time_limit: float) -> int:
     return int(time_limit + 5)
 
 
+def expire_stale_jobs(org: am.Organization | None = None) -> int:
+    """Fail the jobs the engine can no longer be working on: not heard of for twice their time limit plus
+    five minutes (an engine restarted without them, a lost callback). They would hold a slot forever."""
+    now = timezone.now()
+    qs = GenerationJob.objects.filter(status__in=ACTIVE_STATUSES)
+    if org is not None:
+        qs = qs.filter(organization=org)
+    expired = 0
+    for job in qs:
+        limit = float(job.metadata.get("time_limit") or settings.GENERATION_TIME_LIMIT)
+        if (now - job.updated_at).total_seconds() > 2 * limit + 300:
+            _finish_without_result(job, JobStatus.FAILED, "the engine service stopped reporting on this job")
+            expired += 1
+    return expired
+
+
+def fail_interrupted_jobs() -> int:
+    """At the start of the embedded deployment no job can be running: mark the ones left over as failed."""
+    jobs = list(GenerationJob.objects.filter(status__in=ACTIVE_STATUSES))
+    for job in jobs:
+        _finish_without_result(job, JobStatus.FAILED, "interrupted: the service was restarted")
+    return len(jobs)
+
+
+def _finish_without_result(job: GenerationJob, status: str, message: str) -> None:
+    job.status, job.error_message, job.completed_at = status, message, timezone.now()
+    job.metadata = {**job.metadata, "phase": status}
+    job.save(update_fields=["status", "error_message", "completed_at", "metadata", "updated_at"])
+
+
 def start_generation(
     org: am.Organization,
     user: Any,
@@ -55,6 +85,7 @@ def start_generation(
         raise ApiError(400, "there are no courses to schedule for this selection", field="department_ids")
     with transaction.atomic():
         am.Organization.objects.select_for_update().get(pk=org.pk)  # one job decision per organization at a time
+        expire_stale_jobs(org)
         running = GenerationJob.objects.filter(organization=org, status__in=ACTIVE_STATUSES).count()
         limit = settings.MAX_CONCURRENT_JOBS
         if running >= limit:
@@ -92,8 +123,10 @@ def cancel_generation(job: GenerationJob) -> GenerationJob:
         raise ApiError(409, f"the job is already {job.status}", field="job_id")
     try:
         engine_client().cancel(str(job.id))
-    except EngineUnavailable as err:
+    except EngineUnavailable as err:  # nothing runs it there any more (or never will): cancelled here
         log.warning("cancel of %s: %s", job.id, err)
+        _finish_without_result(job, JobStatus.CANCELLED, f"cancelled; the engine service was not reachable ({err})")
+        return job
     job.metadata = {**job.metadata, "cancel_requested": True}
     job.save(update_fields=["metadata", "updated_at"])
     return job
