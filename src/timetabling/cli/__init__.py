@@ -18,6 +18,7 @@ COMMAND_MODULES = (
     "timetabling.cli.bench",
     "timetabling.cli.schema",
     "timetabling.cli.check_instance",
+    "timetabling.cli.train_resolver",
     "timetabling.cli.serve",
     "timetabling.cli.worker",
 )
