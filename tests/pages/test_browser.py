@@ -185,10 +185,12 @@ def test_from_upload_to_a_published_timetable_downloaded_by_its_teacher(page, li
     shot(page, "10-published-phone")
 
 
-def test_a_running_generation_can_be_cancelled(page, live: LiveServer) -> None:
+def test_a_running_generation_can_be_cancelled_and_polling_stands_in_for_the_websocket(page, live: LiveServer) -> None:
+    page.route_web_socket(re.compile(r"/ws/progress/"), lambda ws: ws.close())  # no live connection here
     sign_in(page, live, "admin")
     start_generation(page, time_limit=120, variants=3)
     page.wait_for_function("Number(document.getElementById('percent').textContent) > 0", timeout=60_000)
+    assert page.locator("#channel").inner_text().startswith("polling")
     page.get_by_role("button", name="Cancel generation").click()
     page.wait_for_load_state()
     assert "Cancel requested" in page.locator(".messages").inner_text()

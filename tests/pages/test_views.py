@@ -233,7 +233,7 @@ class ReviewAndPublishedTests(PersonasTestCase):
         assert 'id="hard-total"><strong>' in html and "batch_clash" in html
         assert 'class="busy conflict"' in html and "⚠ conflict" in html
         assert "⚠ room clash: room " in html  # the checker's own words, on the cell it concerns
-        assert "hard violations" in html  # the stored metrics
+        assert "hard violations (engine)" in html  # the stored metrics
         assert "An approver decides" in html  # a scheduler has no decision buttons
 
     def test_the_grid_by_room_and_by_faculty(self) -> None:
@@ -250,7 +250,7 @@ class ReviewAndPublishedTests(PersonasTestCase):
         html = self.client.get(f"/admin/timetables/jobs/{job.id}/compare").content.decode()
         for t in variants:
             assert f"Review {t.name}" in html and f"Choose {t.name} for approval" in html
-        assert "hard violations (checker)" in html and "soft cost (checker)" in html
+        assert "hard violations (checker)" in html and "soft cost, the university&#x27;s weights (checker)" in html
 
     def test_approving_publishes_the_variant_and_only_approvers_may(self) -> None:
         _job, (first, second) = finished_job(self.client, self.org)

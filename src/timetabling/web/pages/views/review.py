@@ -17,6 +17,12 @@ from timetabling.web.scheduling import services
 from timetabling.web.scheduling.models import Timetable
 
 REVIEW_KINDS = ("batch", "faculty", "room")
+# the engine's metrics under names that say whose measure they are
+METRIC_LABELS = {"hard_violations": "hard violations (engine)", "soft_cost": "soft cost, the variant's own weights"}
+
+
+def metric_label(key: str) -> str:
+    return METRIC_LABELS.get(key, key.replace("_", " "))
 
 
 def _number(value: object) -> str:
@@ -47,7 +53,7 @@ def review(request: HttpRequest, membership: Membership, timetable_id: int) -> H
         "timetable": timetable, "job": job, "kind": kind, "kind_label": KIND_LABELS[kind],
         "kinds": [(k, KIND_LABELS[k]) for k in REVIEW_KINDS], "owners": owners, "owner": owner, "week": week,
         "judgement": judgement,
-        "metrics": [(k.replace("_", " "), _number(v)) for k, v in sorted(timetable.metrics.items())],
+        "metrics": [(metric_label(k), _number(v)) for k, v in sorted(timetable.metrics.items())],
         "review": job.metadata.get("review") if job else None,
         "variants": Timetable.objects.filter(generation_job=job).order_by("id") if job else [],
     })
@@ -82,8 +88,8 @@ def compare(request: HttpRequest, membership: Membership, job_id: str) -> HttpRe
     keys = sorted({k for t in variants for k in t.metrics})
     rows = [("score", [_number(t.score) if t.score is not None else "" for t in variants])]
     rows.append(("hard violations (checker)", [str(judgements[t.pk].hard_total) for t in variants]))
-    rows.append(("soft cost (checker)", [str(judgements[t.pk].soft_cost) for t in variants]))
-    rows += [(k.replace("_", " "), [_number(t.metrics.get(k, "")) for t in variants]) for k in keys]
+    rows.append(("soft cost, the university's weights (checker)", [str(judgements[t.pk].soft_cost) for t in variants]))
+    rows += [(metric_label(k), [_number(t.metrics.get(k, "")) for t in variants]) for k in keys]
     best = max(variants, key=lambda t: (t.score is not None, t.score or 0), default=None)
     return render_page(request, "pages/compare.html", {
         "job": job, "variants": variants, "rows": rows, "best": best, "review": job.metadata.get("review"),
