@@ -16,7 +16,7 @@ from timetabling.engine.model import Instance, Solution
 from timetabling.engine.solver import SolveOptions, solve
 from timetabling.engine.solver.cpmodel import TimeModel, build
 from timetabling.engine.solver.domains import build_domains
-from timetabling.engine.solver.lns import search
+from timetabling.engine.solver.lns import greedy_rooms, search
 
 BENCH = Path(__file__).parents[2] / "benchmarks" / "itc2007"
 REFERENCE_COSTS = {"comp01": 5, "comp02": 36, "comp03": 66, "comp04": 37, "comp05": 305, "comp06": 40, "comp07": 14}
@@ -113,3 +113,26 @@ def test_without_optimising_the_search_is_not_used(bench):
     result = solve(instance, SolveOptions(time_limit=10, workers=1, optimize=False, lns=True))
     assert result.feasible
     assert "lns_rounds" not in result.stats
+
+
+def test_greedy_rooms_give_every_session_one_room_with_no_clash(bench):
+    instance, solution = reference(bench, "comp01")
+    tm = model_of(instance)
+    grid = instance.grid
+    chosen = {(a.course, grid.slot_index(a.slot)) for a in solution.assignments}
+    values = [0] * len(tm.model.Proto().variables)  # the reference's times, no rooms yet
+    for key, v in tm.x.items():
+        values[v.Index()] = int(key in chosen)
+    rooms = greedy_rooms(tm, values)
+    assert rooms is not None
+    held = [(c, t, r) for (c, t, r), v in tm.y.items() if rooms[v.Index()]]
+    assert sorted((c, t) for c, t, _r in held) == sorted(chosen)
+    assert len({(r, t) for _c, t, r in held}) == len(held)  # no room holds two sessions at once
+    by_start = {(a.course, grid.slot_index(a.slot)): a for a in solution.assignments}
+    regreedy = Solution(
+        instance=instance.name,
+        assignments=tuple(by_start[c, t].model_copy(update={"room": r}) for c, t, r in held),
+    )
+    report = check(instance, regreedy)
+    assert report.hard_total == 0
+    assert objective_of(tm, regreedy) == report.soft_cost

@@ -250,10 +250,11 @@ def _solve_lns(
     def watch(sub: cp_model.CpSolver) -> Callable[[], None]:
         return _watch_cancel(sub, options.cancel).set
 
-    def on_improve(objective: float, rounds: int) -> None:
+    def on_improve(objective: float | None, rounds: int) -> None:
         if options.progress:
             message = f"found a timetable (neighbourhood search, round {rounds})"
-            options.progress(Progress("solve", time.perf_counter() - t0, message, objective, 0.0, rounds + 1))
+            bound = None if objective is None else 0.0
+            options.progress(Progress("solve", time.perf_counter() - t0, message, objective, bound, rounds + 1))
 
     found = lns_search(
         tm,

@@ -31,6 +31,7 @@ SUB_TIME_PER_VARIABLE = 1 / 15_000  # seconds per neighbourhood solve: loading t
 SUB_TIME = (1.0, 4.0)  # least and most seconds per neighbourhood solve
 ROOM_SHARE = 0.1  # share of the time to choose the first timetable's rooms anew
 WHOLE_SHARE = 0.1  # share of the time for CP-SAT's own search before the neighbourhoods
+WHOLE_MODEL_VARIABLES = 12_000
 MIN_SUB_TIME = 0.5
 
 
@@ -44,9 +45,11 @@ class Neighbourhood:
     hi: float
     tries: int = 0
     improvements: int = 0
+    success: float = 0.5  # moving average of rounds that improved
 
-    def adapt(self, closed: bool) -> None:
+    def adapt(self, closed: bool, improved: bool) -> None:
         self.size = min(self.hi, self.size * 1.15 + 0.5) if closed else max(self.lo, self.size * 0.85)
+        self.success = 0.8 * self.success + 0.2 * improved
 
 
 @dataclass
@@ -99,6 +102,11 @@ class _Search:
         if len(self.room_ids) > 1:
             self.kinds.append(Neighbourhood("rooms", min(3.0, len(self.room_ids)), 2.0, float(len(self.room_ids))))
         self.saved: list[tuple[int, int, int]] = []
+
+    def pick(self) -> Neighbourhood:
+        """A kind of neighbourhood, the more likely the more often it improved lately."""
+        weights = [k.success + 0.05 for k in self.kinds]
+        return self.rng.choices(self.kinds, weights)[0]
 
     # ---- fixing variables by narrowing their domains in the model, undone by restore()
 
@@ -159,6 +167,40 @@ class _Search:
         return free
 
 
+def greedy_rooms(tm: TimeModel, values: list[int]) -> list[int] | None:
+    """``values`` with rooms chosen anew for its times: per slot, largest session first, each in the room
+    its course already holds when that costs no more than one point (room stability), else the best fit.
+
+    A feasibility search picks rooms with no regard to size or stability; this costs nothing and leaves the
+    neighbourhoods the timetable's real trade-offs. None when some session finds no free room.
+    """
+    inst = tm.instance
+    size = inst.course_size
+    capacity = {r.id: r.capacity for r in inst.rooms}
+    sessions = sorted(((t, c) for (c, t), v in tm.x.items() if values[v.Index()]), key=lambda k: (k[0], -size[k[1]]))
+    busy: set[tuple[str, int]] = set()
+    home: dict[str, str] = {}
+    out = list(values)
+    for v in tm.y.values():
+        out[v.Index()] = 0
+    for t, c in sessions:
+        span = range(t, t + inst.course_by_id[c].session_length)
+        free = [r for r in tm.domains.rooms.get(c, ()) if (c, t, r) in tm.y and all((r, u) not in busy for u in span)]
+        if not free:
+            return None
+
+        def cost(r: str, c: str = c) -> int:
+            return max(0, size[c] - capacity[r])
+
+        room = free[0]  # best fit first
+        if c in home and home[c] in free and cost(home[c]) <= cost(room) + 1:
+            room = home[c]
+        home.setdefault(c, room)
+        busy.update((room, u) for u in span)
+        out[tm.y[c, t, room].Index()] = 1
+    return out
+
+
 def _values(solver: cp_model.CpSolver, n: int) -> list[int]:
     return list(solver.ResponseProto().solution)[:n]
 
@@ -171,15 +213,16 @@ def search(
     seed: int = 0,
     cancelled: Callable[[], bool] = lambda: False,
     watch: Callable[[cp_model.CpSolver], Callable[[], None]] | None = None,
-    on_improve: Callable[[float, int], None] | None = None,
+    on_improve: Callable[[float | None, int], None] | None = None,
     first_solver: cp_model.CpSolver | None = None,
 ) -> LnsResult:
     """Best timetable found by LNS on ``tm`` before ``deadline`` (a ``time.perf_counter()`` value).
 
     ``watch(solver)`` starts whatever stops ``solver`` on cancellation and returns the function that ends
-    that watch; ``on_improve(objective, rounds)`` is told of every better timetable; ``first_solver``, when
-    given, runs the first search (so that its status and statistics can be read when it finds nothing).
-    The model's variable domains are as before on return; its solution hint is the best timetable.
+    that watch; ``on_improve(objective, rounds)`` is told of every better timetable (of the first with
+    objective None); ``first_solver``, when given, runs the first search (so that its status and statistics
+    can be read when it finds nothing). The model's variable domains are as before on return; its solution
+    hint is the best timetable.
     """
     n = len(tm.model.Proto().variables)
 
@@ -213,10 +256,14 @@ def search(
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return LnsResult(status)
     first_at = first.found_at or time.perf_counter()
+    if on_improve:
+        on_improve(None, 0)  # a timetable, its cost not yet known
     values = _values(solver, n)
 
-    # 2. its times kept, the best rooms for them (a feasibility search picks rooms carelessly)
+    # 2. its times kept, better rooms for them (a feasibility search picks rooms carelessly): greedy, and
+    # then CP-SAT for a share of the time
     s = _Search(tm, seed)
+    values = greedy_rooms(tm, values) or values
     s.fix([v.Index() for v in tm.x.values()], values)
     s.hint(values)
     status, solver = run(tm.model, max(1.0, ROOM_SHARE * (deadline - time.perf_counter())))
@@ -227,9 +274,11 @@ def search(
     if on_improve:
         on_improve(best, 0)
 
-    # 3. CP-SAT's own search on the whole model from there, for a share of the time
+    # 3. CP-SAT's own search on the whole model from there, for a share of the time, where the model is small
+    # enough for it: on ITC comp01 (7k variables) it finds what the neighbourhoods miss; from comp04 (16k) up
+    # it did not even load the hinted timetable within its share
     share = WHOLE_SHARE * (deadline - time.perf_counter())
-    if share >= MIN_SUB_TIME and best > 0:
+    if share >= MIN_SUB_TIME and best > 0 and n <= WHOLE_MODEL_VARIABLES:
         s.hint(values)
         status, solver = run(tm.model, share)
         if status in (cp_model.OPTIMAL, cp_model.FEASIBLE) and solver.ObjectiveValue() <= best:
@@ -247,22 +296,23 @@ def search(
         left = deadline - time.perf_counter()
         if left < MIN_SUB_TIME:
             break
-        kind = s.rng.choice(s.kinds)
+        kind = s.pick()
         rounds += 1
         kind.tries += 1
         s.fix(s.fixed_outside(kind, values), values)
         s.hint(values)
         status, solver = run(tm.model, min(sub_time, left))
         s.restore()
+        improved = status in (cp_model.OPTIMAL, cp_model.FEASIBLE) and solver.ObjectiveValue() < best
         if status in (cp_model.OPTIMAL, cp_model.FEASIBLE) and solver.ObjectiveValue() <= best:
-            if solver.ObjectiveValue() < best:
+            if improved:
                 improvements += 1
                 kind.improvements += 1
                 best = solver.ObjectiveValue()
                 if on_improve:
                     on_improve(best, rounds)
             values = _values(solver, n)  # equal cost: move anyway, to drift across plateaus
-        kind.adapt(status == cp_model.OPTIMAL)
+        kind.adapt(status == cp_model.OPTIMAL, improved)
     s.hint(values)
     stats = {
         "lns_rounds": rounds,
