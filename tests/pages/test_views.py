@@ -243,6 +243,11 @@ class ReviewAndPublishedTests(PersonasTestCase):
             response = self.client.get(f"/admin/timetables/{first.pk}/review?kind={kind}")
             assert response.status_code == 200 and 'class="week"' in response.content.decode()
         assert self.client.get(f"/admin/timetables/{first.pk}/review?kind=shoe").status_code == 404
+        # the kind changed, the owner still a batch's: the first faculty member is shown
+        batch = am.Batch.objects.filter(organization=self.org).first()
+        html = self.client.get(f"/admin/timetables/{first.pk}/review?kind=faculty&owner={batch.pk}").content.decode()
+        first_faculty = am.Faculty.objects.filter(organization=self.org, pk__in=first.slots.values("faculty_id"))
+        assert f"Faculty member {first_faculty.order_by('code').first().code}</h2>" in html
 
     def test_compare_lists_every_variant_on_every_metric(self) -> None:
         job, variants = finished_job(self.client, self.org)

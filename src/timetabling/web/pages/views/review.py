@@ -38,14 +38,9 @@ def review(request: HttpRequest, membership: Membership, timetable_id: int) -> H
     if kind not in REVIEW_KINDS:
         raise Http404(f"no view by '{kind}'")
     owners = list(owners_in(timetable, kind))
-    owner = None
-    wanted = request.GET.get("owner")
-    if wanted:
-        owner = next((o for o in owners if str(o.pk) == wanted), None)
-        if owner is None:
-            raise Http404(f"no such {kind} in this timetable")
-    elif owners:
-        owner = owners[0]
+    # an owner of another kind (the kind was changed, the owner not yet) shows this kind's first one
+    wanted = request.GET.get("owner", "")
+    owner = next((o for o in owners if str(o.pk) == wanted), owners[0] if owners else None)
     judgement = judge(timetable)
     week = mark(owner_week(timetable, kind, owner), judgement) if owner is not None else None
     job = timetable.generation_job

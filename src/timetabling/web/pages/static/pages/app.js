@@ -13,9 +13,14 @@
         nav.classList.toggle("open", !open);
       });
     }
-    // selects that choose what to show apply at once (the Show button stays for keyboard users)
+    // selects that choose what to show apply at once when picked with the mouse; with the keyboard, arrows
+    // only move the choice and the Show button applies it
     document.querySelectorAll("select[data-autosubmit]").forEach(function (select) {
+      var byKeyboard = false;
+      select.addEventListener("keydown", function () { byKeyboard = true; });
+      select.addEventListener("pointerdown", function () { byKeyboard = false; });
       select.addEventListener("change", function () {
+        if (byKeyboard) { return; }
         if (select.id === "kind") {
           var owner = select.form.querySelector("#owner");
           if (owner) { owner.disabled = true; }
