@@ -48,5 +48,6 @@ def pdf_text(data: bytes) -> str:
         raw = match.group(1)
         with contextlib.suppress(zlib.error):
             raw = zlib.decompress(raw)
-        shown += [m.decode("latin-1") for m in re.findall(rb"\(((?:[^()\\]|\\.)*)\)\s*Tj", raw)]
+        shown += [re.sub(rb"\\(.)", rb"\1", m).decode("latin-1")  # \( \) \\ as written
+                  for m in re.findall(rb"\(((?:[^()\\]|\\.)*)\)\s*Tj", raw)]
     return " ".join(shown)

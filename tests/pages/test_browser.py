@@ -79,6 +79,8 @@ def start_generation(page, time_limit: int, variants: int = 2) -> str:
     page.goto("/admin/timetables/new")
     page.get_by_label("Number of variants").fill(str(variants))
     page.get_by_label("Time limit (seconds)").fill(str(time_limit))
+    assert page.locator("[data-variant='3']").is_visible() == (variants >= 3)  # one priority per variant
+    shot(page, "04-new-generation")
     page.get_by_role("button", name="Generate").click()
     page.wait_for_url(re.compile(r"/admin/timetables/status/[0-9a-f-]{36}$"))
     return page.url.rsplit("/", 1)[1]
@@ -113,7 +115,7 @@ def test_from_upload_to_a_published_timetable_downloaded_by_its_teacher(page, li
     frames: list[dict] = []
     page.on("websocket", lambda ws: ws.on("framereceived", lambda payload: frames.append(json.loads(payload))))
     job_id = start_generation(page, time_limit=3)
-    shot(page, "04-status-running")
+    shot(page, "05-status-running")
     page.wait_for_selector("#results:not([hidden])", timeout=90_000)
     assert page.locator("#percent").inner_text() == "100"
     assert page.locator("#progressbar").get_attribute("aria-valuenow") == "100"
@@ -121,7 +123,7 @@ def test_from_upload_to_a_published_timetable_downloaded_by_its_teacher(page, li
     progress = [f["progress"] for f in frames if f.get("job_id") == job_id]
     assert progress and progress[-1] == 100 and progress == sorted(progress)
     assert frames[-1]["status"] == "completed"
-    shot(page, "05-status-completed")
+    shot(page, "06-status-completed")
 
     # compare the variants, then review one
     page.get_by_role("link", name="Compare variants").click()
@@ -129,13 +131,13 @@ def test_from_upload_to_a_published_timetable_downloaded_by_its_teacher(page, li
     assert table.locator("thead th").count() == 3  # the metric column and two variants
     assert table.get_by_role("row", name=re.compile("^hard violations \\(checker\\)")).inner_text().split("\t")[1:] \
         == ["0", "0"]
-    shot(page, "06-compare")
+    shot(page, "07-compare")
     page.get_by_role("link", name="Review Balanced").click()
     assert page.locator("#hard-total strong").inner_text() == "0"
     grid = page.locator("table.week")
     assert grid.locator(".session").count() > 0
     assert page.locator("td.conflict").count() == 0
-    shot(page, "07-review-batch")
+    shot(page, "08-review-batch")
     page.get_by_label("Show").select_option("faculty")
     page.wait_for_url(re.compile(r"kind=faculty"))
     assert "Faculty member" in page.locator("table.week caption").inner_text()
@@ -152,7 +154,7 @@ def test_from_upload_to_a_published_timetable_downloaded_by_its_teacher(page, li
     assert "approved and published" in page.locator(".messages").inner_text()
     assert "clash-free, fewest idle periods" in page.locator("#review-outcome").inner_text()
     assert page.locator("h1 .badge").inner_text() == "published"
-    shot(page, "08-review-approved")
+    shot(page, "09-review-approved")
 
     # the teacher reads the published week and downloads it
     sign_out(page)
@@ -161,7 +163,7 @@ def test_from_upload_to_a_published_timetable_downloaded_by_its_teacher(page, li
     page.wait_for_url(re.compile(rf"/timetables/faculty/{live.teacher['id']}/$"))
     week = page.locator("table.week").inner_text()
     assert any(code in week for code in live.teacher["courses"])
-    shot(page, "09-published-faculty")
+    shot(page, "10-published-faculty")
     with page.expect_download() as download:
         page.get_by_role("link", name="PDF").click()
     pdf = Path(download.value.path()).read_bytes()
@@ -182,7 +184,7 @@ def test_from_upload_to_a_published_timetable_downloaded_by_its_teacher(page, li
     assert menu.is_visible() and not page.get_by_role("link", name="Dashboard").is_visible()
     menu.click()
     assert page.get_by_role("link", name="Dashboard").is_visible()
-    shot(page, "10-published-phone")
+    shot(page, "11-published-phone")
 
 
 def test_a_running_generation_can_be_cancelled_and_polling_stands_in_for_the_websocket(page, live: LiveServer) -> None:
@@ -201,7 +203,7 @@ def test_a_running_generation_can_be_cancelled_and_polling_stands_in_for_the_web
     page.wait_for_selector("#results:not([hidden])")  # the page as the server renders a finished job
     assert page.locator("#cancel-form").count() == 0 or page.locator("#cancel-form").is_hidden()
     assert int(page.locator("#percent").inner_text()) < 100
-    shot(page, "11-status-cancelled")
+    shot(page, "12-status-cancelled")
 
 
 def test_the_keyboard_signs_in_and_skips_to_the_content(page, live: LiveServer) -> None:
