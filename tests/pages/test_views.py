@@ -35,6 +35,9 @@ class SignInAndDashboardTests(PersonasTestCase):
         rooms = am.Room.objects.filter(organization=self.org).count()
         assert f'data-kind="rooms">{rooms}<' in html
         assert "2026-27 / 3" in html
+        job, _ = finished_job(self.client, self.org)
+        html = self.client.get("/").content.decode()
+        assert f'href="/admin/timetables/jobs/{job.id}/compare">Compare</a>' in html and "to review" in html
         assert "No timetable is published yet." in html
 
     def test_a_wrong_password_stays_on_the_sign_in_page(self) -> None:
