@@ -121,6 +121,16 @@ class OwnerTimetableTests(PersonasTestCase):
         self.as_user(self.outsider)
         assert self.client.get(f"/api/timetable/batch/{batch.pk}/").status_code == 404
 
+    def test_the_timetable_list_filters_by_status(self) -> None:
+        published = self.publish()
+        self.as_user(self.scheduler)
+        listed = self.client.get("/api/timetable/timetables/", {"status": "published"}).json()["timetables"]
+        assert [t["id"] for t in listed] == [published.pk]
+        everything = self.client.get("/api/timetable/timetables/").json()["timetables"]
+        assert {t["status"] for t in everything} == {"published", "draft"}
+        self.as_user(self.outsider)
+        assert self.client.get("/api/timetable/timetables/").json()["timetables"] == []
+
     def test_staff_may_read_a_draft_by_id(self) -> None:
         raw = json.dumps(callback_body(self.job.pk, self.org)).encode()
         self.client.post(CALLBACK_URL, data=raw, content_type="application/json", **signed_headers(raw))
