@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from .helpers import celery_service, running_task, submit, wait_final, wait_for, zero_clash
@@ -83,3 +85,24 @@ def test_a_job_split_per_variant_runs_as_a_chord_on_two_workers(dist, start_work
     assert [row["name"] for row in outcome["comparison"]] == [v["name"] for v in outcome["variants"]]
     assert outcome["comparison"][0]["differs_from_first_pct"] == 0.0
     assert all(zero_clash(tiny_university, v["entries"]) for v in outcome["variants"])
+
+
+@pytest.mark.slow
+def test_a_whole_worker_killed_mid_job_gives_the_job_to_another_worker(dist, start_worker, tiny_university,
+                                                                       callback_recorder) -> None:
+    # the broker gives a message held by a vanished worker back after the visibility timeout (short here)
+    fast_restore = {"TIMETABLE_VISIBILITY_TIMEOUT": "12", "TIMETABLE_UNACKED_RESTORE_INTERVAL": "1"}
+    workers = [start_worker("w1", env=fast_restore), start_worker("w2", env=fast_restore)]
+    job = dist.job_id("whole-worker")
+    with celery_service(dist, callback_recorder.url) as client:
+        submit(client, job, tiny_university, 4, ["Balanced"])
+        first = wait_for(lambda: running_task(dist, job), 60, "the task to start")
+        holder = next(w for w in workers if os.getpgid(first["pid"]) == w.proc.pid)
+        holder.stop()  # kill -9 of the worker and its pool: nothing of it is left to give the job back
+        outcome = wait_final(client, job, timeout_s=150)
+        assert client.app.state.engine.callback.flush(30)
+    assert outcome["status"] == "completed", outcome
+    assert all(zero_clash(tiny_university, v["entries"]) for v in outcome["variants"])
+    again = running_task(dist, job)
+    assert again["retries"] == 1 and os.getpgid(again["pid"]) != holder.proc.pid
+    assert len(callback_recorder.finals(job)) == 1

@@ -55,6 +55,7 @@ class DistributedSettings:
     time_limit_margin_s: float = 60.0  # soft task limit = job time limit + this; hard = soft + 30 s
     max_task_s: float = 0.0  # a cap on the soft limit whatever the job asks (0: none)
     visibility_timeout_s: int = 3600  # a message held by a worker that vanished comes back after this
+    restore_interval_s: int = 0  # how often workers look for such messages (0: kombu's default, about 100 s)
     split: str = "job"  # job: one task per job | variants: one task per variant (chord)
 
     @classmethod
@@ -77,6 +78,7 @@ class DistributedSettings:
             time_limit_margin_s=float(env.get("TIMETABLE_TASK_TIME_LIMIT_MARGIN", "60")),
             max_task_s=float(env.get("TIMETABLE_TASK_MAX_SECONDS", "0")),
             visibility_timeout_s=int(env.get("TIMETABLE_VISIBILITY_TIMEOUT", "3600")),
+            restore_interval_s=int(env.get("TIMETABLE_UNACKED_RESTORE_INTERVAL", "0")),
             split=split,
         )
 
@@ -112,6 +114,9 @@ SETTINGS = DistributedSettings.from_env()
 
 def make_celery(settings: DistributedSettings) -> Celery:
     app = Celery("timetabling", broker=settings.broker_url, backend=settings.result_backend)
+    transport: dict[str, int] = {"visibility_timeout": settings.visibility_timeout_s}
+    if settings.restore_interval_s > 0:
+        transport.update(unacked_restore_interval=settings.restore_interval_s, unacked_restore_throttle=1)
     app.conf.update(
         task_serializer="json", result_serializer="json", accept_content=["json"],
         task_default_queue=settings.queue,
@@ -119,7 +124,7 @@ def make_celery(settings: DistributedSettings) -> Celery:
         task_track_started=True,
         worker_prefetch_multiplier=1,  # a worker holds no job it cannot start, so a free worker takes it
         worker_max_tasks_per_child=20,
-        broker_transport_options={"visibility_timeout": settings.visibility_timeout_s},
+        broker_transport_options=transport,
         result_backend_transport_options={"visibility_timeout": settings.visibility_timeout_s},
         broker_connection_retry_on_startup=True, broker_connection_max_retries=None,
         result_backend_always_retry=True, result_backend_max_retries=30, result_expires=24 * 3600,
