@@ -24,7 +24,7 @@ FAST_GA = GAConfig(population=8, generations=6)
 def tiny_run():
     inst = generate_university("tiny", seed=0)
     events = []
-    result = generate(inst, PipelineOptions(time_limit=20, workers=1, ga=FAST_GA, progress=events.append))
+    result = generate(inst, PipelineOptions(time_limit=8, workers=1, ga=FAST_GA, progress=events.append))
     return inst, result, events
 
 

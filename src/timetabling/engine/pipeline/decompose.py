@@ -31,7 +31,7 @@ MIN_PART_LIMIT = 5.0  # seconds: no part gets less, whatever the budget
 PART_SHARE = 0.5  # of the budget left: the most one part may take
 PART_ROOMS = "decomposed"  # rooms of a part: chosen per day once its times are fixed
 MAX_PART_OPTIMISE = 10.0  # seconds of soft-score improvement per part, at most
-MIN_PART_OPTIMISE = 0.3  # ... and at least, when improving at all
+MIN_PART_OPTIMISE = 0.3  # below this share a part only looks for its first timetable
 
 
 @dataclass
@@ -277,7 +277,8 @@ def decompose(
         left = budget - (time.perf_counter() - t0)
         overhead = sum(overheads) / len(overheads) if overheads else 1.0
         share = optimise * left * side_by_side / max(1, parts_left) - overhead
-        return min(MAX_PART_OPTIMISE, max(MIN_PART_OPTIMISE, share))
+        # behind schedule: hard rules only, so that the budget holds
+        return 0.0 if share < MIN_PART_OPTIMISE else min(MAX_PART_OPTIMISE, share)
 
     def limit_for(part: Part) -> float:
         # a cap, not a plan: a part stops at its first timetable, and most take a fraction of a second
