@@ -136,3 +136,10 @@ def test_greedy_rooms_give_every_session_one_room_with_no_clash(bench):
     report = check(instance, regreedy)
     assert report.hard_total == 0
     assert objective_of(tm, regreedy) == report.soft_cost
+
+
+def test_by_default_a_small_model_is_solved_by_cp_sat_alone_and_proved_optimal(bench):
+    instance = read_ctt(bench / "instances" / "toy.ctt")
+    result = solve(instance, SolveOptions(time_limit=30, workers=2))
+    assert "lns_rounds" not in result.stats
+    assert result.status == "optimal"

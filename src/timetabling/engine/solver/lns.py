@@ -287,19 +287,21 @@ def search(
                 on_improve(best, 0)
             if status == cp_model.OPTIMAL:  # proved: no neighbourhood can do better
                 s.hint(values)
-                return LnsResult(cp_model.FEASIBLE, values, best, first_at, {"lns_rounds": 0})
+                return LnsResult(cp_model.FEASIBLE, values, best, first_at, {"lns_rounds": 0, "lns_proved": True})
 
     # 4. neighbourhoods until the time runs out
     sub_time = min(SUB_TIME[1], max(SUB_TIME[0], n * SUB_TIME_PER_VARIABLE))
     rounds = improvements = 0
-    while not cancelled() and best > 0:
+    proved = best == 0
+    while not cancelled() and not proved:
         left = deadline - time.perf_counter()
         if left < MIN_SUB_TIME:
             break
         kind = s.pick()
         rounds += 1
         kind.tries += 1
-        s.fix(s.fixed_outside(kind, values), values)
+        fixed = s.fixed_outside(kind, values)
+        s.fix(fixed, values)
         s.hint(values)
         status, solver = run(tm.model, min(sub_time, left))
         s.restore()
@@ -313,10 +315,12 @@ def search(
                     on_improve(best, rounds)
             values = _values(solver, n)  # equal cost: move anyway, to drift across plateaus
         kind.adapt(status == cp_model.OPTIMAL, improved)
+        proved = (status == cp_model.OPTIMAL and not fixed) or best == 0  # nothing fixed: the whole problem
     s.hint(values)
     stats = {
         "lns_rounds": rounds,
         "lns_improvements": improvements,
+        "lns_proved": proved,
         "lns_sizes": {k.name: round(k.size, 1) for k in s.kinds},
         "lns_tries": {k.name: f"{k.improvements}/{k.tries}" for k in s.kinds},
     }
