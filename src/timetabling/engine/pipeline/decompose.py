@@ -332,10 +332,8 @@ def decompose(
                     args = (part.name, sub, part.courses, limit_for(part), seed, 1, None, opt)
                     futures[executor.submit(_run_part, args)] = part
                 pending = set(futures)
-                while pending:
+                while pending and not cancelled():
                     done, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
-                    if cancel is not None and event is not None:
-                        _mirror(cancel, event)
                     for f in done:
                         if not merge(futures[f], f.result(), w, opt):
                             failed.append(futures[f])
@@ -352,7 +350,11 @@ def decompose(
         if executor is not None:
             if event is not None:
                 event.set()  # stop anything still running
-            executor.shutdown(wait=True, cancel_futures=True)
+            if cancelled():
+                # a part may be building its model or assigning rooms, which no flag interrupts: end it
+                for proc in list(getattr(executor, "_processes", {}).values()):
+                    proc.terminate()
+            executor.shutdown(wait=not cancelled(), cancel_futures=True)
     for p in clustering.parts:
         for c in p.courses:
             if c not in placed and c not in unplaced:
