@@ -13,10 +13,11 @@ Enrolment has one source of truth each:
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from datetime import time
 from enum import StrEnum
 from functools import cached_property
-from typing import Annotated, NamedTuple
+from typing import Annotated, Any, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -371,6 +372,15 @@ class Instance(Frozen):
         if problems:
             raise ValueError("\n".join(problems))
         return self
+
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Instance:
+        """A copy whose lookups are computed afresh (pydantic would carry the cached ones over, stale once
+        ``update`` replaces courses, rooms or people)."""
+        copy = super().model_copy(update=update, deep=deep)
+        for name, attr in type(self).__dict__.items():
+            if isinstance(attr, cached_property):
+                copy.__dict__.pop(name, None)
+        return copy
 
     # ---- lookups (computed once; the model is immutable)
 
