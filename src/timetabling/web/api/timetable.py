@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hmac
 import json
-import uuid
 from typing import Any
 
 from django.conf import settings
@@ -26,11 +25,7 @@ from timetabling.web.scheduling.models import GenerationJob, Timetable, Timetabl
 
 def _job(membership: Membership, job_id: str) -> GenerationJob:
     """The job if it exists in the member's organization; 404 for unknown ids and other organizations'."""
-    try:
-        key = uuid.UUID(str(job_id))
-    except ValueError:
-        raise not_found("job") from None
-    job = GenerationJob.objects.filter(pk=key, organization=membership.organization).first()
+    job = services.find_job(membership.organization, job_id)
     if job is None:
         raise not_found("job")
     return job

@@ -5,6 +5,7 @@ Views stay thin; every rule of the workflow lives here."""
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import Iterable
 from typing import Any
 
@@ -28,6 +29,15 @@ from timetabling.web.scheduling.models import (
 )
 
 log = logging.getLogger(__name__)
+
+
+def find_job(org: am.Organization, job_id: Any) -> GenerationJob | None:
+    """The organization's job with this id; None for a malformed id, an unknown one or another's job."""
+    try:
+        key = uuid.UUID(str(job_id))
+    except ValueError:
+        return None
+    return GenerationJob.objects.filter(pk=key, organization=org).first()
 
 
 def estimated_seconds(time_limit: float) -> int:

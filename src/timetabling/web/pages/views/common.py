@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
@@ -11,6 +10,7 @@ from django.shortcuts import render
 from timetabling.web.accounts.models import Membership
 from timetabling.web.pages.access import abilities
 from timetabling.web.scheduling.models import GenerationJob, Timetable
+from timetabling.web.scheduling.services import find_job
 
 
 def render_page(request: HttpRequest, template: str, context: dict[str, Any] | None = None,
@@ -23,11 +23,7 @@ def render_page(request: HttpRequest, template: str, context: dict[str, Any] | N
 
 def job_of(membership: Membership, job_id: Any) -> GenerationJob:
     """The job if it is the member's organization's; 404 for anything else."""
-    try:
-        key = uuid.UUID(str(job_id))
-    except ValueError:
-        raise Http404("no such job") from None
-    job = GenerationJob.objects.filter(pk=key, organization=membership.organization).first()
+    job = find_job(membership.organization, job_id)
     if job is None:
         raise Http404("no such job")
     return job
