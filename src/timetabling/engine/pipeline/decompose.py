@@ -16,7 +16,7 @@ from __future__ import annotations
 import multiprocessing as mp
 import time
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 
@@ -232,6 +232,170 @@ def _run_part(args: tuple) -> PartOutcome:
     return solve_part(*args)
 
 
+# ------------------------------------------------------------------------------------- part jobs
+
+
+@dataclass
+class PartJob:
+    """One part of a wave, ready to solve anywhere: its sub-instance (what earlier waves placed comes in
+    pinned, its share of rooms closed where taken) and its limits. ``to_json``/``from_json`` carry it across
+    processes and machines (a Celery task); ``run`` solves it."""
+
+    name: str
+    wave: int
+    sub: Instance
+    courses: tuple[str, ...]
+    time_limit: float
+    seed: int
+    workers: int  # CP-SAT workers for this part
+    optimise_s: float  # seconds of soft-score improvement (0: the first timetable only)
+
+    def run(self, cancel: object | None = None) -> PartOutcome:
+        return solve_part(self.name, self.sub, self.courses, self.time_limit, self.seed, self.workers, cancel,
+                          self.optimise_s)
+
+    def to_json(self) -> dict[str, object]:
+        return {"name": self.name, "wave": self.wave, "sub": self.sub.model_dump(mode="json"),
+                "courses": list(self.courses), "time_limit": self.time_limit, "seed": self.seed,
+                "workers": self.workers, "optimise_s": self.optimise_s}
+
+    @classmethod
+    def from_json(cls, data: dict) -> PartJob:
+        return cls(name=data["name"], wave=int(data["wave"]), sub=Instance.model_validate(data["sub"]),
+                   courses=tuple(data["courses"]), time_limit=float(data["time_limit"]), seed=int(data["seed"]),
+                   workers=int(data["workers"]), optimise_s=float(data["optimise_s"]))
+
+
+def outcome_to_json(outcome: PartOutcome) -> dict[str, object]:
+    return {"name": outcome.name, "status": outcome.status, "seconds": outcome.seconds, "message": outcome.message,
+            "placements": {c: [[t, room] for t, room in items] for c, items in outcome.placements.items()}}
+
+
+def outcome_from_json(data: dict) -> PartOutcome:
+    placements = {c: [(int(t), room) for t, room in items] for c, items in data["placements"].items()}
+    return PartOutcome(data["name"], data["status"], placements, float(data["seconds"]), data.get("message", ""))
+
+
+# ``map_parts(jobs)``: solve the parts of one wave (they are independent) wherever, and yield
+# ``(job, outcome)`` as each finishes, in any order; stop yielding once the run is cancelled.
+MapParts = Callable[[list[PartJob]], Iterable[tuple[PartJob, PartOutcome]]]
+
+
+def _pool_map(executor: ProcessPoolExecutor, cancelled: Callable[[], bool]) -> MapParts:
+    """The default for a wave of several parts: a local process pool."""
+
+    def map_parts(jobs: list[PartJob]) -> Iterator[tuple[PartJob, PartOutcome]]:
+        futures = {}
+        for job in jobs:
+            args = (job.name, job.sub, job.courses, job.time_limit, job.seed, job.workers, None, job.optimise_s)
+            futures[executor.submit(_run_part, args)] = job
+        pending = set(futures)
+        while pending and not cancelled():
+            done, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
+            for f in done:
+                yield futures[f], f.result()
+
+    return map_parts
+
+
+class Stage2:
+    """The state of stage 2 between waves: what is placed, which rooms are taken when, what each part did.
+
+    ``jobs(w)`` turns wave ``w`` into part jobs (rooms allotted, sub-instances built, limits set from the
+    budget left), ``merge(job, outcome)`` takes a part's placements in, ``retry(part, w)`` is the job of a part
+    that failed with its share of rooms (alone, every free room), ``result()`` the merged timetable.
+    ``side_by_side``: how many parts run at once (it sizes each part's share of the optimisation time)."""
+
+    def __init__(self, instance: Instance, clustering: Clustering, *, budget: float, seed: int = 0,
+                 optimise: float = 0.0, side_by_side: int = 1,
+                 progress: Callable[[float, str], None] | None = None) -> None:
+        self.t0 = time.perf_counter()
+        self.instance = instance
+        self.clustering = clustering
+        self.budget = budget
+        self.seed = seed
+        self.optimise = optimise
+        self.side_by_side = max(1, side_by_side)
+        self.progress = progress
+        self.waves = waves_of(clustering)
+        self.total = max(1, sum(p.sessions for w in self.waves for p in w))
+        self.placed: Placed = {}
+        self.room_busy: dict[str, set[int]] = defaultdict(set)
+        self.unplaced: dict[str, str] = {}
+        self.report: list[dict[str, object]] = []
+        self.done_sessions = 0
+        self.overheads: list[float] = []  # seconds a part took beyond its optimisation time
+        self.parts_left = max(1, sum(len(w) for w in self.waves))
+
+    def optimise_for(self) -> float:
+        """A part's share of what is left of the budget, less the usual overhead of a part."""
+        if self.optimise <= 0:
+            return 0.0
+        left = self.budget - (time.perf_counter() - self.t0)
+        overhead = sum(self.overheads) / len(self.overheads) if self.overheads else 1.0
+        share = self.optimise * left * self.side_by_side / max(1, self.parts_left) - overhead
+        # behind schedule: hard rules only, so that the budget holds
+        return 0.0 if share < MIN_PART_OPTIMISE else min(MAX_PART_OPTIMISE, share)
+
+    def limit(self) -> float:
+        # a cap, not a plan: a part stops at its first timetable, and most take a fraction of a second
+        left = self.budget - (time.perf_counter() - self.t0)
+        return max(MIN_PART_LIMIT, PART_SHARE * left)
+
+    def allot(self, wave: list[Part]) -> dict[str, list[str]]:
+        return allot_rooms(self.instance, wave, self.room_busy)
+
+    def job(self, part: Part, w: int, rooms: list[str], optimise_s: float, workers: int) -> PartJob:
+        sub = sub_instance(self.instance, set(part.courses), self.placed, rooms, self.room_busy)
+        return PartJob(part.name, w, sub, part.courses, self.limit(), self.seed, workers, optimise_s)
+
+    def jobs(self, w: int, workers: int) -> list[PartJob]:
+        """Every part of wave ``w`` at once (one optimisation share for the wave)."""
+        wave = self.waves[w]
+        allotted = self.allot(wave)
+        opt = self.optimise_for()
+        return [self.job(part, w, allotted[part.name], opt, workers) for part in wave]
+
+    def retry(self, part: Part, w: int, workers: int) -> PartJob:
+        self.parts_left += 1  # it was counted when it failed
+        return self.job(part, w, [r.id for r in self.instance.rooms], 0.0, workers)
+
+    def part(self, w: int, name: str) -> Part:
+        return next(p for p in self.waves[w] if p.name == name)
+
+    def merge(self, part: Part, outcome: PartOutcome, wave: int, optimise_s: float) -> bool:
+        """Take the part's placements in; False when it found no timetable."""
+        self.parts_left -= 1
+        self.overheads.append(max(0.0, outcome.seconds - optimise_s))
+        ok = outcome.status in ("optimal", "feasible")
+        self.report.append({"part": part.name, "wave": wave, "sessions": part.sessions, "status": outcome.status,
+                            "seconds": round(outcome.seconds, 2)})
+        if not ok:
+            return False
+        for cid, items in outcome.placements.items():
+            self.placed[cid] = items
+            c = self.instance.course_by_id[cid]
+            for t, room in items:
+                if room is not None:
+                    self.room_busy[room].update(range(t, t + c.session_length))
+        self.done_sessions += part.sessions
+        if self.progress:
+            self.progress(self.done_sessions / self.total, f"{part.name}: placed ({outcome.status})")
+        return True
+
+    def give_up(self, part: Part, outcome: PartOutcome | None) -> None:
+        why = "cancelled before its part was scheduled" if outcome is None else \
+            (outcome.message or f"no timetable for this part ({outcome.status})")
+        self.unplaced.update({c: why for c in part.courses})
+
+    def result(self) -> Decomposition:
+        for p in self.clustering.parts:
+            for c in p.courses:
+                if c not in self.placed and c not in self.unplaced:
+                    self.unplaced[c] = "cancelled before its part was scheduled"
+        return Decomposition(self.placed, self.unplaced, self.report, len(self.waves))
+
+
 def decompose(
     instance: Instance,
     clustering: Clustering,
@@ -242,110 +406,71 @@ def decompose(
     cancel: object | None = None,
     progress: Callable[[float, str], None] | None = None,
     optimise: float = 0.0,
+    map_parts: MapParts | None = None,
+    side_by_side: int | None = None,
 ) -> Decomposition:
     """Place every part, wave by wave; ``progress(fraction, message)`` after each part. ``optimise``: the
-    share of ``budget`` spent improving the parts' soft score (split over the parts, in parallel)."""
-    t0 = time.perf_counter()
-    waves = waves_of(clustering)
-    total = max(1, sum(p.sessions for w in waves for p in w))
-    placed: Placed = {}
-    room_busy: dict[str, set[int]] = defaultdict(set)
-    unplaced: dict[str, str] = {}
-    report: list[dict[str, object]] = []
-    done_sessions = 0
+    share of ``budget`` spent improving the parts' soft score (split over the parts, in parallel).
+
+    ``map_parts`` None: the parts of a wave run side by side in a local process pool of ``pool_workers``
+    (one at a time in this process when there is one worker, one part, or this is a daemonic process).
+    Given, every part job (single-part waves and retries included) goes through it, e.g. to Celery tasks;
+    ``side_by_side`` then says how many parts it runs at once (default ``pool_workers``) and each job gets
+    ``pool_workers`` CP-SAT workers."""
+    state = Stage2(instance, clustering, budget=budget, seed=seed, optimise=optimise, progress=progress)
     executor = None
     event = None
     # a daemonic process (a service job) may not start children: its parts run here, one after another
-    if pool_workers > 1 and any(len(w) > 1 for w in waves) and not mp.current_process().daemon:
+    if map_parts is None and pool_workers > 1 and any(len(w) > 1 for w in state.waves) \
+            and not mp.current_process().daemon:
         ctx = mp.get_context("spawn")
         event = ctx.Event()
         executor = ProcessPoolExecutor(max_workers=pool_workers, mp_context=ctx, initializer=_init_worker,
                                        initargs=(event,))
+    if side_by_side is None:
+        side_by_side = pool_workers if (executor is not None or map_parts is not None) else 1
+    state.side_by_side = max(1, side_by_side)
 
     def cancelled() -> bool:
         return bool(getattr(cancel, "cancelled", False))
 
-    n_parts = max(1, sum(len(w) for w in waves))
-    side_by_side = pool_workers if executor is not None else 1
-    overheads: list[float] = []  # seconds a part took beyond its optimisation time
-    parts_left = n_parts
-
-    def optimise_for(parts_left: int) -> float:
-        """This part's share of what is left of the budget, less the usual overhead of a part."""
-        if optimise <= 0:
-            return 0.0
-        left = budget - (time.perf_counter() - t0)
-        overhead = sum(overheads) / len(overheads) if overheads else 1.0
-        share = optimise * left * side_by_side / max(1, parts_left) - overhead
-        # behind schedule: hard rules only, so that the budget holds
-        return 0.0 if share < MIN_PART_OPTIMISE else min(MAX_PART_OPTIMISE, share)
-
-    def limit_for(part: Part) -> float:
-        # a cap, not a plan: a part stops at its first timetable, and most take a fraction of a second
-        left = budget - (time.perf_counter() - t0)
-        return max(MIN_PART_LIMIT, PART_SHARE * left)
-
-    def merge(part: Part, outcome: PartOutcome, wave: int, optimise_s: float) -> bool:
-        nonlocal done_sessions, parts_left
-        parts_left -= 1
-        overheads.append(max(0.0, outcome.seconds - optimise_s))
-        ok = outcome.status in ("optimal", "feasible")
-        report.append({"part": part.name, "wave": wave, "sessions": part.sessions, "status": outcome.status,
-                       "seconds": round(outcome.seconds, 2)})
-        if not ok:
-            return False
-        for cid, items in outcome.placements.items():
-            placed[cid] = items
-            c = instance.course_by_id[cid]
-            for t, room in items:
-                if room is not None:
-                    room_busy[room].update(range(t, t + c.session_length))
-        done_sessions += part.sessions
-        if progress:
-            progress(done_sessions / total, f"{part.name}: placed ({outcome.status})")
-        return True
-
-    def run_here(part: Part, rooms: list[str], opt: float) -> PartOutcome:
-        sub = sub_instance(instance, set(part.courses), placed, rooms, room_busy)
-        return solve_part(part.name, sub, part.courses, limit_for(part), seed, pool_workers, cancel, opt)
+    def run_one(job: PartJob) -> PartOutcome | None:
+        if map_parts is None:
+            return job.run(cancel)
+        return next((o for _j, o in map_parts([job])), None)
 
     try:
-        for w, wave in enumerate(waves):
+        for w, wave in enumerate(state.waves):
             if cancelled():
                 break
-            allotted = allot_rooms(instance, wave, room_busy)
             failed: list[Part] = []
-            if executor is None or len(wave) == 1:
+            if map_parts is None and (executor is None or len(wave) == 1):
+                allotted = state.allot(wave)
                 for part in wave:
                     if cancelled():
                         break
-                    opt = optimise_for(parts_left)
-                    if not merge(part, run_here(part, allotted[part.name], opt), w, opt):
+                    opt = state.optimise_for()
+                    outcome = state.job(part, w, allotted[part.name], opt, pool_workers).run(cancel)
+                    if not state.merge(part, outcome, w, opt):
                         failed.append(part)
             else:
-                if cancel is not None and event is not None:
+                if executor is not None and cancel is not None and event is not None:
                     _mirror(cancel, event)
-                futures = {}
-                opt = optimise_for(parts_left)
-                for part in wave:
-                    sub = sub_instance(instance, set(part.courses), placed, allotted[part.name], room_busy)
-                    args = (part.name, sub, part.courses, limit_for(part), seed, 1, None, opt)
-                    futures[executor.submit(_run_part, args)] = part
-                pending = set(futures)
-                while pending and not cancelled():
-                    done, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
-                    for f in done:
-                        if not merge(futures[f], f.result(), w, opt):
-                            failed.append(futures[f])
+                jobs = state.jobs(w, 1 if map_parts is None else pool_workers)
+                assert executor is not None or map_parts is not None
+                runs = map_parts(jobs) if map_parts is not None else _pool_map(executor, cancelled)(jobs)
+                for job, outcome in runs:
+                    part = state.part(w, job.name)
+                    if not state.merge(part, outcome, w, job.optimise_s):
+                        failed.append(part)
             for part in failed:  # again, alone, with every room that is still free
                 if cancelled():
                     break
-                all_rooms = [r.id for r in instance.rooms]
-                outcome = run_here(part, all_rooms, 0.0)
-                parts_left += 1  # it was counted when it failed
-                if not merge(part, outcome, w, 0.0):
-                    why = outcome.message or f"no timetable for this part ({outcome.status})"
-                    unplaced.update({c: why for c in part.courses})
+                retry = run_one(state.retry(part, w, pool_workers))
+                if retry is None or not state.merge(part, retry, w, 0.0):
+                    if retry is None:
+                        state.parts_left -= 1
+                    state.give_up(part, retry)
     finally:
         if executor is not None:
             if event is not None:
@@ -355,11 +480,7 @@ def decompose(
                 for proc in list(getattr(executor, "_processes", {}).values()):
                     proc.terminate()
             executor.shutdown(wait=not cancelled(), cancel_futures=True)
-    for p in clustering.parts:
-        for c in p.courses:
-            if c not in placed and c not in unplaced:
-                unplaced[c] = "cancelled before its part was scheduled"
-    return Decomposition(placed, unplaced, report, len(waves))
+    return state.result()
 
 
 def _mirror(cancel: object, event) -> None:

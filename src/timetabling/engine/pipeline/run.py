@@ -8,6 +8,7 @@ usually use far less); the variants share what is left equally.
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass, field
 from typing import Any
 
 from timetabling.engine.checker import check
@@ -21,22 +22,30 @@ from timetabling.engine.pipeline import (
     variant_rules,
 )
 from timetabling.engine.pipeline.board import Layout, board_from, layout
-from timetabling.engine.pipeline.clustering import cluster
-from timetabling.engine.pipeline.decompose import Placed, decompose, from_solution, optimise_with_cpsat, to_solution
+from timetabling.engine.pipeline.clustering import Clustering, cluster
+from timetabling.engine.pipeline.decompose import (
+    MapParts,
+    Placed,
+    decompose,
+    from_solution,
+    optimise_with_cpsat,
+    to_solution,
+)
 from timetabling.engine.pipeline.genetic import optimise
 from timetabling.engine.pipeline.resolve import resolve
-from timetabling.engine.pipeline.resources import detect
+from timetabling.engine.pipeline.resources import Resources, detect
 
 OPTIMIZERS = ("ga", "cpsat", "none")  # none: every variant is the first timetable
 
 
-class _Clock:
-    """Elapsed time, monotonic percent and ETA for the events of one run."""
+class Clock:
+    """Elapsed time, monotonic percent and ETA for the events of one run. ``elapsed``: seconds the run had
+    already taken before this clock started (a run continued in another process or on another machine)."""
 
-    def __init__(self, options: PipelineOptions):
-        self.t0 = time.perf_counter()
+    def __init__(self, options: PipelineOptions, elapsed: float = 0.0, percent: float = 0.0):
+        self.t0 = time.perf_counter() - elapsed
         self.options = options
-        self.pct = 0.0
+        self.pct = percent
 
     @property
     def elapsed(self) -> float:
@@ -56,37 +65,66 @@ class _Clock:
         return bool(self.options.cancel and self.options.cancel.cancelled)
 
 
-def run(instance: Instance, options: PipelineOptions) -> PipelineResult:
+@dataclass
+class RunState:
+    """What the steps of one run share: the variant names, the clock, the stats so far, the machine's
+    resources, stage 1's clustering (None in a run continued elsewhere) and its summary."""
+
+    names: list[str]
+    clock: Clock
+    stats: dict[str, Any]
+    resources: Resources
+    clustering: Clustering | None = None
+    summary: dict[str, Any] = field(default_factory=dict)
+
+
+def variant_names(instance: Instance, options: PipelineOptions) -> list[str]:
+    """The variants to make, in order; an unknown name fails before any work."""
     if options.optimizer not in OPTIMIZERS:
         raise ValueError(f"unknown optimizer '{options.optimizer}' (known: {', '.join(OPTIMIZERS)})")
     names = list(options.variants) + [n for n in options.custom_weights if n not in options.variants]
     for n in names:
-        variant_rules(instance, n, options)  # unknown names fail before any work
-    clock = _Clock(options)
+        variant_rules(instance, n, options)
+    return names
+
+
+def start(instance: Instance, options: PipelineOptions) -> RunState:
+    """Check the options, detect the resources, run stage 1 (clustering)."""
+    names = variant_names(instance, options)
+    clock = Clock(options)
     stats: dict[str, Any] = {"optimizer": options.optimizer}
     resources = detect(options.workers)
     clock.emit("resources", 0.5, f"{resources.cpu_cores} core(s), pool of {resources.pool_workers}"
                + (f", GPU {resources.gpu}" if resources.gpu else "")
                + (f", Celery broker in {resources.celery_broker}" if resources.celery_broker else ""))
-
-    # stage 1
     t = time.perf_counter()
     clustering = cluster(instance, seed=options.seed)
-    summary = clustering.summary()
     stats["stage1_s"] = round(time.perf_counter() - t, 3)
     cats = ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in clustering.category_counts.items())
     clock.emit("clustering", 3.0, f"{cats}; {len(clustering.parts)} part(s)")
+    return RunState(names, clock, stats, resources, clustering, clustering.summary())
 
-    # stage 2
+
+def stage2_budget(options: PipelineOptions) -> float:
+    """Seconds stages 1-3 may take together."""
+    return max(5.0, options.feasibility_share * options.time_limit)
+
+
+def stage2(instance: Instance, options: PipelineOptions, state: RunState, map_parts: MapParts | None = None,
+           side_by_side: int | None = None) -> tuple[Placed, dict[str, str]]:
+    """The merged timetable of the parts (``decompose``; ``map_parts`` runs each wave's parts elsewhere) or of
+    one monolithic model; returns the placements and the courses left unplaced, with the reason."""
+    assert state.clustering is not None, "stage 2 needs stage 1's clustering"
     t = time.perf_counter()
-    budget = max(5.0, options.feasibility_share * options.time_limit)
-    lay = layout(instance)
+    clock, stats = state.clock, state.stats
+    budget = stage2_budget(options)
     unplaced_courses: dict[str, str] = {}
     if options.decomposition:
         result = decompose(
-            instance, clustering, budget=budget, pool_workers=resources.pool_workers, seed=options.seed,
+            instance, state.clustering, budget=budget, pool_workers=state.resources.pool_workers, seed=options.seed,
             cancel=options.cancel, optimise=options.part_optimisation,
-            progress=lambda f, m: clock.emit("parts", 3.0 + 32.0 * f, m),
+            progress=lambda f, m: clock.emit("parts", 3.0 + 32.0 * f, m), map_parts=map_parts,
+            side_by_side=side_by_side,
         )
         placed, unplaced_courses = result.placed, result.unplaced
         stats["waves"] = result.waves
@@ -94,6 +132,16 @@ def run(instance: Instance, options: PipelineOptions) -> PipelineResult:
     else:
         placed = _monolithic(instance, options, budget, clock)
     stats["stage2_s"] = round(time.perf_counter() - t, 3)
+    return placed, unplaced_courses
+
+
+def finish(instance: Instance, options: PipelineOptions, state: RunState, placed: Placed,
+           unplaced_courses: dict[str, str]) -> PipelineResult:
+    """Stage 3 on the merged timetable of stage 2, then one optimisation per variant."""
+    clock, stats, resources, names = state.clock, state.stats, state.resources, state.names
+    summary = state.summary
+    budget = stage2_budget(options)
+    lay = layout(instance)
     if clock.cancelled():
         stats["total_s"] = round(clock.elapsed, 3)
         return PipelineResult("cancelled", [], clock.elapsed, "cancelled before the first complete timetable",
@@ -142,6 +190,14 @@ def run(instance: Instance, options: PipelineOptions) -> PipelineResult:
     return PipelineResult(status, variants, clock.elapsed, message, stats, summary, resources.to_dict(), unplaced)
 
 
+def run(instance: Instance, options: PipelineOptions) -> PipelineResult:
+    """Stage 1 (``start``), stage 2 (``stage2``), stage 3 and the variants (``finish``). The same steps run
+    split across machines when a Celery runner sends each wave's parts to workers (``service.celery_app``)."""
+    state = start(instance, options)
+    placed, unplaced_courses = stage2(instance, options, state)
+    return finish(instance, options, state, placed, unplaced_courses)
+
+
 def _variant(instance: Instance, options: PipelineOptions, name: str, solution: Solution) -> Variant:
     rules = variant_rules(instance, name, options)
     report = check(instance.model_copy(update={"rules": rules}), solution)
@@ -149,7 +205,7 @@ def _variant(instance: Instance, options: PipelineOptions, name: str, solution: 
 
 
 def _improve(instance: Instance, options: PipelineOptions, name: str, index: int, base: Solution, placed: Placed,
-             lay: Layout, limit: float, clock: _Clock, pct0: float, share: float) -> Solution:
+             lay: Layout, limit: float, clock: Clock, pct0: float, share: float) -> Solution:
     """The variant's timetable: ``base`` improved under the variant's weights by the chosen optimiser; the
     base itself when the optimiser finds nothing better or breaks a hard rule."""
     rules = variant_rules(instance, name, options)
@@ -178,7 +234,7 @@ def _improve(instance: Instance, options: PipelineOptions, name: str, index: int
     return candidate
 
 
-def _monolithic(instance: Instance, options: PipelineOptions, budget: float, clock: _Clock) -> Placed:
+def _monolithic(instance: Instance, options: PipelineOptions, budget: float, clock: Clock) -> Placed:
     from timetabling.engine.solver import SolveOptions, solve
 
     clock.emit("parts", 4.0, "one CP-SAT model of the whole instance")
