@@ -5,9 +5,11 @@ finished, so a worker killed in the middle hands the job back to the queue):
 
 - ``timetabling.generate``: a whole job, ``run_job`` on the spec, as in the local runners;
 - ``timetabling.generate_variant`` + ``timetabling.merge_variants``: the job split into one task per variant
-  (a chord), so that more workers finish a job sooner; every variant task runs stages 1-3 itself, because
-  the engine's stage-2 parts are solved inside ``generate`` and it offers no entry point to run one part on
-  its own with the state of the waves before it.
+  (a chord); every variant task runs stages 1-3 itself;
+- ``timetabling.solve_part`` + ``timetabling.finish_parts``: the job split into its stage-2 parts. The engine
+  service that follows the job runs stage 1 and plans each wave (``pipeline.decompose.Stage2``), sends the
+  wave's parts as a group of ``solve_part`` tasks, merges their placements, then the next wave; once every
+  wave is merged, one ``finish_parts`` task runs stage 3 and the variants (``celery_runner``).
 
 Reliability:
 - a task that starts again after its worker died (the broker redelivered it) is retried with exponential
@@ -28,6 +30,7 @@ import os
 import socket
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,10 +39,15 @@ from celery import Celery, Task
 from celery.exceptions import MaxRetriesExceededError
 
 from timetabling.engine.pipeline import CancelToken
-from timetabling.service.jobs import JobSpec, run_job
+from timetabling.engine.pipeline.decompose import PartJob, PartOutcome, outcome_to_json
+from timetabling.engine.pipeline.resources import detect
+from timetabling.service.jobs import JobSpec, finish_job, run_job
 from timetabling.service.redis_bus import DEFAULT_PREFIX, DEFAULT_REDIS_URL, sync_client
 
 log = logging.getLogger(__name__)
+
+
+SPLITS = ("job", "variants", "parts")
 
 
 @dataclass(frozen=True)
@@ -56,7 +64,8 @@ class DistributedSettings:
     max_task_s: float = 0.0  # a cap on the soft limit whatever the job asks (0: none)
     visibility_timeout_s: int = 3600  # a message held by a worker that vanished comes back after this
     restore_interval_s: int = 0  # how often workers look for such messages (0: kombu's default, about 100 s)
-    split: str = "job"  # job: one task per job | variants: one task per variant (chord)
+    split: str = "job"  # job: one task per job | variants: one task per variant (chord) | parts: see below
+    part_slots: int = 1  # split=parts: parts solved at once across the workers (sizes each part's optimisation)
 
     @classmethod
     def from_env(cls) -> DistributedSettings:
@@ -64,8 +73,8 @@ class DistributedSettings:
         redis_url = env.get("TIMETABLE_REDIS_URL") or env.get("REDIS_URL") or DEFAULT_REDIS_URL
         broker = env.get("TIMETABLE_BROKER_URL") or redis_url
         split = env.get("TIMETABLE_CELERY_SPLIT", "job")
-        if split not in ("job", "variants"):
-            raise ValueError(f"TIMETABLE_CELERY_SPLIT must be 'job' or 'variants', not '{split}'")
+        if split not in SPLITS:
+            raise ValueError(f"TIMETABLE_CELERY_SPLIT must be one of {', '.join(SPLITS)}, not '{split}'")
         return cls(
             broker_url=broker,
             result_backend=env.get("TIMETABLE_RESULT_BACKEND") or broker,
@@ -80,6 +89,7 @@ class DistributedSettings:
             visibility_timeout_s=int(env.get("TIMETABLE_VISIBILITY_TIMEOUT", "3600")),
             restore_interval_s=int(env.get("TIMETABLE_UNACKED_RESTORE_INTERVAL", "0")),
             split=split,
+            part_slots=max(1, int(env.get("TIMETABLE_CELERY_PART_SLOTS", "1"))),
         )
 
     def backoff(self, retries: int) -> float:
@@ -173,43 +183,65 @@ def _watch_cancel(job_id: str, token: CancelToken, done: threading.Event) -> Non
             pass
 
 
-def _run(task: Task, spec: JobSpec, part: str) -> dict[str, Any]:
-    """The common body: redelivery check, cancel watch, ``run_job``, bookkeeping."""
+def _begin(task: Task, job_id: str, part: str) -> tuple[str, str] | None:
+    """Before a task's work: retry later when Redis is away or this message was delivered before (its worker
+    died); ``(status, message)`` when it must not run (cancelled, or lost too often); else None, and the
+    task's record (``<prefix>running:<task id>``: process, host, retry) is written."""
     task_id = task.request.id
     retries = task.request.retries
     client = _client()
     try:
         first_start = client.set(SETTINGS.started_key(task_id, retries), "1", nx=True, ex=24 * 3600)
-        cancelled = bool(client.exists(SETTINGS.cancel_key(spec.job_id)))
+        cancelled = bool(client.exists(SETTINGS.cancel_key(job_id)))
     except redis.RedisError as err:  # transient: try again later
         raise task.retry(exc=err, countdown=SETTINGS.backoff(retries), max_retries=SETTINGS.max_retries) from err
     if cancelled:
-        return {"job_id": spec.job_id, "status": "cancelled", "variants": [], "comparison": [],
-                "generation_time": 0.0, "message": "cancelled before it started", "part": part}
+        return "cancelled", "cancelled before it started"
     if not first_start:  # this message was delivered before and its worker died: back off, then run again
         log.warning("task %s (%s) restarted after a lost worker; retry %d", task_id, part, retries + 1)
         try:
             raise task.retry(countdown=SETTINGS.backoff(retries), max_retries=SETTINGS.max_retries)
         except MaxRetriesExceededError:
-            return {"job_id": spec.job_id, "status": "failed", "variants": [], "comparison": [],
-                    "generation_time": 0.0, "part": part,
-                    "message": f"the worker running it was lost {retries + 1} time(s); gave up"}
+            return "failed", f"the worker running it was lost {retries + 1} time(s); gave up"
     running = {"pid": os.getpid(), "hostname": socket.gethostname(), "retries": retries, "part": part,
-               "job_id": spec.job_id, "started": time.time()}
+               "job_id": job_id, "started": time.time()}
     with contextlib.suppress(redis.RedisError):
         client.set(SETTINGS.running_key(task_id), json.dumps(running), ex=24 * 3600)
+    return None
+
+
+@contextlib.contextmanager
+def _cancel_watch(job_id: str):
+    """A CancelToken set when the job's cancel flag appears in Redis, for the duration of the block."""
     token = CancelToken()
     done = threading.Event()
-    threading.Thread(target=_watch_cancel, args=(spec.job_id, token, done), daemon=True).start()
-    t0 = time.perf_counter()
+    threading.Thread(target=_watch_cancel, args=(job_id, token, done), daemon=True).start()
     try:
-        outcome = run_job(spec, _Events(spec.job_id, part), token)
+        yield token
     finally:
         done.set()
+
+
+def _record(task: Task, part: str, seconds: float, **extra: Any) -> dict[str, Any]:
+    """What a task reports about itself with its result (the per-task timings)."""
+    return {"part": part, "seconds": round(seconds, 3), "retries": task.request.retries, "pid": os.getpid(),
+            "hostname": socket.gethostname(), "task_id": task.request.id, **extra}
+
+
+def _run(task: Task, spec: JobSpec, part: str, work: Callable[..., dict[str, Any]] = run_job,
+         *args: Any) -> dict[str, Any]:
+    """The common body of the job-level tasks: ``work(*args, on_event, token)`` (``run_job(spec, ...)`` by
+    default) between the redelivery check and the bookkeeping."""
+    early = _begin(task, spec.job_id, part)
+    if early is not None:
+        return {"job_id": spec.job_id, "status": early[0], "variants": [], "comparison": [],
+                "generation_time": 0.0, "message": early[1], "part": part}
+    t0 = time.perf_counter()
+    with _cancel_watch(spec.job_id) as token:
+        outcome = work(*(args or (spec,)), _Events(spec.job_id, part), token)
     outcome.pop("trace", None)
     outcome["part"] = part
-    outcome["task"] = {"part": part, "seconds": round(time.perf_counter() - t0, 3), "retries": retries,
-                       "pid": os.getpid(), "hostname": socket.gethostname()}
+    outcome["task"] = _record(task, part, time.perf_counter() - t0)
     return outcome
 
 
@@ -229,6 +261,40 @@ def generate_variant_task(self: Task, spec: dict[str, Any], variant: str) -> dic
 def merge_variants_task(self: Task, outcomes: list[dict[str, Any]], job_id: str) -> dict[str, Any]:
     """The chord's callback: one outcome from the variants' outcomes."""
     return merge_outcomes(job_id, outcomes)
+
+
+@app.task(name="timetabling.solve_part", bind=True, acks_late=True, reject_on_worker_lost=True)
+def solve_part_task(self: Task, job_id: str, job: dict[str, Any]) -> dict[str, Any]:
+    """One part of one wave of a job's stage 2 (``PartJob.to_json``); returns the part's outcome
+    (``outcome_to_json``) and the task's record. ``workers`` 0 in the job: every core of this machine."""
+    name = job["name"]
+    early = _begin(self, job_id, name)
+    if early is not None:
+        status = "cancelled" if early[0] == "cancelled" else "failed"
+        outcome = PartOutcome(name, status, {}, 0.0, early[1])
+        return {"outcome": outcome_to_json(outcome), "task": _record(self, name, 0.0, wave=job["wave"])}
+    t0 = time.perf_counter()
+    events = _Events(job_id, name)
+    events({"stage": "parts", "percent": 0.0, "message": f"solving on {socket.gethostname()}", "eta_s": None})
+    with _cancel_watch(job_id) as token:
+        part = PartJob.from_json(job)
+        part.workers = detect(part.workers).pool_workers
+        outcome = part.run(token)
+    if token.cancelled and outcome.status not in ("optimal", "feasible"):
+        outcome.status = "cancelled"
+    seconds = time.perf_counter() - t0
+    events({"stage": "parts", "percent": 0.0, "message": f"{outcome.status} in {seconds:.1f} s", "eta_s": None})
+    return {"outcome": outcome_to_json(outcome),
+            "task": _record(self, name, seconds, wave=job["wave"], solve_s=round(outcome.seconds, 3),
+                            sessions=sum(len(v) for v in outcome.placements.values()), status=outcome.status)}
+
+
+@app.task(name="timetabling.finish_parts", bind=True, acks_late=True, reject_on_worker_lost=True)
+def finish_parts_task(self: Task, spec: dict[str, Any], placed: dict[str, Any], unplaced: dict[str, str],
+                      stats: dict[str, Any], elapsed: float, percent: float) -> dict[str, Any]:
+    """Stage 3 and the variants of a job whose stage-2 parts ran as ``solve_part`` tasks."""
+    job = JobSpec(**spec)
+    return _run(self, job, "finish", finish_job, job, placed, unplaced, stats, elapsed, percent)
 
 
 def merge_outcomes(job_id: str, outcomes: list[dict[str, Any]]) -> dict[str, Any]:

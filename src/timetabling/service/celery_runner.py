@@ -8,26 +8,61 @@ ids live in Redis.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import threading
 import time
 import uuid
+from collections.abc import Iterator
 from typing import Any
 
 import redis
-from celery import chord, signature
+from celery import chord, group, signature
 from celery.result import AsyncResult
-from celery.states import READY_STATES, REVOKED, SUCCESS
+from celery.states import READY_STATES, RETRY, REVOKED, STARTED, SUCCESS
 
+from timetabling.engine.model import Instance
+from timetabling.engine.pipeline import CancelToken
+from timetabling.engine.pipeline.decompose import PartJob, PartOutcome, outcome_from_json
+from timetabling.engine.pipeline.run import stage2, start
 from timetabling.service.celery_app import DistributedSettings, make_celery
-from timetabling.service.jobs import JobSpec
+from timetabling.service.jobs import JobSpec, options_of, placed_to_json
 from timetabling.service.redis_bus import sync_client
 from timetabling.service.runner import OnDone, OnEvent
 
 log = logging.getLogger(__name__)
 
 DAY_S = 24 * 3600
+
+
+class _Relay:
+    """The job's progress channel, read by the orchestrating thread between polls."""
+
+    def __init__(self, client: redis.Redis, channel: str) -> None:
+        self.client = client
+        self.channel = channel
+        self.pubsub: Any = None
+
+    def pump(self, timeout: float, on_event: OnEvent) -> None:
+        try:
+            if self.pubsub is None:
+                self.pubsub = self.client.pubsub(ignore_subscribe_messages=True)
+                self.pubsub.subscribe(self.channel)
+            item = self.pubsub.get_message(timeout=timeout)
+            while item is not None:
+                on_event(json.loads(item["data"]))
+                item = self.pubsub.get_message(timeout=0)
+        except (redis.RedisError, OSError) as err:
+            log.info("progress of %s: Redis connection lost (%s); reconnecting", self.channel, err)
+            self.close()
+            time.sleep(timeout)
+
+    def close(self) -> None:
+        if self.pubsub is not None:
+            with contextlib.suppress(redis.RedisError, OSError):
+                self.pubsub.close()
+            self.pubsub = None
 
 
 def _outcome(job_id: str, status: str, message: str) -> dict[str, Any]:
@@ -58,6 +93,11 @@ class CeleryRunner:
         body = spec.to_dict()
         stem = f"{spec.job_id}.{uuid.uuid4().hex[:8]}"
         parts: list[str]
+        if s.split == "parts":
+            self._remember(spec.job_id, [])
+            threading.Thread(target=self._follow_parts, args=(spec, stem, on_event, on_done), daemon=True,
+                             name=f"celery-job-{spec.job_id[:8]}").start()
+            return
         if s.split == "variants" and len(spec.variants) > 1:
             parts = list(spec.variants)
             header = [signature("timetabling.generate_variant", args=(body, v), app=self.app,
@@ -77,10 +117,152 @@ class CeleryRunner:
         threading.Thread(target=self._follow, args=(spec.job_id, final_id, parts, on_event, on_done), daemon=True,
                          name=f"celery-job-{spec.job_id[:8]}").start()
 
-    def _remember(self, job_id: str, task_ids: list[str]) -> None:
+    def _remember(self, job_id: str, task_ids: list[str], add: bool = False) -> None:
+        """The job's task ids, here and in Redis (where any service instance finds them to cancel the job)."""
         with self._lock:
-            self._jobs[job_id] = task_ids
-        self._redis.set(self.settings.tasks_key(job_id), json.dumps(task_ids), ex=DAY_S)
+            known = self._jobs.get(job_id, []) if add else []
+            self._jobs[job_id] = known = [*known, *task_ids]
+        self._redis.set(self.settings.tasks_key(job_id), json.dumps(known), ex=DAY_S)
+
+    # ------------------------------------------------------------------------- split=parts: orchestration
+
+    def _follow_parts(self, spec: JobSpec, stem: str, on_event: OnEvent, on_done: OnDone) -> None:
+        outcome: dict[str, Any] | None = None
+        try:
+            outcome = self._orchestrate(spec, stem, on_event)
+        except Exception as err:  # never leave a job without an outcome
+            log.exception("orchestrating job %s failed", spec.job_id)
+            outcome = _outcome(spec.job_id, "failed", f"lost track of the job: {type(err).__name__}: {err}")
+        finally:
+            with self._lock:
+                self._jobs.pop(spec.job_id, None)
+            if outcome is not None:
+                on_done(outcome)
+
+    def _orchestrate(self, spec: JobSpec, stem: str, on_event: OnEvent) -> dict[str, Any] | None:
+        """Stage 1 here; each wave of stage 2 as a group of ``solve_part`` tasks, merged here before the next
+        wave is planned; then one ``finish_parts`` task (stage 3, variants), followed like any other job."""
+        job_id = spec.job_id
+        token = CancelToken()
+        stop_watch = threading.Event()
+        threading.Thread(target=self._watch_cancel, args=(job_id, token, stop_watch), daemon=True).start()
+        relay = _Relay(self._redis, self.settings.events_channel(job_id))
+        records: list[dict[str, Any]] = []
+        t0 = time.perf_counter()
+        try:
+            instance = Instance.model_validate(spec.instance)
+            options = options_of(spec, on_event, token)
+            state = start(instance, options)
+            clock = state.clock
+
+            def part_event(event: dict[str, Any]) -> None:
+                on_event({**event, "stage": "parts", "percent": clock.pct, "eta_s": None,
+                          "message": f"{event.get('part', '')}: {event.get('message', '')}"})
+
+            def map_parts(jobs: list[PartJob]) -> Iterator[tuple[PartJob, PartOutcome]]:
+                return self._run_parts(spec, stem, jobs, token, relay, part_event, records)
+
+            placed, unplaced = stage2(instance, options, state, map_parts=map_parts,
+                                      side_by_side=self.settings.part_slots)
+        finally:
+            relay.close()
+            stop_watch.set()
+        stage2_s = time.perf_counter() - t0
+        if self._closing.is_set():
+            return _outcome(job_id, "failed", "the engine service stopped while the job's parts ran")
+        if token.cancelled:
+            out = _outcome(job_id, "cancelled", "cancelled while the parts of stage 2 ran")
+            out["tasks"] = records
+            return out
+        s = self.settings
+        soft, hard = s.time_limits(spec.time_limit)
+        final_id = f"{stem}.finish"
+        self._remember(job_id, [final_id], add=True)
+        self.app.send_task("timetabling.finish_parts", task_id=final_id, queue=s.queue, soft_time_limit=soft,
+                           time_limit=hard, args=(spec.to_dict(), placed_to_json(placed), unplaced, state.stats,
+                                                  clock.elapsed, clock.pct))
+        outcome = self._wait(job_id, final_id, ["finish"], on_event)
+        if outcome is not None:
+            finish_task = outcome.get("task")
+            outcome["tasks"] = records + ([finish_task] if finish_task else [])
+            outcome["orchestration"] = {"stage1_s": state.stats.get("stage1_s"), "stage2_s": round(stage2_s, 3),
+                                        "waves": state.stats.get("waves"), "parts": len(records)}
+        return outcome
+
+    def _run_parts(self, spec: JobSpec, stem: str, jobs: list[PartJob], token: CancelToken, relay: _Relay,
+                   on_part_event: OnEvent, records: list[dict[str, Any]]) -> Iterator[tuple[PartJob, PartOutcome]]:
+        """``map_parts`` for ``decompose``: the jobs as one group of tasks; yields each outcome as its task
+        finishes. On cancel: the queued tasks are revoked, the running ones stop at the flag (or are
+        terminated after the grace period), and nothing more is yielded."""
+        s = self.settings
+        soft, hard = s.time_limits(spec.time_limit)
+        with self._lock:
+            first = len(self._jobs.get(spec.job_id, []))
+        pending: dict[str, PartJob] = {}
+        signatures = []
+        for i, job in enumerate(jobs):
+            task_id = f"{stem}.w{job.wave}.{first + i}"
+            data = job.to_json()
+            data["workers"] = spec.workers  # the worker's own cores, not the service machine's
+            pending[task_id] = job
+            signatures.append(signature("timetabling.solve_part", args=(spec.job_id, data), app=self.app,
+                                        task_id=task_id, queue=s.queue, soft_time_limit=soft, time_limit=hard))
+        self._remember(spec.job_id, list(pending), add=True)
+        group(signatures, app=self.app).apply_async()
+        while pending:
+            if token.cancelled or self._closing.is_set():
+                self._stop_parts(list(pending))
+                return
+            relay.pump(self.poll_s, on_part_event)
+            for task_id in list(pending):
+                result = AsyncResult(task_id, app=self.app)
+                try:
+                    state = result.state
+                except (redis.RedisError, OSError):
+                    break  # Redis away: look again at the next round
+                if state not in READY_STATES:
+                    continue
+                job = pending.pop(task_id)
+                if state == SUCCESS:
+                    body = result.result
+                    records.append(body["task"])
+                    yield job, outcome_from_json(body["outcome"])
+                else:
+                    error = result.result
+                    yield job, PartOutcome(job.name, "failed", {}, 0.0,
+                                           f"the part's task failed: {type(error).__name__}: {error}")
+
+    def _stop_parts(self, task_ids: list[str]) -> None:
+        """Revoke parts still queued; those running watch the cancel flag; any still running after the
+        grace period is terminated."""
+        try:
+            self.app.control.revoke(task_ids, terminate=False)
+        except Exception as err:
+            log.warning("revoke failed: %s", err)
+        deadline = time.monotonic() + self.cancel_grace_s
+        left = list(task_ids)
+        while left and time.monotonic() < deadline:
+            # a revoked task never starts (its state stays PENDING): wait only for those that run
+            with contextlib.suppress(redis.RedisError, OSError):
+                left = [t for t in left if AsyncResult(t, app=self.app).state in (STARTED, RETRY)]
+            if left:
+                time.sleep(self.poll_s)
+        if left:
+            with contextlib.suppress(Exception):
+                self.app.control.revoke(left, terminate=True, signal="SIGKILL")
+
+    def _watch_cancel(self, job_id: str, token: CancelToken, stop: threading.Event) -> None:
+        key = self.settings.cancel_key(job_id)
+        while not stop.wait(self.poll_s):
+            try:
+                if self._redis.exists(key):
+                    token.cancel()
+                    return
+            except redis.RedisError:
+                pass
+            if self._closing.is_set():
+                token.cancel()
+                return
 
     # ------------------------------------------------------------------------------------------ follow
 
@@ -151,8 +333,9 @@ class CeleryRunner:
         """Flag the job (running tasks stop at their next check and report what they have) and revoke its
         tasks that have not started; works for a job submitted through any service instance."""
         try:
-            task_ids = self._task_ids(job_id)
-            if not task_ids:
+            with self._lock:
+                here = job_id in self._jobs
+            if not here and self._redis.get(self.settings.tasks_key(job_id)) is None:
                 return False
             self._redis.set(self.settings.cancel_key(job_id), "1", ex=DAY_S)
         except redis.RedisError as err:
@@ -178,8 +361,8 @@ class CeleryRunner:
     def _revoke(self, job_id: str, terminate: bool) -> None:
         try:
             task_ids = self._task_ids(job_id)
-            # the chord's callback (last) is not revoked: it reports the cancelled variants as one outcome
-            started = task_ids[:-1] if len(task_ids) > 1 else task_ids
+            # the chord's callback is not revoked: it reports the cancelled variants as one outcome
+            started = [t for t in task_ids if not t.endswith(".merge")]
             if started:
                 self.app.control.revoke(started, terminate=terminate, signal="SIGKILL" if terminate else "SIGTERM")
         except Exception as err:  # revoke is a broadcast: a broker hiccup must not fail the cancel

@@ -12,7 +12,17 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from timetabling.engine.model import Instance
-from timetabling.engine.pipeline import DEFAULT_VARIANTS, CancelToken, Event, PipelineOptions, generate
+from timetabling.engine.pipeline import (
+    DEFAULT_VARIANTS,
+    CancelToken,
+    Event,
+    PipelineOptions,
+    PipelineResult,
+    generate,
+)
+from timetabling.engine.pipeline.decompose import Placed
+from timetabling.engine.pipeline.resources import detect
+from timetabling.engine.pipeline.run import Clock, RunState, finish, variant_names
 
 
 @dataclass
@@ -38,15 +48,27 @@ def run_job(spec: JobSpec, on_event: Callable[[dict[str, Any]], None], cancel: C
     started = time.perf_counter()
     try:
         instance = Instance.model_validate(spec.instance)
-        options = PipelineOptions(
-            variants=tuple(spec.variants), time_limit=spec.time_limit, workers=spec.workers, seed=spec.seed,
-            progress=lambda e: on_event(event_json(e)), cancel=cancel,
-        )
-        result = generate(instance, options)
+        result = generate(instance, options_of(spec, on_event, cancel))
     except Exception as err:  # the engine failed: report it, keep the service alive
-        return {"job_id": spec.job_id, "status": "failed", "variants": [], "comparison": [],
-                "generation_time": time.perf_counter() - started, "message": f"{type(err).__name__}: {err}",
-                "trace": traceback.format_exc(limit=5)}
+        return failed_outcome(spec, err, time.perf_counter() - started)
+    return outcome_of(spec, result)
+
+
+def options_of(spec: JobSpec, on_event: Callable[[dict[str, Any]], None], cancel: CancelToken) -> PipelineOptions:
+    return PipelineOptions(
+        variants=tuple(spec.variants), time_limit=spec.time_limit, workers=spec.workers, seed=spec.seed,
+        progress=lambda e: on_event(event_json(e)), cancel=cancel,
+    )
+
+
+def failed_outcome(spec: JobSpec, err: Exception, seconds: float) -> dict[str, Any]:
+    return {"job_id": spec.job_id, "status": "failed", "variants": [], "comparison": [],
+            "generation_time": seconds, "message": f"{type(err).__name__}: {err}",
+            "trace": traceback.format_exc(limit=5)}
+
+
+def outcome_of(spec: JobSpec, result: PipelineResult) -> dict[str, Any]:
+    """The plain, JSON-able outcome of a pipeline result."""
     variants = [
         {
             "name": v.name,
@@ -59,3 +81,30 @@ def run_job(spec: JobSpec, on_event: Callable[[dict[str, Any]], None], cancel: C
     return {"job_id": spec.job_id, "status": result.status, "variants": variants,
             "comparison": result.comparison(), "generation_time": round(result.elapsed_s, 3),
             "message": result.message}
+
+
+def placed_to_json(placed: Placed) -> dict[str, list[list[Any]]]:
+    return {c: [[t, room] for t, room in items] for c, items in placed.items()}
+
+
+def placed_from_json(data: dict[str, list[list[Any]]]) -> Placed:
+    return {c: [(int(t), room) for t, room in items] for c, items in data.items()}
+
+
+def finish_job(spec: JobSpec, placed: dict[str, list[list[Any]]], unplaced: dict[str, str], stats: dict[str, Any],
+               elapsed: float, percent: float, on_event: Callable[[dict[str, Any]], None],
+               cancel: CancelToken) -> dict[str, Any]:
+    """Stage 3 and the variants of a job whose stages 1-2 ran elsewhere (``elapsed`` seconds, up to
+    ``percent``), on the merged stage-2 placements; never raises, as ``run_job``."""
+    started = time.perf_counter()
+    try:
+        instance = Instance.model_validate(spec.instance)
+        options = options_of(spec, on_event, cancel)
+        state = RunState(variant_names(instance, options), Clock(options, elapsed, percent), dict(stats),
+                         detect(options.workers))
+        result = finish(instance, options, state, placed_from_json(placed), dict(unplaced))
+    except Exception as err:
+        return failed_outcome(spec, err, elapsed + time.perf_counter() - started)
+    outcome = outcome_of(spec, result)
+    outcome["stats"] = result.stats
+    return outcome
