@@ -66,6 +66,8 @@ class DistributedSettings:
     restore_interval_s: int = 0  # how often workers look for such messages (0: kombu's default, about 100 s)
     split: str = "job"  # job: one task per job | variants: one task per variant (chord) | parts: see below
     part_slots: int = 1  # split=parts: parts solved at once across the workers (sizes each part's optimisation)
+    max_tasks_per_child: int = 200  # a worker's pool process is replaced after this many tasks...
+    max_memory_per_child_mb: int = 1024  # ... or after a task that left it larger than this
 
     @classmethod
     def from_env(cls) -> DistributedSettings:
@@ -90,6 +92,8 @@ class DistributedSettings:
             restore_interval_s=int(env.get("TIMETABLE_UNACKED_RESTORE_INTERVAL", "0")),
             split=split,
             part_slots=max(1, int(env.get("TIMETABLE_CELERY_PART_SLOTS", "1"))),
+            max_tasks_per_child=int(env.get("TIMETABLE_WORKER_MAX_TASKS_PER_CHILD", "200")),
+            max_memory_per_child_mb=int(env.get("TIMETABLE_WORKER_MAX_MEMORY_MB", "1024")),
         )
 
     def backoff(self, retries: int) -> float:
@@ -133,7 +137,10 @@ def make_celery(settings: DistributedSettings) -> Celery:
         task_acks_late=True, task_reject_on_worker_lost=True,
         task_track_started=True,
         worker_prefetch_multiplier=1,  # a worker holds no job it cannot start, so a free worker takes it
-        worker_max_tasks_per_child=20,
+        # a fresh pool process after this many tasks, or once one grew past the memory cap (KiB): a whole job
+        # leaves a large process behind, a part task a small one that the next part reuses (no new imports)
+        worker_max_tasks_per_child=settings.max_tasks_per_child,
+        worker_max_memory_per_child=settings.max_memory_per_child_mb * 1024,
         broker_transport_options=transport,
         result_backend_transport_options={"visibility_timeout": settings.visibility_timeout_s},
         broker_connection_retry_on_startup=True, broker_connection_max_retries=None,

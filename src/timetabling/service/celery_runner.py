@@ -14,12 +14,12 @@ import logging
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import redis
-from celery import chord, group, signature
-from celery.result import AsyncResult
+from celery import chord, signature
+from celery.result import AsyncResult, GroupResult
 from celery.states import READY_STATES, RETRY, REVOKED, STARTED, SUCCESS
 
 from timetabling.engine.model import Instance
@@ -159,7 +159,7 @@ class CeleryRunner:
                 on_event({**event, "stage": "parts", "percent": clock.pct, "eta_s": None,
                           "message": f"{event.get('part', '')}: {event.get('message', '')}"})
 
-            def map_parts(jobs: list[PartJob]) -> Iterator[tuple[PartJob, PartOutcome]]:
+            def map_parts(jobs: Iterable[PartJob]) -> Iterator[tuple[PartJob, PartOutcome]]:
                 return self._run_parts(spec, stem, jobs, token, relay, part_event, records)
 
             placed, unplaced = stage2(instance, options, state, map_parts=map_parts,
@@ -189,26 +189,30 @@ class CeleryRunner:
                                         "waves": state.stats.get("waves"), "parts": len(records)}
         return outcome
 
-    def _run_parts(self, spec: JobSpec, stem: str, jobs: list[PartJob], token: CancelToken, relay: _Relay,
+    def _run_parts(self, spec: JobSpec, stem: str, jobs: Iterable[PartJob], token: CancelToken, relay: _Relay,
                    on_part_event: OnEvent, records: list[dict[str, Any]]) -> Iterator[tuple[PartJob, PartOutcome]]:
-        """``map_parts`` for ``decompose``: the jobs as one group of tasks; yields each outcome as its task
-        finishes. On cancel: the queued tasks are revoked, the running ones stop at the flag (or are
+        """``map_parts`` for ``decompose``: the wave's part jobs as tasks of one group, each sent as soon as
+        its sub-instance is built (so workers start while the rest are built); yields each outcome as its
+        task finishes. On cancel: the queued tasks are revoked, the running ones stop at the flag (or are
         terminated after the grace period), and nothing more is yielded."""
         s = self.settings
         soft, hard = s.time_limits(spec.time_limit)
         with self._lock:
             first = len(self._jobs.get(spec.job_id, []))
+        group_id = f"{stem}.g{first}"
         pending: dict[str, PartJob] = {}
-        signatures = []
         for i, job in enumerate(jobs):
+            if token.cancelled:
+                break
             task_id = f"{stem}.w{job.wave}.{first + i}"
             data = job.to_json()
             data["workers"] = spec.workers  # the worker's own cores, not the service machine's
             pending[task_id] = job
-            signatures.append(signature("timetabling.solve_part", args=(spec.job_id, data), app=self.app,
-                                        task_id=task_id, queue=s.queue, soft_time_limit=soft, time_limit=hard))
-        self._remember(spec.job_id, list(pending), add=True)
-        group(signatures, app=self.app).apply_async()
+            self._remember(spec.job_id, [task_id], add=True)  # known before it is sent: cancel revokes it
+            self.app.send_task("timetabling.solve_part", args=(spec.job_id, data), task_id=task_id, group_id=group_id,
+                               group_index=i, queue=s.queue, soft_time_limit=soft, time_limit=hard)
+        with contextlib.suppress(redis.RedisError, OSError):  # the wave as a group in the result backend
+            GroupResult(group_id, [AsyncResult(t, app=self.app) for t in pending], app=self.app).save()
         while pending:
             if token.cancelled or self._closing.is_set():
                 self._stop_parts(list(pending))

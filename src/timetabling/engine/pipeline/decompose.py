@@ -277,14 +277,16 @@ def outcome_from_json(data: dict) -> PartOutcome:
 
 
 # ``map_parts(jobs)``: solve the parts of one wave (they are independent) wherever, and yield
-# ``(job, outcome)`` as each finishes, in any order; stop yielding once the run is cancelled.
-MapParts = Callable[[list[PartJob]], Iterable[tuple[PartJob, PartOutcome]]]
+# ``(job, outcome)`` as each finishes, in any order; stop yielding once the run is cancelled. ``jobs`` may be
+# lazy (each sub-instance is built when it is taken), so that the first parts can start while later ones are
+# built; take them all before yielding the first outcome.
+MapParts = Callable[[Iterable[PartJob]], Iterable[tuple[PartJob, PartOutcome]]]
 
 
 def _pool_map(executor: ProcessPoolExecutor, cancelled: Callable[[], bool]) -> MapParts:
     """The default for a wave of several parts: a local process pool."""
 
-    def map_parts(jobs: list[PartJob]) -> Iterator[tuple[PartJob, PartOutcome]]:
+    def map_parts(jobs: Iterable[PartJob]) -> Iterator[tuple[PartJob, PartOutcome]]:
         futures = {}
         for job in jobs:
             args = (job.name, job.sub, job.courses, job.time_limit, job.seed, job.workers, None, job.optimise_s)
@@ -349,12 +351,12 @@ class Stage2:
         sub = sub_instance(self.instance, set(part.courses), self.placed, rooms, self.room_busy)
         return PartJob(part.name, w, sub, part.courses, self.limit(), self.seed, workers, optimise_s)
 
-    def jobs(self, w: int, workers: int) -> list[PartJob]:
-        """Every part of wave ``w`` at once (one optimisation share for the wave)."""
+    def jobs(self, w: int, workers: int) -> Iterator[PartJob]:
+        """Every part of wave ``w`` (one optimisation share for the wave), each built when it is taken."""
         wave = self.waves[w]
         allotted = self.allot(wave)
         opt = self.optimise_for()
-        return [self.job(part, w, allotted[part.name], opt, workers) for part in wave]
+        return (self.job(part, w, allotted[part.name], opt, workers) for part in wave)
 
     def retry(self, part: Part, w: int, workers: int) -> PartJob:
         self.parts_left += 1  # it was counted when it failed
@@ -458,7 +460,7 @@ def decompose(
                     _mirror(cancel, event)
                 jobs = state.jobs(w, 1 if map_parts is None else pool_workers)
                 assert executor is not None or map_parts is not None
-                runs = map_parts(jobs) if map_parts is not None else _pool_map(executor, cancelled)(jobs)
+                runs = map_parts(jobs) if map_parts is not None else _pool_map(executor, cancelled)(list(jobs))
                 for job, outcome in runs:
                     part = state.part(w, job.name)
                     if not state.merge(part, outcome, w, job.optimise_s):
