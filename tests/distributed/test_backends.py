@@ -54,9 +54,12 @@ def test_unknown_names_are_refused(clean_env) -> None:
         backends.make_bus()
     with pytest.raises(ValueError, match="unknown runner 'dask'"):
         backends.make_runner("dask", 1)
-    clean_env.setenv("TIMETABLE_CELERY_SPLIT", "parts")
+    clean_env.setenv("TIMETABLE_CELERY_SPLIT", "tasks")
     with pytest.raises(ValueError, match="TIMETABLE_CELERY_SPLIT"):
         DistributedSettings.from_env()
+    clean_env.setenv("TIMETABLE_CELERY_SPLIT", "parts")
+    clean_env.setenv("TIMETABLE_CELERY_PART_SLOTS", "4")
+    assert (DistributedSettings.from_env().split, DistributedSettings.from_env().part_slots) == ("parts", 4)
 
 
 def test_retries_back_off_exponentially_up_to_a_cap() -> None:
