@@ -4,6 +4,12 @@ The service that submits a job follows it: a thread per job relays the workers' 
 (``on_event``, the mean over the job's tasks when it is split) and, once the final task is ready, reports
 the outcome once (``on_done``). Any service instance can cancel any job: the cancel flag and the job's task
 ids live in Redis.
+
+With ``split=parts`` the thread also orchestrates the job: stage 1 here, each wave of stage 2 as a group of
+``solve_part`` tasks (sub-instances built here, results merged here before the next wave is planned), then
+one ``finish_parts`` task (stage 3 and the variants) that it follows like any other job. Orchestrating here
+rather than in a task keeps every worker slot for solving (a coordinating task would hold a slot while it
+waits, and Celery forbids waiting on subtasks inside a task); see docs/distributed.md.
 """
 
 from __future__ import annotations

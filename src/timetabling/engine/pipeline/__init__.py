@@ -10,6 +10,10 @@ This is the interface the engine service and the CLI use. Inside, the three stag
    the sessions that could not be placed are named with the reason.
 
 Every variant is scored by the independent checker under its own weights.
+
+``run.py`` keeps the steps apart (``start``: stage 1; ``stage2``; ``finish``: stage 3 and the variants), and
+``decompose(..., map_parts=...)`` hands each wave's part jobs to any executor, so that a distributed runner
+can solve the parts on other machines (``service.celery_runner``) with the same code.
 """
 
 from __future__ import annotations
