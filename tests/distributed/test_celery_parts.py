@@ -96,6 +96,8 @@ def test_the_runner_reports_every_part_task_with_its_timing(dist, start_worker, 
     assert len({t["task_id"] for t in parts}) == len(parts)
     assert outcome["tasks"][-1]["part"] == "finish"
     assert any("solving on" in e["message"] for e in events)  # the part tasks' own events, relayed
+    # the instance and the wave states the part tasks read (sub-instances are built by the workers) are gone
+    assert not list(redis.Redis.from_url(dist.redis_url).scan_iter(f"{dist.prefix}data:*"))
     percents = [e["percent"] for e in events]
     assert percents == sorted(percents) and percents[-1] == 100.0
 

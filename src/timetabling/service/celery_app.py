@@ -38,8 +38,9 @@ import redis
 from celery import Celery, Task
 from celery.exceptions import MaxRetriesExceededError
 
+from timetabling.engine.model import Instance
 from timetabling.engine.pipeline import CancelToken
-from timetabling.engine.pipeline.decompose import PartJob, PartOutcome, outcome_to_json
+from timetabling.engine.pipeline.decompose import PartJob, PartOutcome, WaveState, outcome_to_json
 from timetabling.engine.pipeline.resources import detect
 from timetabling.service.jobs import JobSpec, finish_job, run_job
 from timetabling.service.redis_bus import DEFAULT_PREFIX, DEFAULT_REDIS_URL, sync_client
@@ -67,7 +68,7 @@ class DistributedSettings:
     split: str = "job"  # job: one task per job | variants: one task per variant (chord) | parts: see below
     part_slots: int = 1  # split=parts: parts solved at once across the workers (sizes each part's optimisation)
     max_tasks_per_child: int = 200  # a worker's pool process is replaced after this many tasks...
-    max_memory_per_child_mb: int = 1024  # ... or after a task that left it larger than this
+    max_memory_per_child_mb: int = 2048  # ... or after a task that left it larger than this
 
     @classmethod
     def from_env(cls) -> DistributedSettings:
@@ -93,7 +94,7 @@ class DistributedSettings:
             split=split,
             part_slots=max(1, int(env.get("TIMETABLE_CELERY_PART_SLOTS", "1"))),
             max_tasks_per_child=int(env.get("TIMETABLE_WORKER_MAX_TASKS_PER_CHILD", "200")),
-            max_memory_per_child_mb=int(env.get("TIMETABLE_WORKER_MAX_MEMORY_MB", "1024")),
+            max_memory_per_child_mb=int(env.get("TIMETABLE_WORKER_MAX_MEMORY_MB", "2048")),
         )
 
     def backoff(self, retries: int) -> float:
@@ -118,6 +119,10 @@ class DistributedSettings:
 
     def running_key(self, task_id: str) -> str:
         return f"{self.prefix}running:{task_id}"
+
+    def data_key(self, name: str) -> str:
+        """A job's instance or a wave's state, read by the part tasks."""
+        return f"{self.prefix}data:{name}"
 
     def started_key(self, task_id: str, retries: int) -> str:
         return f"{self.prefix}started:{task_id}:{retries}"
@@ -270,9 +275,36 @@ def merge_variants_task(self: Task, outcomes: list[dict[str, Any]], job_id: str)
     return merge_outcomes(job_id, outcomes)
 
 
+_cache: dict[str, Any] = {}  # this process's copies of the instances and wave states its part tasks used
+
+
+def _cached(key: str, load: Callable[[bytes], Any], keep: int = 4) -> Any:
+    """The object under Redis key ``key``, loaded once per process (a job's instance is the same for all
+    its parts, a wave's state for all the wave's parts)."""
+    if key not in _cache:
+        raw = _client().get(key)
+        if raw is None:
+            raise LookupError(f"{key} is not in Redis (expired, or the job was started elsewhere)")
+        while len(_cache) >= keep:
+            _cache.pop(next(iter(_cache)))
+        _cache[key] = load(raw)
+    return _cache[key]
+
+
+def _part_job(job: dict[str, Any], refs: dict[str, str] | None) -> PartJob:
+    """The part job of a task: self-contained, or a reference whose sub-instance is built here from the job's
+    instance and the wave's state (both in Redis, read once per process)."""
+    if refs is None or "sub" in job:
+        return PartJob.from_json(job)
+    instance = _cached(refs["instance"], lambda raw: Instance.model_validate_json(raw))
+    state = _cached(refs["wave"], lambda raw: WaveState.from_json(instance, json.loads(raw)))
+    return PartJob.from_json(job, state)
+
+
 @app.task(name="timetabling.solve_part", bind=True, acks_late=True, reject_on_worker_lost=True)
-def solve_part_task(self: Task, job_id: str, job: dict[str, Any]) -> dict[str, Any]:
-    """One part of one wave of a job's stage 2 (``PartJob.to_json``); returns the part's outcome
+def solve_part_task(self: Task, job_id: str, job: dict[str, Any], refs: dict[str, str] | None = None) -> dict[str, Any]:
+    """One part of one wave of a job's stage 2 (``PartJob.to_json``; without its sub-instance when ``refs``
+    names the Redis keys of the job's instance and the wave's state); returns the part's outcome
     (``outcome_to_json``) and the task's record. ``workers`` 0 in the job: every core of this machine."""
     name = job["name"]
     early = _begin(self, job_id, name)
@@ -283,8 +315,13 @@ def solve_part_task(self: Task, job_id: str, job: dict[str, Any]) -> dict[str, A
     t0 = time.perf_counter()
     events = _Events(job_id, name)
     events({"stage": "parts", "percent": 0.0, "message": f"solving on {socket.gethostname()}", "eta_s": None})
+    try:
+        part = _part_job(job, refs)
+        part.sub  # noqa: B018  (built here, outside the solve's own timing)
+    except redis.RedisError as err:  # transient: try again later
+        raise self.retry(exc=err, countdown=SETTINGS.backoff(self.request.retries),
+                         max_retries=SETTINGS.max_retries) from err
     with _cancel_watch(job_id) as token:
-        part = PartJob.from_json(job)
         part.workers = detect(part.workers).pool_workers
         outcome = part.run(token)
     if token.cancelled and outcome.status not in ("optimal", "feasible"):

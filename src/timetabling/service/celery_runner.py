@@ -173,6 +173,10 @@ class CeleryRunner:
         finally:
             relay.close()
             stop_watch.set()
+            with contextlib.suppress(redis.RedisError, OSError):  # the instance and wave states the parts read
+                keys = list(self._redis.scan_iter(self.settings.data_key(f"{stem}.*")))
+                if keys:
+                    self._redis.delete(*keys)
         stage2_s = time.perf_counter() - t0
         if self._closing.is_set():
             return _outcome(job_id, "failed", "the engine service stopped while the job's parts ran")
@@ -197,9 +201,10 @@ class CeleryRunner:
 
     def _run_parts(self, spec: JobSpec, stem: str, jobs: Iterable[PartJob], token: CancelToken, relay: _Relay,
                    on_part_event: OnEvent, records: list[dict[str, Any]]) -> Iterator[tuple[PartJob, PartOutcome]]:
-        """``map_parts`` for ``decompose``: the wave's part jobs as tasks of one group, each sent as soon as
-        its sub-instance is built (so workers start while the rest are built); yields each outcome as its
-        task finishes. On cancel: the queued tasks are revoked, the running ones stop at the flag (or are
+        """``map_parts`` for ``decompose``: the wave's part jobs as tasks of one group. The job's instance
+        (once) and the wave's state (placements, busy rooms) go to Redis; each task carries only its part's
+        courses, rooms and limits, and the worker builds the sub-instance (in parallel, not here). Yields each
+        outcome as its task finishes. On cancel: the queued tasks are revoked, the running ones stop at the flag (or are
         terminated after the grace period), and nothing more is yielded."""
         s = self.settings
         soft, hard = s.time_limits(spec.time_limit)
@@ -207,16 +212,24 @@ class CeleryRunner:
             first = len(self._jobs.get(spec.job_id, []))
         group_id = f"{stem}.g{first}"
         pending: dict[str, PartJob] = {}
+        refs: dict[str, str] | None = None
         for i, job in enumerate(jobs):
             if token.cancelled:
                 break
+            if refs is None:  # the job's instance (once) and this wave's state, where the part tasks read them
+                refs = {"instance": s.data_key(f"{stem}.instance"), "wave": s.data_key(group_id)}
+                if not self._redis.exists(refs["instance"]):
+                    self._redis.set(refs["instance"], json.dumps(spec.instance), ex=DAY_S)
+                assert job.state is not None
+                self._redis.set(refs["wave"], json.dumps(job.state.placements_json()), ex=DAY_S)
             task_id = f"{stem}.w{job.wave}.{first + i}"
-            data = job.to_json()
+            data = job.to_json(with_sub=False)  # the worker builds the sub-instance
             data["workers"] = spec.workers  # the worker's own cores, not the service machine's
             pending[task_id] = job
             self._remember(spec.job_id, [task_id], add=True)  # known before it is sent: cancel revokes it
-            self.app.send_task("timetabling.solve_part", args=(spec.job_id, data), task_id=task_id, group_id=group_id,
-                               group_index=i, queue=s.queue, soft_time_limit=soft, time_limit=hard)
+            self.app.send_task("timetabling.solve_part", args=(spec.job_id, data, refs), task_id=task_id,
+                               group_id=group_id, group_index=i, queue=s.queue, soft_time_limit=soft,
+                               time_limit=hard)
         with contextlib.suppress(redis.RedisError, OSError):  # the wave as a group in the result backend
             GroupResult(group_id, [AsyncResult(t, app=self.app) for t in pending], app=self.app).save()
         while pending:

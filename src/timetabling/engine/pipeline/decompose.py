@@ -236,34 +236,74 @@ def _run_part(args: tuple) -> PartOutcome:
 
 
 @dataclass
+class WaveState:
+    """What the sub-instances of a wave are built from: the instance, what earlier waves placed and when
+    each room is taken. ``to_json``/``from_json`` carry it to another machine once per wave, so that the part
+    jobs themselves travel as references (``PartJob.to_json(with_sub=False)``)."""
+
+    instance: Instance
+    placed: Placed
+    room_busy: dict[str, set[int]]
+
+    def placements_json(self) -> dict[str, object]:
+        """The wave's placements and busy rooms as JSON (the instance travels apart, once per job)."""
+        return {"placed": {c: [[t, room] for t, room in items] for c, items in self.placed.items()},
+                "room_busy": {r: sorted(ts) for r, ts in self.room_busy.items() if ts}}
+
+    @classmethod
+    def from_json(cls, instance: Instance, data: dict) -> WaveState:
+        placed = {c: [(int(t), room) for t, room in items] for c, items in data["placed"].items()}
+        busy: dict[str, set[int]] = defaultdict(set, {r: set(ts) for r, ts in data["room_busy"].items()})
+        return cls(instance, placed, busy)
+
+
+@dataclass
 class PartJob:
     """One part of a wave, ready to solve anywhere: its sub-instance (what earlier waves placed comes in
-    pinned, its share of rooms closed where taken) and its limits. ``to_json``/``from_json`` carry it across
-    processes and machines (a Celery task); ``run`` solves it."""
+    pinned, its share of ``rooms`` closed where taken) and its limits. ``to_json``/``from_json`` carry it
+    across processes and machines (a Celery task), with its sub-instance or, lighter, without: the receiver
+    then builds it from the wave's ``WaveState``. ``run`` solves it."""
 
     name: str
     wave: int
-    sub: Instance
     courses: tuple[str, ...]
+    rooms: tuple[str, ...]  # the part's share of the rooms
     time_limit: float
     seed: int
     workers: int  # CP-SAT workers for this part
     optimise_s: float  # seconds of soft-score improvement (0: the first timetable only)
+    state: WaveState | None = field(default=None, repr=False, compare=False)
+    built: Instance | None = field(default=None, repr=False)
+
+    @property
+    def sub(self) -> Instance:
+        """The part's sub-instance, built from the wave's state when first asked for."""
+        if self.built is None:
+            if self.state is None:
+                raise ValueError(f"part job '{self.name}' has neither a sub-instance nor its wave's state")
+            st = self.state
+            self.built = sub_instance(st.instance, set(self.courses), st.placed, list(self.rooms), st.room_busy)
+        return self.built
 
     def run(self, cancel: object | None = None) -> PartOutcome:
         return solve_part(self.name, self.sub, self.courses, self.time_limit, self.seed, self.workers, cancel,
                           self.optimise_s)
 
-    def to_json(self) -> dict[str, object]:
-        return {"name": self.name, "wave": self.wave, "sub": self.sub.model_dump(mode="json"),
-                "courses": list(self.courses), "time_limit": self.time_limit, "seed": self.seed,
-                "workers": self.workers, "optimise_s": self.optimise_s}
+    def to_json(self, with_sub: bool = True) -> dict[str, object]:
+        data: dict[str, object] = {
+            "name": self.name, "wave": self.wave, "courses": list(self.courses), "rooms": list(self.rooms),
+            "time_limit": self.time_limit, "seed": self.seed, "workers": self.workers, "optimise_s": self.optimise_s}
+        if with_sub:
+            data["sub"] = self.sub.model_dump(mode="json")
+        return data
 
     @classmethod
-    def from_json(cls, data: dict) -> PartJob:
-        return cls(name=data["name"], wave=int(data["wave"]), sub=Instance.model_validate(data["sub"]),
-                   courses=tuple(data["courses"]), time_limit=float(data["time_limit"]), seed=int(data["seed"]),
-                   workers=int(data["workers"]), optimise_s=float(data["optimise_s"]))
+    def from_json(cls, data: dict, state: WaveState | None = None) -> PartJob:
+        """``state``: the wave's, for a job sent without its sub-instance."""
+        sub = Instance.model_validate(data["sub"]) if "sub" in data else None
+        return cls(name=data["name"], wave=int(data["wave"]), courses=tuple(data["courses"]),
+                   rooms=tuple(data["rooms"]), time_limit=float(data["time_limit"]), seed=int(data["seed"]),
+                   workers=int(data["workers"]), optimise_s=float(data["optimise_s"]), state=state, built=sub)
 
 
 def outcome_to_json(outcome: PartOutcome) -> dict[str, object]:
@@ -277,9 +317,9 @@ def outcome_from_json(data: dict) -> PartOutcome:
 
 
 # ``map_parts(jobs)``: solve the parts of one wave (they are independent) wherever, and yield
-# ``(job, outcome)`` as each finishes, in any order; stop yielding once the run is cancelled. ``jobs`` may be
-# lazy (each sub-instance is built when it is taken), so that the first parts can start while later ones are
-# built; take them all before yielding the first outcome.
+# ``(job, outcome)`` as each finishes, in any order; stop yielding once the run is cancelled. ``jobs`` is lazy:
+# take them all before yielding the first outcome (the wave's state changes with each merge). Each job's
+# ``state`` is the wave's ``WaveState``; its sub-instance is built when ``job.sub`` is first read.
 MapParts = Callable[[Iterable[PartJob]], Iterable[tuple[PartJob, PartOutcome]]]
 
 
@@ -347,16 +387,23 @@ class Stage2:
     def allot(self, wave: list[Part]) -> dict[str, list[str]]:
         return allot_rooms(self.instance, wave, self.room_busy)
 
-    def job(self, part: Part, w: int, rooms: list[str], optimise_s: float, workers: int) -> PartJob:
-        sub = sub_instance(self.instance, set(part.courses), self.placed, rooms, self.room_busy)
-        return PartJob(part.name, w, sub, part.courses, self.limit(), self.seed, workers, optimise_s)
+    def job(self, part: Part, w: int, rooms: list[str], optimise_s: float, workers: int,
+            lazy: bool = False) -> PartJob:
+        """The part's job; its sub-instance built now, or (``lazy``) when first asked for."""
+        job = PartJob(part.name, w, part.courses, tuple(rooms), self.limit(), self.seed, workers, optimise_s,
+                      state=WaveState(self.instance, self.placed, self.room_busy))
+        if not lazy:
+            job.sub  # noqa: B018  (built now, from the state as it is now)
+        return job
 
-    def jobs(self, w: int, workers: int) -> Iterator[PartJob]:
-        """Every part of wave ``w`` (one optimisation share for the wave), each built when it is taken."""
+    def jobs(self, w: int, workers: int, lazy: bool = False) -> Iterator[PartJob]:
+        """Every part of wave ``w`` (one optimisation share for the wave), each made when it is taken; with
+        ``lazy``, their sub-instances are built only when asked for (an executor that sends the wave's state
+        once and builds the sub-instances where the parts are solved never builds them here)."""
         wave = self.waves[w]
         allotted = self.allot(wave)
         opt = self.optimise_for()
-        return (self.job(part, w, allotted[part.name], opt, workers) for part in wave)
+        return (self.job(part, w, allotted[part.name], opt, workers, lazy) for part in wave)
 
     def retry(self, part: Part, w: int, workers: int) -> PartJob:
         self.parts_left += 1  # it was counted when it failed
@@ -458,7 +505,7 @@ def decompose(
             else:
                 if executor is not None and cancel is not None and event is not None:
                     _mirror(cancel, event)
-                jobs = state.jobs(w, 1 if map_parts is None else pool_workers)
+                jobs = state.jobs(w, 1 if map_parts is None else pool_workers, lazy=map_parts is not None)
                 assert executor is not None or map_parts is not None
                 runs = map_parts(jobs) if map_parts is not None else _pool_map(executor, cancelled)(list(jobs))
                 for job, outcome in runs:
