@@ -86,11 +86,16 @@ def allot_rooms(instance: Instance, parts: list[Part], room_busy: dict[str, set[
     courses = {p.name: [instance.course_by_id[c] for c in p.courses] for p in parts}
     served: dict[tuple[str, str], float] = defaultdict(float)  # (part, room type) -> room-periods given
     out: dict[str, list[str]] = {p.name: [] for p in parts}
+    # a part's demand for a room depends only on what ``room_fits`` reads of the room: computed once per kind
+    demand: dict[tuple[object, ...], list[int]] = {}
     for room in sorted(instance.rooms, key=lambda r: (-r.capacity, r.id)):
         free = n_slots - len(room.unavailable) - len(room_busy.get(room.id, ()))
+        kind = (room.type, room.features, room.department, room.shared, room.capacity)
+        if kind not in demand:
+            demand[kind] = [sum(c.periods_per_week for c in courses[p.name]
+                                if room_fits(instance, c, room, sizes[c.id])) for p in parts]
         best, best_need = None, 0.0
-        for p in parts:
-            need = sum(c.periods_per_week for c in courses[p.name] if room_fits(instance, c, room, sizes[c.id]))
+        for p, need in zip(parts, demand[kind], strict=True):
             if need <= 0:
                 continue
             ratio = need / (1.0 + served[p.name, room.type])
