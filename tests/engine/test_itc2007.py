@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import os
 from pathlib import Path
 
 import pytest
@@ -20,7 +19,6 @@ from timetabling.engine.itc.bench import best_known, gap_pct, run_itc_bench
 from timetabling.engine.model import Rule, Slot
 from timetabling.engine.solver import SolveResult
 
-BENCH = Path(__file__).parents[2] / "benchmarks" / "itc2007"  # a copy of ../shared/benchmarks/itc2007
 REFERENCE_COSTS = {
     "comp01": 5,
     "comp02": 36,
@@ -31,15 +29,6 @@ REFERENCE_COSTS = {
     "comp07": 14,
 }
 
-
-@pytest.fixture(scope="module")
-def bench() -> Path:
-    """The benchmark data; in CI its absence is a failure, not a reason to skip."""
-    if not (BENCH / "instances").is_dir():
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"ITC-2007 benchmark data missing at {BENCH}")
-        pytest.skip(f"ITC-2007 benchmark data not found at {BENCH}")
-    return BENCH
 
 
 TOY = """\

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import time
 from pathlib import Path
 
@@ -18,17 +17,8 @@ from timetabling.engine.solver.cpmodel import TimeModel, build
 from timetabling.engine.solver.domains import build_domains
 from timetabling.engine.solver.lns import greedy_rooms, search
 
-BENCH = Path(__file__).parents[2] / "benchmarks" / "itc2007"
 REFERENCE_COSTS = {"comp01": 5, "comp02": 36, "comp03": 66, "comp04": 37, "comp05": 305, "comp06": 40, "comp07": 14}
 
-
-@pytest.fixture(scope="module")
-def bench() -> Path:
-    if not (BENCH / "instances").is_dir():
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"ITC-2007 benchmark data missing at {BENCH}")
-        pytest.skip(f"ITC-2007 benchmark data not found at {BENCH}")
-    return BENCH
 
 
 def model_of(instance: Instance) -> TimeModel:

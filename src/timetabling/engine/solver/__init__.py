@@ -47,6 +47,7 @@ class SolveOptions:
     log: bool = False  # CP-SAT's own search log on stdout
     cancel: object | None = None  # anything with a ``cancelled`` property (e.g. pipeline.CancelToken)
     lns: bool | None = None  # large neighbourhood search when optimising; None: for mid-sized models
+    anneal: bool | None = None  # simulated annealing from the first timetable; None: when there are soft rules
 
 
 @dataclass
@@ -143,6 +144,90 @@ def _add_hint(tm: TimeModel, hint: Solution) -> None:
 def solve(instance: Instance, options: SolveOptions | None = None) -> SolveResult:
     """Find a timetable that keeps every hard rule and minimises the weighted soft rules."""
     options = options or SolveOptions()
+    if _use_anneal(instance, options):
+        return _solve_annealing(instance, options)
+    return _solve_cpsat(instance, options)
+
+
+ANNEAL_SHARE = 0.8  # of the time left after the first timetable; CP-SAT polishes the annealed one after
+MIN_ANNEAL_TIME = 2.0  # seconds: below this the annealing is not worth its set-up
+
+
+def _use_anneal(instance: Instance, options: SolveOptions) -> bool:
+    if not options.optimize:
+        return False
+    if options.anneal is not None:
+        return options.anneal
+    soft = any(instance.rules.weight(r) > 0 for r in instance.rules.weights)
+    return soft and options.time_limit >= 2 * MIN_ANNEAL_TIME
+
+
+def _solve_annealing(instance: Instance, options: SolveOptions) -> SolveResult:
+    """First timetable (CP-SAT, or the hint when it keeps every hard rule), annealing for most of the time
+    left, then CP-SAT from the annealed timetable for the rest; the lower soft cost by the checker wins."""
+    from dataclasses import replace
+
+    from timetabling.engine.checker import check
+    from timetabling.engine.solver.anneal import AnnealConfig, anneal
+
+    t0 = time.perf_counter()
+
+    def left() -> float:
+        return options.time_limit - (time.perf_counter() - t0)
+
+    start: Solution | None = None
+    first: SolveResult | None = None
+    if options.hint is not None and check(instance, options.hint).hard_total == 0:
+        start = options.hint
+    else:
+        first = _solve_cpsat(instance, replace(options, optimize=False, anneal=False))
+        if not first.feasible or left() < MIN_ANNEAL_TIME or check(instance, first.solution).soft_cost == 0:
+            return _zero_is_optimal(instance, first)
+        start = first.solution
+    assert start is not None
+
+    def on_improve(cost: int) -> None:
+        if options.progress:
+            options.progress(Progress("solve", time.perf_counter() - t0, "found a timetable (annealing)",
+                                      float(cost), None))
+
+    cancelled = lambda: bool(getattr(options.cancel, "cancelled", False))  # noqa: E731
+    annealed = anneal(instance, start, ANNEAL_SHARE * left(), seed=options.seed, should_stop=cancelled,
+                      config=AnnealConfig(threads=options.workers or default_workers()), on_improve=on_improve)
+    best = start
+    if annealed.solution is not None and check(instance, annealed.solution).hard_total == 0:
+        best = annealed.solution
+    stats: dict[str, object] = {
+        "anneal_s": round(annealed.seconds, 3), "anneal_moves": annealed.moves, "anneal_accepted": annealed.accepted,
+        "anneal_first_cost": annealed.first_cost, "anneal_cost": annealed.cost,
+        "first_solution_s": (first.stats.get("first_solution_s") if first else 0.0),
+    }
+    polished = None
+    if left() >= MIN_ANNEAL_TIME and not cancelled() and check(instance, best).soft_cost > 0:
+        polished = _solve_cpsat(instance, replace(options, time_limit=left(), hint=best, anneal=False))
+    if polished is not None and polished.solution is not None:
+        stats["polish_objective"] = polished.objective
+        if check(instance, polished.solution).soft_cost <= check(instance, best).soft_cost:
+            polished.stats.update(stats)
+            polished.stats["solve_s"] = round(time.perf_counter() - t0, 3)
+            return polished
+    cost = float(check(instance, best).soft_cost)
+    stats["solve_s"] = round(time.perf_counter() - t0, 3)
+    meta = {**best.meta, "solver": "cp-sat + anneal", "seed": options.seed, "time_limit": options.time_limit}
+    status = "optimal" if cost == 0 else "feasible"  # every soft rule costs 0 or more
+    return SolveResult(status, best.model_copy(update={"meta": meta}), cost, 0.0, stats)
+
+
+def _zero_is_optimal(instance: Instance, result: SolveResult) -> SolveResult:
+    """``result`` of a feasibility search, called optimal when its timetable costs nothing."""
+    from timetabling.engine.checker import check
+
+    if result.solution is not None and check(instance, result.solution).soft_cost == 0:
+        result.status, result.objective, result.bound = "optimal", 0.0, 0.0
+    return result
+
+
+def _solve_cpsat(instance: Instance, options: SolveOptions) -> SolveResult:
     t0 = time.perf_counter()
 
     def report(message: str, phase: str = "model") -> None:

@@ -1,0 +1,606 @@
+"""Simulated annealing on a complete timetable, with exact incremental costs (compiled with numba).
+
+CP-SAT finds the first timetable in seconds; from there a local search that tries millions of small moves
+lowers the soft cost much further in the same time than re-solving neighbourhoods (see docs/benchmarks.md,
+ITC-2007). The search works on the same sessions, resources and rules as the checker, so it serves native
+instances and ITC-2007 alike:
+
+- state: a start slot and a room per session; occupancy counts per resource row (course, faculty, batch,
+  student clash group) and per room and slot, sessions per course and day, rooms per course;
+- moves: a session to another allowed start and room; when one session of the same length holds that room
+  there and may take the mover's place, the two swap (no room clash is made);
+- cost: ``HARD_WEIGHT`` x hard units + the weighted soft rules, each move's change computed from the
+  resource rows, days and rooms it touches. Clashes are allowed during the search (they are what lets it
+  pass between timetables) but only clash-free timetables are kept as the best;
+- rules: every soft rule of the checker (isolated sessions, batch idle periods, minimum working days,
+  room stability, faculty preferences, room capacity when soft) and the hard-by-default rules an instance
+  may make soft (faculty daily hours and consecutive periods, course sessions per day);
+- temperature: exponential in the elapsed share of the time, from ``t_start`` to ``t_end``.
+
+The independent checker has the last word on every result (``solve`` re-checks it before using it).
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+import numpy as np
+from numba import njit
+
+from timetabling.engine.model import Instance, Rule, Solution
+
+# in units of the largest soft weight (5 on ITC-2007): tuned on ITC comp02, comp05 and comp07 at 60 s, where a
+# start of 2 gave 66, 575 and 23 and a start of 20 gave 55, 314 and 29; a hard weight of 8 left comp05 at 612
+T_START, T_END, HARD_WEIGHT = 4.0, 0.01, 4.0
+KIND_COURSE, KIND_FACULTY, KIND_BATCH, KIND_GROUP = 0, 1, 2, 3
+CHUNK_ITERATIONS = 200_000  # moves per compiled call; temperature and the clock are checked between calls
+
+
+@dataclass
+class AnnealConfig:
+    t_start: float | None = None  # None: T_START x the largest soft weight
+    t_end: float | None = None  # None: T_END x the largest soft weight
+    keep_room: float = 0.6  # chance that a move keeps the session's room
+    threads: int = 1  # independent chains (different seeds) run side by side; the best wins
+    hard_weight: int | None = None  # None: HARD_WEIGHT x the largest soft weight
+
+
+@dataclass
+class AnnealResult:
+    solution: Solution | None  # the best clash-free timetable found; None when none was
+    cost: int  # its soft cost as the search counts it
+    first_cost: int  # soft cost of the starting timetable
+    moves: int  # moves tried, all chains
+    accepted: int
+    seconds: float
+
+
+class _Problem:
+    """The instance as flat arrays for the compiled search."""
+
+    def __init__(self, instance: Instance):
+        from timetabling.engine.pipeline.board import layout  # the pipeline's session arrays (no import cycle)
+
+        lay = layout(instance)
+        self.lay = lay
+        rules = instance.rules
+        n, t_n, n_rooms = lay.n, lay.n_slots, len(lay.room_ids)
+        self.n, self.n_rooms = n, n_rooms
+        courses = instance.courses
+        self.course = lay.session_course
+        self.length = lay.length
+        self.start_ptr, self.start_list = _csr(lay.starts)
+        self.room_ptr, self.room_list = _csr(lay.rooms)
+        self.res_ptr, self.res_list = _csr([np.asarray(r, dtype=np.int64) for r in lay.resources])
+        self.allowed_start, allowed_room = lay.allowed
+        self.allowed_room = np.ascontiguousarray(allowed_room[:, :n_rooms])
+        kind = np.full(lay.n_resources, KIND_GROUP, dtype=np.int64)
+        kind[: len(lay.course_ids)] = KIND_COURSE
+        kind[lay.faculty_rows] = KIND_FACULTY
+        kind[lay.batch_rows] = KIND_BATCH
+        self.row_kind = kind
+        self.row_faculty = np.full(lay.n_resources, -1, dtype=np.int64)
+        self.row_faculty[lay.faculty_rows] = np.arange(len(lay.faculty_rows))
+        self.fac_max_day, self.fac_max_run = lay.faculty_max_day, lay.faculty_max_run
+        self.course_max_day = lay.course_max_day
+        self.min_days = np.array([c.min_days for c in courses], dtype=np.int64)
+        self.room_blocked = lay.room_blocked.astype(np.int32)
+        self.adjacent = lay.adjacent
+        self.n_days, self.n_periods = lay.n_days, lay.n_periods
+        # (weight, hard) per rule the search counts; a hard rule adds hard units, a soft one its weight
+        self.w_idle = rules.weight(Rule.BATCH_IDLE)
+        self.w_iso = rules.weight(Rule.ISOLATED_SESSION)
+        self.w_days = rules.weight(Rule.COURSE_MIN_DAYS)
+        self.w_stab = rules.weight(Rule.ROOM_STABILITY)
+        self.rule_flags = np.array([
+            _weight_or_hard(rules, Rule.FACULTY_DAILY_HOURS), _weight_or_hard(rules, Rule.FACULTY_CONSECUTIVE),
+            _weight_or_hard(rules, Rule.COURSE_MAX_PER_DAY),
+        ], dtype=np.int64)  # > 0: soft weight; -1: hard; 0: off
+        # per-session costs that depend on the start or the room alone
+        self.pref_cost = np.zeros((n, t_n), dtype=np.int64)
+        w_pref = rules.weight(Rule.FACULTY_PREFERENCE)
+        grid = instance.grid
+        if w_pref:
+            preferred = {f.id: {grid.slot_index(p.slot) for p in f.preferred} for f in instance.faculty if f.preferred}
+            for i in range(n):
+                c = courses[lay.session_course[i]]
+                sets = [preferred[f] for f in c.faculty if f in preferred]
+                for s in range(t_n) if sets else ():
+                    self.pref_cost[i, s] = w_pref * sum(
+                        1 for p in sets for u in range(s, s + c.session_length) if u not in p)
+        self.max_weight = max([rules.weight(r) for r in Rule], default=0)
+        self.cap_cost = np.zeros((n, max(1, n_rooms)), dtype=np.int32)
+        w_cap = rules.weight(Rule.ROOM_CAPACITY)
+        if w_cap and n_rooms:
+            sizes = np.array([instance.course_size[c.id] for c in courses], dtype=np.int64)[lay.session_course]
+            caps = np.array([r.capacity for r in instance.rooms], dtype=np.int64)
+            self.cap_cost[:, :n_rooms] = w_cap * np.maximum(0, sizes[:, None] - caps[None, :])
+        # sessions pinned by a course's fixed slots do not move
+        self.frozen = np.zeros(n, dtype=np.bool_)
+        self.fixed_starts = [{grid.slot_index(s) for s in c.fixed} for c in courses]
+
+    def state(self, solution: Solution) -> tuple[np.ndarray, np.ndarray] | None:
+        """(start, room) per session of ``solution``; None when a session is not placed."""
+        from timetabling.engine.pipeline.board import board_from
+        from timetabling.engine.pipeline.decompose import from_solution
+
+        board = board_from(self.lay, from_solution(self.lay.instance, solution))
+        if (board.start < 0).any():
+            return None
+        self.frozen[:] = False
+        taken: set[tuple[int, int]] = set()
+        for i in range(self.n):
+            c, s = int(self.course[i]), int(board.start[i])
+            if s in self.fixed_starts[c] and (c, s) not in taken:
+                taken.add((c, s))
+                self.frozen[i] = True
+        return board.start.copy(), board.room.copy()
+
+    def solution(self, start: np.ndarray, room: np.ndarray, meta: dict[str, object]) -> Solution:
+        from timetabling.engine.pipeline.board import Board
+
+        return Board(self.lay, start, room).solution(meta)
+
+
+def _scaled(cfg: AnnealConfig, unit: int) -> AnnealConfig:
+    unit = max(1, unit)
+    return replace(cfg, t_start=cfg.t_start if cfg.t_start is not None else T_START * unit,
+                   t_end=cfg.t_end if cfg.t_end is not None else T_END * unit,
+                   hard_weight=cfg.hard_weight if cfg.hard_weight is not None else round(HARD_WEIGHT * unit))
+
+
+def _weight_or_hard(rules, rule: Rule) -> int:
+    return -1 if rules.is_hard(rule) else rules.weight(rule)
+
+
+def _csr(lists: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    ptr = np.zeros(len(lists) + 1, dtype=np.int64)
+    ptr[1:] = np.cumsum([len(x) for x in lists])
+    flat = np.concatenate(lists).astype(np.int64) if lists and ptr[-1] else np.zeros(0, dtype=np.int64)
+    return ptr, flat
+
+
+def anneal(
+    instance: Instance,
+    solution: Solution,
+    time_limit: float,
+    *,
+    seed: int = 0,
+    config: AnnealConfig | None = None,
+    should_stop: Callable[[], bool] | None = None,
+    on_improve: Callable[[int], None] | None = None,
+) -> AnnealResult:
+    """Lower the soft cost of ``solution`` (complete, clash-free) for ``time_limit`` seconds."""
+    t0 = time.perf_counter()
+    prob = _Problem(instance)
+    cfg = _scaled(config or AnnealConfig(), prob.max_weight)
+    state = prob.state(solution)
+    if state is None or prob.n == 0:
+        return AnnealResult(None, 0, 0, 0, 0, time.perf_counter() - t0)
+    chains = [_Chain(prob, state[0], state[1], cfg, seed + k) for k in range(max(1, cfg.threads))]
+    first_cost = chains[0].soft
+    if chains[0].hard:
+        return AnnealResult(None, first_cost, first_cost, 0, 0, time.perf_counter() - t0)
+    deadline = t0 + time_limit
+    lock = threading.Lock()
+    best = [first_cost]
+
+    def run(chain: _Chain) -> None:
+        begin = time.perf_counter()
+        span = max(1e-3, deadline - begin)
+        while True:
+            now = time.perf_counter()
+            if now >= deadline or best[0] == 0 or (should_stop and should_stop()):
+                return  # no soft cost is below 0
+            share = (now - begin) / span
+            temperature = chain.cfg.t_start * (chain.cfg.t_end / chain.cfg.t_start) ** share
+            chain.step(CHUNK_ITERATIONS, temperature)
+            with lock:
+                if chain.best_cost < best[0]:
+                    best[0] = chain.best_cost
+                    if on_improve:
+                        on_improve(int(chain.best_cost))
+
+    if len(chains) == 1:
+        run(chains[0])
+    else:
+        threads = [threading.Thread(target=run, args=(c,), daemon=True) for c in chains]
+        for th in threads:
+            th.start()
+        for th in threads:
+            th.join()
+    winner = min(chains, key=lambda c: c.best_cost)
+    meta = {"solver": "anneal", "moves": sum(c.moves for c in chains), "seed": seed}
+    return AnnealResult(
+        prob.solution(winner.best_start, winner.best_room, meta), int(winner.best_cost), first_cost,
+        sum(c.moves for c in chains), sum(c.accepted for c in chains), time.perf_counter() - t0)
+
+
+class _Chain:
+    """One annealing chain: its own state arrays, counters and random stream."""
+
+    def __init__(self, prob: _Problem, start: np.ndarray, room: np.ndarray, cfg: AnnealConfig, seed: int):
+        self.p, self.cfg = prob, _scaled(cfg, prob.max_weight)
+        n_rows = len(prob.row_kind)
+        t_n = prob.n_days * prob.n_periods
+        self.start, self.room = start.astype(np.int64).copy(), room.astype(np.int64).copy()
+        self.occ = np.zeros((n_rows, t_n), dtype=np.int32)
+        self.bst = np.zeros((n_rows, t_n), dtype=np.int32)
+        self.blen = np.zeros((n_rows, t_n), dtype=np.int32)
+        self.rocc = prob.room_blocked.copy() if prob.n_rooms else np.zeros((1, t_n), dtype=np.int32)
+        self.owner = np.full(self.rocc.shape, -1, dtype=np.int64)
+        n_c = int(prob.course.max()) + 1 if prob.n else 0
+        self.cday = np.zeros((n_c, prob.n_days), dtype=np.int32)
+        self.ndays = np.zeros(n_c, dtype=np.int64)
+        self.croom = np.zeros((n_c, max(1, prob.n_rooms)), dtype=np.int32)
+        self.nrooms = np.zeros(n_c, dtype=np.int64)
+        self.rd_hard = np.zeros((n_rows, prob.n_days), dtype=np.int64)  # per row and day: its daily rules' cost
+        self.rd_soft = np.zeros((n_rows, prob.n_days), dtype=np.int64)
+        self.movable = np.flatnonzero(~prob.frozen & (np.diff(prob.start_ptr) > 0)).astype(np.int64)
+        self.acc = np.zeros(4, dtype=np.int64)  # hard, soft, moves, accepted
+        self.best_start, self.best_room = self.start.copy(), self.room.copy()
+        self.best = np.zeros(1, dtype=np.int64)
+        _init(*self._args())
+        self.best[0] = self.acc[1]
+        self.seed = seed
+        _seed(seed)
+
+    def _args(self) -> tuple:
+        p = self.p
+        return (
+            self.start, self.room, p.course, p.length, p.res_ptr, p.res_list, p.row_kind, p.row_faculty,
+            p.fac_max_day, p.fac_max_run, p.course_max_day, p.min_days, p.adjacent, p.n_periods,
+            p.w_idle, p.w_iso, p.w_days, p.w_stab, p.rule_flags, p.pref_cost, p.cap_cost,
+            self.occ, self.bst, self.blen, self.rocc, self.owner, self.cday, self.ndays, self.croom, self.nrooms,
+            self.rd_hard, self.rd_soft, self.acc,
+        )
+
+    @property
+    def hard(self) -> int:
+        return int(self.acc[0])
+
+    @property
+    def soft(self) -> int:
+        return int(self.acc[1])
+
+    @property
+    def best_cost(self) -> int:
+        return int(self.best[0])
+
+    @property
+    def moves(self) -> int:
+        return int(self.acc[2])
+
+    @property
+    def accepted(self) -> int:
+        return int(self.acc[3])
+
+    def step(self, iterations: int, temperature: float) -> None:
+        p = self.p
+        _search(*self._args(), p.start_ptr, p.start_list, p.room_ptr, p.room_list, p.allowed_start,
+                p.allowed_room, self.movable, p.frozen, self.best_start, self.best_room, self.best, iterations,
+                temperature, self.cfg.keep_room, self.cfg.hard_weight)
+
+
+# ------------------------------------------------------------------------------------ compiled core
+
+
+@njit(cache=True, nogil=True)
+def _seed(seed):
+    np.random.seed(seed)
+
+
+@njit(cache=True, nogil=True)
+def _row_day(row, day, occ, bst, blen, row_kind, row_faculty, fac_max_day, fac_max_run, adjacent, n_periods,
+             w_idle, w_iso, rule_flags):
+    """(hard, soft) of one batch or faculty row on one day: idle periods and isolated sessions of a batch;
+    daily hours and consecutive periods of a faculty member."""
+    t0 = day * n_periods
+    hard = 0
+    soft = 0
+    kind = row_kind[row]
+    if kind == 2:
+        if w_idle > 0:
+            first = -1
+            last = -1
+            busy = 0
+            for p in range(n_periods):
+                if occ[row, t0 + p] > 0:
+                    if first < 0:
+                        first = p
+                    last = p
+                    busy += 1
+            if first >= 0:
+                soft += w_idle * (last - first + 1 - busy)
+        if w_iso > 0:
+            for p in range(n_periods):
+                t = t0 + p
+                k = bst[row, t]
+                if k == 0:
+                    continue
+                length = blen[row, t] // k
+                before = p > 0 and adjacent[t - 1] and occ[row, t - 1] > 0
+                end = t + length - 1
+                after = p + length < n_periods and adjacent[end] and occ[row, end + 1] > 0
+                if not (before or after):
+                    soft += w_iso * k
+    elif kind == 1:
+        f = row_faculty[row]
+        w_day = rule_flags[0]
+        w_run = rule_flags[1]
+        if w_day != 0:
+            total = 0
+            for p in range(n_periods):
+                total += occ[row, t0 + p]
+            excess = total - fac_max_day[f]
+            if excess > 0:
+                if w_day < 0:
+                    hard += excess
+                else:
+                    soft += w_day * excess
+        if w_run != 0:
+            run = 0
+            excess = 0
+            for p in range(n_periods):
+                t = t0 + p
+                if occ[row, t] > 0:
+                    run += 1
+                else:
+                    if run > fac_max_run[f]:
+                        excess += run - fac_max_run[f]
+                    run = 0
+                if not adjacent[t]:
+                    if run > fac_max_run[f]:
+                        excess += run - fac_max_run[f]
+                    run = 0
+            if run > fac_max_run[f]:
+                excess += run - fac_max_run[f]
+            if excess > 0:
+                if w_run < 0:
+                    hard += excess
+                else:
+                    soft += w_run * excess
+    return hard, soft
+
+
+@njit(cache=True, nogil=True)
+def _place(i, s, r, sign, course, length, res_ptr, res_list, row_kind, course_max_day, min_days, w_days, w_stab,
+           rule_flags, pref_cost, cap_cost, occ, bst, blen, rocc, owner, cday, ndays, croom, nrooms):
+    """Add (sign 1) or remove (sign -1) session ``i`` at start ``s`` in room ``r``: occupancy, the course's days
+    and rooms. Returns (d_hard, d_soft) of everything but the per row and day rules (see ``_row_day``)."""
+    n_len = length[i]
+    c = course[i]
+    dh = 0
+    ds = 0
+    for k in range(res_ptr[i], res_ptr[i + 1]):
+        row = res_list[k]
+        for t in range(s, s + n_len):
+            if sign > 0:
+                if occ[row, t] >= 1:
+                    dh += 1
+                occ[row, t] += 1
+            else:
+                if occ[row, t] >= 2:
+                    dh -= 1
+                occ[row, t] -= 1
+        if row_kind[row] == 2:
+            bst[row, s] += sign
+            blen[row, s] += sign * n_len
+    if r >= 0:
+        for t in range(s, s + n_len):
+            if sign > 0:
+                if rocc[r, t] >= 1:
+                    dh += 1
+                rocc[r, t] += 1
+                owner[r, t] = i
+            else:
+                if rocc[r, t] >= 2:
+                    dh -= 1
+                rocc[r, t] -= 1
+        ds += sign * cap_cost[i, r]
+        before = nrooms[c]
+        if sign > 0:
+            if croom[c, r] == 0:
+                nrooms[c] += 1
+            croom[c, r] += 1
+        else:
+            croom[c, r] -= 1
+            if croom[c, r] == 0:
+                nrooms[c] -= 1
+        if w_stab > 0:
+            ds += w_stab * (max(0, nrooms[c] - 1) - max(0, before - 1))
+    day = s // (len(occ[0]) // cday.shape[1])
+    before_days = ndays[c]
+    before_count = cday[c, day]
+    if sign > 0:
+        if cday[c, day] == 0:
+            ndays[c] += 1
+        cday[c, day] += 1
+    else:
+        cday[c, day] -= 1
+        if cday[c, day] == 0:
+            ndays[c] -= 1
+    if w_days > 0:
+        ds += w_days * (max(0, min_days[c] - ndays[c]) - max(0, min_days[c] - before_days))
+    w_cday = rule_flags[2]
+    if w_cday != 0:
+        change = max(0, cday[c, day] - course_max_day[c]) - max(0, before_count - course_max_day[c])
+        if w_cday < 0:
+            dh += change
+        else:
+            ds += w_cday * change
+    ds += sign * pref_cost[i, s]
+    return dh, ds
+
+
+@njit(cache=True, nogil=True)
+def _daily_row(row, row_kind, w_idle, w_iso, rule_flags):
+    kind = row_kind[row]
+    return (kind == 2 and (w_idle > 0 or w_iso > 0)) or (kind == 1 and (rule_flags[0] != 0 or rule_flags[1] != 0))
+
+
+@njit(cache=True, nogil=True)
+def _init(start, room, course, length, res_ptr, res_list, row_kind, row_faculty, fac_max_day, fac_max_run,
+          course_max_day, min_days, adjacent, n_periods, w_idle, w_iso, w_days, w_stab, rule_flags, pref_cost,
+          cap_cost, occ, bst, blen, rocc, owner, cday, ndays, croom, nrooms, rd_hard, rd_soft, acc):
+    """Place every session on empty counters; ``acc[0:2]``: hard units and soft cost of the timetable."""
+    hard = 0
+    soft = 0
+    for i in range(len(start)):
+        dh, ds = _place(i, start[i], room[i], 1, course, length, res_ptr, res_list, row_kind, course_max_day,
+                        min_days, w_days, w_stab, rule_flags, pref_cost, cap_cost, occ, bst, blen, rocc, owner,
+                        cday, ndays, croom, nrooms)
+        hard += dh
+        soft += ds
+    # blocked room slots start at 1: a session there is a clash, counted above. Each course's missing days
+    # were counted down from an empty timetable, where every day is missing
+    if w_days > 0:
+        for c in range(len(min_days)):
+            soft += w_days * min_days[c]
+    n_days = rd_hard.shape[1]
+    for row in range(len(row_kind)):
+        if _daily_row(row, row_kind, w_idle, w_iso, rule_flags):
+            for d in range(n_days):
+                h, s_ = _row_day(row, d, occ, bst, blen, row_kind, row_faculty, fac_max_day, fac_max_run, adjacent,
+                                 n_periods, w_idle, w_iso, rule_flags)
+                rd_hard[row, d] = h
+                rd_soft[row, d] = s_
+                hard += h
+                soft += s_
+    acc[0] = hard
+    acc[1] = soft
+
+
+@njit(cache=True, nogil=True)
+def _search(start, room, course, length, res_ptr, res_list, row_kind, row_faculty, fac_max_day, fac_max_run,
+            course_max_day, min_days, adjacent, n_periods, w_idle, w_iso, w_days, w_stab, rule_flags, pref_cost,
+            cap_cost, occ, bst, blen, rocc, owner, cday, ndays, croom, nrooms, rd_hard, rd_soft, acc, start_ptr,
+            start_list, room_ptr, room_list, allowed_start, allowed_room, movable, frozen, best_start, best_room,
+            best, iterations, temperature, keep_room, hard_weight):
+    n_mov = len(movable)
+    if n_mov == 0:
+        return
+    hard = acc[0]
+    soft = acc[1]
+    max_pairs = 4 * (res_ptr[1:] - res_ptr[:-1]).max() + 4
+    pair_row = np.empty(max_pairs, dtype=np.int64)
+    pair_day = np.empty(max_pairs, dtype=np.int64)
+    pair_h = np.empty(max_pairs, dtype=np.int64)
+    pair_s = np.empty(max_pairs, dtype=np.int64)
+    for _ in range(iterations):
+        i = movable[np.random.randint(n_mov)]
+        s0 = start[i]
+        r0 = room[i]
+        n_st = start_ptr[i + 1] - start_ptr[i]
+        s1 = start_list[start_ptr[i] + np.random.randint(n_st)]
+        n_rm = room_ptr[i + 1] - room_ptr[i]
+        if n_rm == 0:
+            r1 = -1
+        elif r0 >= 0 and np.random.random() < keep_room:
+            r1 = r0
+        else:
+            r1 = room_list[room_ptr[i] + np.random.randint(n_rm)]
+        if s1 == s0 and r1 == r0:
+            continue
+        acc[2] += 1
+        # the session holding room r1 at s1 swaps with i when it can
+        j = -1
+        if r1 >= 0 and rocc[r1, s1] == 1:
+            o = owner[r1, s1]
+            if (o >= 0 and o != i and not frozen[o] and start[o] == s1 and room[o] == r1 and length[o] == length[i]
+                    and allowed_start[o, s0] and r0 >= 0 and allowed_room[o, r0]):
+                j = o
+        dh = 0
+        ds = 0
+        h, s_ = _place(i, s0, r0, -1, course, length, res_ptr, res_list, row_kind, course_max_day, min_days, w_days,
+                       w_stab, rule_flags, pref_cost, cap_cost, occ, bst, blen, rocc, owner, cday, ndays, croom,
+                       nrooms)
+        dh += h
+        ds += s_
+        if j >= 0:
+            h, s_ = _place(j, s1, r1, -1, course, length, res_ptr, res_list, row_kind, course_max_day, min_days,
+                           w_days, w_stab, rule_flags, pref_cost, cap_cost, occ, bst, blen, rocc, owner, cday, ndays,
+                           croom, nrooms)
+            dh += h
+            ds += s_
+        h, s_ = _place(i, s1, r1, 1, course, length, res_ptr, res_list, row_kind, course_max_day, min_days, w_days,
+                       w_stab, rule_flags, pref_cost, cap_cost, occ, bst, blen, rocc, owner, cday, ndays, croom,
+                       nrooms)
+        dh += h
+        ds += s_
+        if j >= 0:
+            h, s_ = _place(j, s0, r0, 1, course, length, res_ptr, res_list, row_kind, course_max_day, min_days,
+                           w_days, w_stab, rule_flags, pref_cost, cap_cost, occ, bst, blen, rocc, owner, cday, ndays,
+                           croom, nrooms)
+            dh += h
+            ds += s_
+        # a move that makes clashes is mostly refused before its daily rules are counted
+        go = dh <= 0 or np.random.random() < math.exp(-hard_weight * dh / temperature)
+        n_pairs = 0
+        if go:
+            d0 = s0 // n_periods
+            d1 = s1 // n_periods
+            for who in range(2):
+                m = i if who == 0 else j
+                if m < 0:
+                    continue
+                for k in range(res_ptr[m], res_ptr[m + 1]):
+                    row = res_list[k]
+                    if not _daily_row(row, row_kind, w_idle, w_iso, rule_flags):
+                        continue
+                    for dd in range(2):
+                        d = d0 if dd == 0 else d1
+                        if dd == 1 and d1 == d0:
+                            continue
+                        seen = False
+                        for q in range(n_pairs):
+                            if pair_row[q] == row and pair_day[q] == d:
+                                seen = True
+                                break
+                        if seen:
+                            continue
+                        h, s_ = _row_day(row, d, occ, bst, blen, row_kind, row_faculty, fac_max_day, fac_max_run,
+                                         adjacent, n_periods, w_idle, w_iso, rule_flags)
+                        pair_row[n_pairs] = row
+                        pair_day[n_pairs] = d
+                        pair_h[n_pairs] = h
+                        pair_s[n_pairs] = s_
+                        n_pairs += 1
+                        dh += h - rd_hard[row, d]
+                        ds += s_ - rd_soft[row, d]
+            delta = hard_weight * dh + ds
+            go = delta <= 0 or np.random.random() < math.exp(-delta / temperature)
+        if go:
+            hard += dh
+            soft += ds
+            start[i] = s1
+            room[i] = r1
+            if j >= 0:
+                start[j] = s0
+                room[j] = r0
+            for q in range(n_pairs):
+                rd_hard[pair_row[q], pair_day[q]] = pair_h[q]
+                rd_soft[pair_row[q], pair_day[q]] = pair_s[q]
+            acc[3] += 1
+            if hard == 0 and soft < best[0]:
+                best[0] = soft
+                best_start[:] = start
+                best_room[:] = room
+            continue
+        # undo
+        _place(i, s1, r1, -1, course, length, res_ptr, res_list, row_kind, course_max_day, min_days, w_days, w_stab,
+               rule_flags, pref_cost, cap_cost, occ, bst, blen, rocc, owner, cday, ndays, croom, nrooms)
+        if j >= 0:
+            _place(j, s0, r0, -1, course, length, res_ptr, res_list, row_kind, course_max_day, min_days, w_days,
+                   w_stab, rule_flags, pref_cost, cap_cost, occ, bst, blen, rocc, owner, cday, ndays, croom, nrooms)
+        _place(i, s0, r0, 1, course, length, res_ptr, res_list, row_kind, course_max_day, min_days, w_days, w_stab,
+               rule_flags, pref_cost, cap_cost, occ, bst, blen, rocc, owner, cday, ndays, croom, nrooms)
+        if j >= 0:
+            _place(j, s1, r1, 1, course, length, res_ptr, res_list, row_kind, course_max_day, min_days, w_days,
+                   w_stab, rule_flags, pref_cost, cap_cost, occ, bst, blen, rocc, owner, cday, ndays, croom, nrooms)
+    acc[0] = hard
+    acc[1] = soft
