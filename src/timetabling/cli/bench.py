@@ -31,6 +31,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     s.add_argument("--workers", type=int, default=0)
     s.add_argument("--first-limit", type=float, default=300.0, metavar="S", help="limit for the first timetable")
     s.add_argument("--time-limit", type=float, default=60.0, metavar="S", help="limit of the optimising run")
+    s.add_argument("--search", choices=("anneal", "cpsat"), default="anneal",
+                   help="optimising run: annealing then CP-SAT (default), or CP-SAT (with LNS) alone")
     s.add_argument("-o", "--output", type=Path, metavar="FILE", help="also write the rows as JSON")
     s.set_defaults(func=run_scale)
     try:
@@ -40,7 +42,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     itc.add_itc_parser(bench)
 
 
-def measure_profile(profile: str, seed: int, workers: int, first_limit: float, time_limit: float) -> dict:
+def measure_profile(profile: str, seed: int, workers: int, first_limit: float, time_limit: float,
+                    search: str = "anneal") -> dict:
     """One profile, in the calling process: returns the measured figures."""
     t0 = time.perf_counter()
     instance = generate_university(profile, seed=seed)
@@ -61,7 +64,9 @@ def measure_profile(profile: str, seed: int, workers: int, first_limit: float, t
         row["first_hard"] = report.hard_total
         row["first_placed_pct"] = round(report.metrics.get("sessions_placed_pct", 0.0), 2)
     if time_limit > 0:
-        best = solve(instance, SolveOptions(time_limit=time_limit, workers=workers, seed=seed, hint=first.solution))
+        best = solve(instance, SolveOptions(time_limit=time_limit, workers=workers, seed=seed, hint=first.solution,
+                                            anneal=search == "anneal"))
+        row["search"] = search
         row["opt_status"] = best.status
         row["opt_s"] = best.stats.get("solve_s")
         if best.solution is not None:
@@ -83,7 +88,8 @@ def run_scale(args: argparse.Namespace) -> int:
     ctx = mp.get_context("spawn")  # a fresh process per profile, so peak RSS is that profile's own
     for profile in args.profiles:
         with ctx.Pool(1) as pool:
-            row = pool.apply(_child, ((profile, args.seed, args.workers, args.first_limit, args.time_limit),))
+            row = pool.apply(_child, ((profile, args.seed, args.workers, args.first_limit, args.time_limit,
+                                        args.search),))
         rows.append(row)
         print(json.dumps(row), flush=True)
     print()

@@ -149,7 +149,9 @@ def solve(instance: Instance, options: SolveOptions | None = None) -> SolveResul
     return _solve_cpsat(instance, options)
 
 
-ANNEAL_SHARE = 0.8  # of the time left after the first timetable; CP-SAT polishes the annealed one after
+ANNEAL_SHARE = 0.8  # of the time left after the first timetable, on models small enough for CP-SAT to polish
+POLISH_VARIABLES = 10_000  # CP-SAT alone proves such models optimal; above, its polish only cost time (ITC
+# comp07 at 300 s: annealing 20, CP-SAT from there 63), so the annealing gets all the time
 MIN_ANNEAL_TIME = 2.0  # seconds: below this the annealing is not worth its set-up
 
 
@@ -192,7 +194,14 @@ def _solve_annealing(instance: Instance, options: SolveOptions) -> SolveResult:
                                       float(cost), None))
 
     cancelled = lambda: bool(getattr(options.cancel, "cancelled", False))  # noqa: E731
-    annealed = anneal(instance, start, ANNEAL_SHARE * left(), seed=options.seed, should_stop=cancelled,
+    if first is not None:
+        variables = int(first.stats.get("variables", 0))  # type: ignore[call-overload]
+    else:
+        domains = build_domains(instance)
+        variables = sum(len(domains.starts[c.id]) * (1 + len(domains.rooms.get(c.id, ()))) for c in instance.courses)
+    polish = variables <= POLISH_VARIABLES
+    annealed = anneal(instance, start, (ANNEAL_SHARE if polish else 1.0) * left(), seed=options.seed,
+                      should_stop=cancelled,
                       config=AnnealConfig(threads=options.workers or default_workers()), on_improve=on_improve)
     best = start
     if annealed.solution is not None and check(instance, annealed.solution).hard_total == 0:
@@ -203,7 +212,7 @@ def _solve_annealing(instance: Instance, options: SolveOptions) -> SolveResult:
         "first_solution_s": (first.stats.get("first_solution_s") if first else 0.0),
     }
     polished = None
-    if left() >= MIN_ANNEAL_TIME and not cancelled() and check(instance, best).soft_cost > 0:
+    if polish and left() >= MIN_ANNEAL_TIME and not cancelled() and check(instance, best).soft_cost > 0:
         polished = _solve_cpsat(instance, replace(options, time_limit=left(), hint=best, anneal=False))
     if polished is not None and polished.solution is not None:
         stats["polish_objective"] = polished.objective

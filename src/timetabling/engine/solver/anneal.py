@@ -105,13 +105,19 @@ class _Problem:
         w_pref = rules.weight(Rule.FACULTY_PREFERENCE)
         grid = instance.grid
         if w_pref:
-            preferred = {f.id: {grid.slot_index(p.slot) for p in f.preferred} for f in instance.faculty if f.preferred}
-            for i in range(n):
-                c = courses[lay.session_course[i]]
-                sets = [preferred[f] for f in c.faculty if f in preferred]
-                for s in range(t_n) if sets else ():
-                    self.pref_cost[i, s] = w_pref * sum(
-                        1 for p in sets for u in range(s, s + c.session_length) if u not in p)
+            outside: dict[str, np.ndarray] = {}  # faculty -> 1 per slot outside the preferred ones
+            for f in instance.faculty:
+                if f.preferred:
+                    outside[f.id] = np.ones(t_n + 1, dtype=np.int64)
+                    outside[f.id][[grid.slot_index(p.slot) for p in f.preferred]] = 0
+            per_course = np.zeros((len(courses), t_n), dtype=np.int64)
+            for k, c in enumerate(courses):
+                for f in c.faculty:
+                    if f in outside:  # periods of a block from each start outside the preferences
+                        sums = np.concatenate([[0], np.cumsum(outside[f])])
+                        ends = np.minimum(np.arange(t_n) + c.session_length, t_n + 1)
+                        per_course[k] += sums[ends] - sums[np.arange(t_n)]
+            self.pref_cost = w_pref * per_course[lay.session_course]
         self.max_weight = max([rules.weight(r) for r in Rule], default=0)
         self.cap_cost = np.zeros((n, max(1, n_rooms)), dtype=np.int32)
         w_cap = rules.weight(Rule.ROOM_CAPACITY)
