@@ -300,7 +300,7 @@ def _seed(seed):
     np.random.seed(seed)
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def _row_day(row, day, occ, bst, blen, row_kind, row_faculty, fac_max_day, fac_max_run, adjacent, n_periods,
              w_idle, w_iso, rule_flags):
     """(hard, soft) of one batch or faculty row on one day: idle periods and isolated sessions of a batch;
@@ -373,7 +373,7 @@ def _row_day(row, day, occ, bst, blen, row_kind, row_faculty, fac_max_day, fac_m
     return hard, soft
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def _place(i, s, r, sign, course, length, res_ptr, res_list, row_kind, course_max_day, min_days, w_days, w_stab,
            rule_flags, pref_cost, cap_cost, occ, bst, blen, rocc, owner, cday, ndays, croom, nrooms):
     """Add (sign 1) or remove (sign -1) session ``i`` at start ``s`` in room ``r``: occupancy, the course's days
@@ -443,7 +443,37 @@ def _place(i, s, r, sign, course, length, res_ptr, res_list, row_kind, course_ma
     return dh, ds
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
+def _clashes_of_move(i, s0, r0, s1, r1, length, res_ptr, res_list, occ, rocc):
+    """Change in clash units (resource rows and rooms) when session ``i`` moves from (s0, r0) to (s1, r1)."""
+    n_len = length[i]
+    d = 0
+    for k in range(res_ptr[i], res_ptr[i + 1]):
+        row = res_list[k]
+        for t in range(s0, s0 + n_len):
+            if occ[row, t] >= 2:
+                d -= 1
+        for t in range(s1, s1 + n_len):
+            o = occ[row, t]
+            if s0 <= t < s0 + n_len:
+                o -= 1
+            if o >= 1:
+                d += 1
+    if r0 >= 0:
+        for t in range(s0, s0 + n_len):
+            if rocc[r0, t] >= 2:
+                d -= 1
+    if r1 >= 0:
+        for t in range(s1, s1 + n_len):
+            o = rocc[r1, t]
+            if r1 == r0 and s0 <= t < s0 + n_len:
+                o -= 1
+            if o >= 1:
+                d += 1
+    return d
+
+
+@njit(cache=True, nogil=True, inline="always")
 def _daily_row(row, row_kind, w_idle, w_iso, rule_flags):
     kind = row_kind[row]
     return (kind == 2 and (w_idle > 0 or w_iso > 0)) or (kind == 1 and (rule_flags[0] != 0 or rule_flags[1] != 0))
@@ -497,6 +527,7 @@ def _search(start, room, course, length, res_ptr, res_list, row_kind, row_facult
     pair_day = np.empty(max_pairs, dtype=np.int64)
     pair_h = np.empty(max_pairs, dtype=np.int64)
     pair_s = np.empty(max_pairs, dtype=np.int64)
+    ops = np.empty((4, 4), dtype=np.int64)  # (session, start, room, sign) of each change of a move
     for _ in range(iterations):
         i = movable[np.random.randint(n_mov)]
         s0 = start[i]
@@ -520,28 +551,28 @@ def _search(start, room, course, length, res_ptr, res_list, row_kind, row_facult
             if (o >= 0 and o != i and not frozen[o] and start[o] == s1 and room[o] == r1 and length[o] == length[i]
                     and allowed_start[o, s0] and r0 >= 0 and allowed_room[o, r0]):
                 j = o
+        if j < 0 and temperature < hard_weight:
+            # most moves that make a clash are refused: count the clashes first, without moving anything
+            quick = _clashes_of_move(i, s0, r0, s1, r1, length, res_ptr, res_list, occ, rocc)
+            if quick > 0 and np.random.random() >= math.exp(-hard_weight * quick / temperature):
+                continue
+        # the move as removals and additions: i leaves, j leaves, i arrives, j arrives
+        ops[0, 0], ops[0, 1], ops[0, 2], ops[0, 3] = i, s0, r0, -1
+        n_ops = 1
+        if j >= 0:
+            ops[1, 0], ops[1, 1], ops[1, 2], ops[1, 3] = j, s1, r1, -1
+            n_ops = 2
+        ops[n_ops, 0], ops[n_ops, 1], ops[n_ops, 2], ops[n_ops, 3] = i, s1, r1, 1
+        n_ops += 1
+        if j >= 0:
+            ops[n_ops, 0], ops[n_ops, 1], ops[n_ops, 2], ops[n_ops, 3] = j, s0, r0, 1
+            n_ops += 1
         dh = 0
         ds = 0
-        h, s_ = _place(i, s0, r0, -1, course, length, res_ptr, res_list, row_kind, course_max_day, min_days, w_days,
-                       w_stab, rule_flags, pref_cost, cap_cost, occ, bst, blen, rocc, owner, cday, ndays, croom,
-                       nrooms)
-        dh += h
-        ds += s_
-        if j >= 0:
-            h, s_ = _place(j, s1, r1, -1, course, length, res_ptr, res_list, row_kind, course_max_day, min_days,
-                           w_days, w_stab, rule_flags, pref_cost, cap_cost, occ, bst, blen, rocc, owner, cday, ndays,
-                           croom, nrooms)
-            dh += h
-            ds += s_
-        h, s_ = _place(i, s1, r1, 1, course, length, res_ptr, res_list, row_kind, course_max_day, min_days, w_days,
-                       w_stab, rule_flags, pref_cost, cap_cost, occ, bst, blen, rocc, owner, cday, ndays, croom,
-                       nrooms)
-        dh += h
-        ds += s_
-        if j >= 0:
-            h, s_ = _place(j, s0, r0, 1, course, length, res_ptr, res_list, row_kind, course_max_day, min_days,
-                           w_days, w_stab, rule_flags, pref_cost, cap_cost, occ, bst, blen, rocc, owner, cday, ndays,
-                           croom, nrooms)
+        for q in range(n_ops):
+            h, s_ = _place(ops[q, 0], ops[q, 1], ops[q, 2], ops[q, 3], course, length, res_ptr, res_list, row_kind,
+                           course_max_day, min_days, w_days, w_stab, rule_flags, pref_cost, cap_cost, occ, bst, blen,
+                           rocc, owner, cday, ndays, croom, nrooms)
             dh += h
             ds += s_
         # a move that makes clashes is mostly refused before its daily rules are counted
@@ -597,16 +628,10 @@ def _search(start, room, course, length, res_ptr, res_list, row_kind, row_facult
                 best_start[:] = start
                 best_room[:] = room
             continue
-        # undo
-        _place(i, s1, r1, -1, course, length, res_ptr, res_list, row_kind, course_max_day, min_days, w_days, w_stab,
-               rule_flags, pref_cost, cap_cost, occ, bst, blen, rocc, owner, cday, ndays, croom, nrooms)
-        if j >= 0:
-            _place(j, s0, r0, -1, course, length, res_ptr, res_list, row_kind, course_max_day, min_days, w_days,
-                   w_stab, rule_flags, pref_cost, cap_cost, occ, bst, blen, rocc, owner, cday, ndays, croom, nrooms)
-        _place(i, s0, r0, 1, course, length, res_ptr, res_list, row_kind, course_max_day, min_days, w_days, w_stab,
-               rule_flags, pref_cost, cap_cost, occ, bst, blen, rocc, owner, cday, ndays, croom, nrooms)
-        if j >= 0:
-            _place(j, s1, r1, 1, course, length, res_ptr, res_list, row_kind, course_max_day, min_days, w_days,
-                   w_stab, rule_flags, pref_cost, cap_cost, occ, bst, blen, rocc, owner, cday, ndays, croom, nrooms)
+        # undo, last change first
+        for q in range(n_ops - 1, -1, -1):
+            _place(ops[q, 0], ops[q, 1], ops[q, 2], -ops[q, 3], course, length, res_ptr, res_list, row_kind,
+                   course_max_day, min_days, w_days, w_stab, rule_flags, pref_cost, cap_cost, occ, bst, blen, rocc,
+                   owner, cday, ndays, croom, nrooms)
     acc[0] = hard
     acc[1] = soft
