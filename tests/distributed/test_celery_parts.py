@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import time
 
 import pytest
 import redis
@@ -13,6 +14,7 @@ import redis
 from timetabling.engine.model import Instance
 from timetabling.engine.pipeline.clustering import cluster
 
+from .conftest import Distributed
 from .helpers import celery_service, submit, wait_final, wait_for, zero_clash
 
 
@@ -154,4 +156,26 @@ def test_a_part_task_whose_worker_process_is_killed_runs_again_and_the_job_compl
     assert all(zero_clash(medium_university, v["entries"]) for v in outcome["variants"])
     again = [r for r in part_records(dist, job).values() if r["retries"] >= 1]
     assert again and all(r["pid"] != 0 for r in again)
+    assert len(callback_recorder.finals(job)) == 1
+
+
+@pytest.mark.slow
+def test_the_parts_ride_out_a_redis_restart(private_redis, start_worker, medium_university, callback_recorder,
+                                            dist) -> None:
+    # messages a worker held when its connection died come back after the (short, here) visibility timeout
+    fast = {"TIMETABLE_VISIBILITY_TIMEOUT": "12", "TIMETABLE_UNACKED_RESTORE_INTERVAL": "1"}
+    mine = Distributed(private_redis.url, dist.prefix, dist.queue, extra=fast)
+    start_worker("w1", env=mine.env)
+    job = mine.job_id("parts-restart")
+    with celery_service(mine, callback_recorder.url, split="parts", visibility_timeout_s=12,
+                        restore_interval_s=1) as client:
+        submit(client, job, medium_university, 40, ["Balanced"])
+        wait_for(lambda: len(part_records(mine, job)) >= 3, 90, "the parts to run", every_s=0.05)
+        private_redis.stop()
+        time.sleep(2)
+        private_redis.start()
+        outcome = wait_final(client, job, timeout_s=180)
+        assert client.app.state.engine.callback.flush(30)
+    assert outcome["status"] == "completed", outcome
+    assert all(zero_clash(medium_university, v["entries"]) for v in outcome["variants"])
     assert len(callback_recorder.finals(job)) == 1

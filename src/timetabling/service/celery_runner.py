@@ -15,6 +15,7 @@ waits, and Celery forbids waiting on subtasks inside a task); see docs/distribut
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import logging
 import threading
@@ -27,6 +28,7 @@ import redis
 from celery import chord, signature
 from celery.result import AsyncResult, GroupResult
 from celery.states import READY_STATES, RETRY, REVOKED, STARTED, SUCCESS
+from kombu.exceptions import OperationalError
 
 from timetabling.engine.model import Instance
 from timetabling.engine.pipeline import CancelToken
@@ -127,7 +129,7 @@ class CeleryRunner:
         """The job's task ids, here and in Redis (where any service instance finds them to cancel the job)."""
         with self._lock:
             known = self._jobs.get(job_id, []) if add else []
-            self._jobs[job_id] = known = [*known, *task_ids]
+            self._jobs[job_id] = known = [*known, *(t for t in task_ids if t not in known)]
         self._redis.set(self.settings.tasks_key(job_id), json.dumps(known), ex=DAY_S)
 
     # ------------------------------------------------------------------------- split=parts: orchestration
@@ -220,18 +222,17 @@ class CeleryRunner:
                 break
             if refs is None:  # the job's instance (once) and this wave's state, where the part tasks read them
                 refs = {"instance": s.data_key(f"{stem}.instance"), "wave": s.data_key(group_id)}
-                if not self._redis.exists(refs["instance"]):
-                    self._redis.set(refs["instance"], json.dumps(spec.instance), ex=DAY_S)
                 assert job.state is not None
-                self._redis.set(refs["wave"], json.dumps(job.state.placements_json()), ex=DAY_S)
+                wave_state = json.dumps(job.state.placements_json())
+                self._through_outages(lambda r=refs, w=wave_state: self._put_data(spec, r, w), token)
             task_id = f"{stem}.w{job.wave}.{first + i}"
             data = job.to_json(with_sub=False)  # the worker builds the sub-instance
             data["workers"] = spec.workers  # the worker's own cores, not the service machine's
             pending[task_id] = job
-            self._remember(spec.job_id, [task_id], add=True)  # known before it is sent: cancel revokes it
-            self.app.send_task("timetabling.solve_part", args=(spec.job_id, data, refs), task_id=task_id,
-                               group_id=group_id, group_index=i, queue=s.queue, soft_time_limit=soft,
-                               time_limit=hard)
+            options = {"task_id": task_id, "group_id": group_id, "group_index": i, "queue": s.queue,
+                       "soft_time_limit": soft, "time_limit": hard}
+            self._through_outages(functools.partial(self._send_part, spec.job_id, (spec.job_id, data, refs),
+                                                    options), token)
         with contextlib.suppress(redis.RedisError, OSError):  # the wave as a group in the result backend
             GroupResult(group_id, [AsyncResult(t, app=self.app) for t in pending], app=self.app).save()
         while pending:
@@ -240,22 +241,43 @@ class CeleryRunner:
                 return
             relay.pump(self.poll_s, on_part_event)
             for task_id in list(pending):
-                result = AsyncResult(task_id, app=self.app)
                 try:
-                    state = result.state
+                    meta = self.app.backend.get_task_meta(task_id)
                 except (redis.RedisError, OSError):
                     break  # Redis away: look again at the next round
-                if state not in READY_STATES:
+                if meta.get("status") not in READY_STATES:
                     continue
                 job = pending.pop(task_id)
-                if state == SUCCESS:
-                    body = result.result
+                if meta["status"] == SUCCESS:
+                    body = meta["result"]
                     records.append(body["task"])
                     yield job, outcome_from_json(body["outcome"])
                 else:
-                    error = result.result
+                    error = meta.get("result")
                     yield job, PartOutcome(job.name, "failed", {}, 0.0,
                                            f"the part's task failed: {type(error).__name__}: {error}")
+
+    def _send_part(self, job_id: str, args: tuple, options: dict[str, Any]) -> None:
+        self._remember(job_id, [options["task_id"]], add=True)  # known before it is sent: cancel revokes it
+        self.app.send_task("timetabling.solve_part", args=args, **options)
+
+    def _put_data(self, spec: JobSpec, refs: dict[str, str], wave_state: str) -> None:
+        if not self._redis.exists(refs["instance"]):
+            self._redis.set(refs["instance"], json.dumps(spec.instance), ex=DAY_S)
+        self._redis.set(refs["wave"], wave_state, ex=DAY_S)
+
+    def _through_outages(self, action: Any, token: CancelToken, patience_s: float = 120.0) -> None:
+        """``action()``, again while Redis (broker or store) is unreachable, for at most ``patience_s``."""
+        deadline = time.monotonic() + patience_s
+        while True:
+            try:
+                action()
+                return
+            except (redis.RedisError, OSError, OperationalError) as err:
+                if time.monotonic() > deadline or token.cancelled or self._closing.is_set():
+                    raise
+                log.info("Redis unreachable while sending parts (%s); trying again", err)
+                time.sleep(max(0.2, self.poll_s))
 
     def _stop_parts(self, task_ids: list[str]) -> None:
         """Revoke parts still queued; those running watch the cancel flag; any still running after the
@@ -269,7 +291,7 @@ class CeleryRunner:
         while left and time.monotonic() < deadline:
             # a revoked task never starts (its state stays PENDING): wait only for those that run
             with contextlib.suppress(redis.RedisError, OSError):
-                left = [t for t in left if AsyncResult(t, app=self.app).state in (STARTED, RETRY)]
+                left = [t for t in left if self.app.backend.get_task_meta(t).get("status") in (STARTED, RETRY)]
             if left:
                 time.sleep(self.poll_s)
         if left:
