@@ -189,10 +189,14 @@ class CeleryRunner:
         s = self.settings
         soft, hard = s.time_limits(spec.time_limit)
         final_id = f"{stem}.finish"
-        self._remember(job_id, [final_id], add=True)
-        self.app.send_task("timetabling.finish_parts", task_id=final_id, queue=s.queue, soft_time_limit=soft,
-                           time_limit=hard, args=(spec.to_dict(), placed_to_json(placed), unplaced, state.stats,
-                                                  clock.elapsed, clock.pct))
+        args = (spec.to_dict(), placed_to_json(placed), unplaced, state.stats, clock.elapsed, clock.pct)
+
+        def send_finish() -> None:
+            self._remember(job_id, [final_id], add=True)
+            self.app.send_task("timetabling.finish_parts", task_id=final_id, queue=s.queue, soft_time_limit=soft,
+                               time_limit=hard, args=args)
+
+        self._through_outages(send_finish, token)
         outcome = self._wait(job_id, final_id, ["finish"], on_event)
         if outcome is not None:
             finish_task = outcome.get("task")
