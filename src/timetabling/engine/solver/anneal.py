@@ -196,6 +196,7 @@ def anneal(
     best = [first_cost]
 
     def run(chain: _Chain) -> None:
+        _seed(chain.seed)  # numba's random state is per thread
         begin = time.perf_counter()
         span = max(1e-3, deadline - begin)
         while True:
@@ -253,7 +254,7 @@ class _Chain:
         _init(*self._args())
         self.best[0] = self.acc[1]
         self.seed = seed
-        _seed(seed)
+        _seed(seed)  # for steps run on this thread; ``anneal`` seeds each chain's own thread again
 
     def _args(self) -> tuple:
         p = self.p
