@@ -43,7 +43,8 @@ def test_it_writes_every_variant_and_a_comparison(instance_file, tmp_path):
     assert comparison["clustering"]["categories"]["core"] > 0
 
 
-@pytest.mark.parametrize("extra", [["--first"], ["--optimizer", "cpsat"], ["--variants", "Faculty-focused"]])
+@pytest.mark.parametrize("extra", [["--first"], ["--optimizer", "cpsat"], ["--optimizer", "anneal"],
+                                   ["--variants", "Faculty-focused"]])
 def test_its_options_give_a_clash_free_timetable(instance_file, tmp_path, extra):
     out = tmp_path / "out"
     rc = main(["generate", str(instance_file), "-o", str(out), "--time-limit", "3", "--workers", "1", "--quiet",

@@ -43,7 +43,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--all-variants", type=Path, metavar="DIR",
                    help="write every variant to DIR/<variant>/ and DIR/comparison.json (implies --variants all "
                         "unless --variants is given)")
-    p.add_argument("--optimizer", choices=("ga", "cpsat"), default="ga",
+    p.add_argument("--optimizer", choices=("ga", "anneal", "cpsat"), default="ga",
                    help="what improves each variant (default %(default)s, measured better in docs/benchmarks.md)")
     p.add_argument("--quiet", action="store_true", help="no progress lines")
     p.set_defaults(func=run)

@@ -35,7 +35,7 @@ from timetabling.engine.pipeline.genetic import optimise
 from timetabling.engine.pipeline.resolve import resolve
 from timetabling.engine.pipeline.resources import Resources, detect
 
-OPTIMIZERS = ("ga", "cpsat", "none")  # none: every variant is the first timetable
+OPTIMIZERS = ("ga", "anneal", "cpsat", "none")  # none: every variant is the first timetable
 
 
 class Clock:
@@ -211,11 +211,12 @@ def _improve(instance: Instance, options: PipelineOptions, name: str, index: int
     rules = variant_rules(instance, name, options)
     if options.optimizer == "none":
         return base
-    if options.optimizer == "cpsat":
+    if options.optimizer in ("cpsat", "anneal"):  # the solver from ``base``: CP-SAT alone, or annealing first
         from timetabling.engine.solver import SolveOptions
 
         candidate = optimise_with_cpsat(instance.model_copy(update={"rules": rules}), SolveOptions(
-            time_limit=limit, workers=options.workers, seed=options.seed, hint=base, cancel=options.cancel))
+            time_limit=limit, workers=options.workers, seed=options.seed, hint=base, cancel=options.cancel,
+            anneal=options.optimizer == "anneal"))
     else:
         gens = max(1, options.ga.generations)
 
