@@ -107,3 +107,14 @@ def test_solve_without_soft_rules_does_not_anneal() -> None:
     hard_only = instance.model_copy(update={"rules": Rules(hard=instance.rules.hard, weights={})})
     result = solve(hard_only, SolveOptions(time_limit=10, workers=1))
     assert result.feasible and "anneal_moves" not in result.stats
+
+
+def test_an_error_in_a_chain_thread_reaches_the_caller() -> None:
+    instance = generate_university("tiny", seed=1)
+
+    def broken(cost: int) -> None:
+        raise RuntimeError(f"progress sink failed at {cost}")
+
+    with pytest.raises(RuntimeError, match="progress sink failed"):
+        anneal(instance, _first(instance), 2.0, config=AnnealConfig(threads=2), on_improve=broken)
+

@@ -29,7 +29,8 @@ class ProgressLine:
             self.last = p if p.objective is not None or self.last.objective is None else _keep_objective(p, self.last)
         frac = min(1.0, p.elapsed / self.time_limit) if self.time_limit else 1.0
         bar = "#" * int(frac * self.width) + "-" * (self.width - int(frac * self.width))
-        obj = "" if self.last.objective is None else f" objective {self.last.objective:g} bound {self.last.bound:g}"
+        obj = "" if self.last.objective is None else f" objective {self.last.objective:g}"
+        obj += "" if self.last.objective is None or self.last.bound is None else f" bound {self.last.bound:g}"
         line = f"[{bar}] {p.elapsed:6.1f}s {p.phase}: {p.message}{obj}"
         if self.tty:
             self.stream.write("\r" + line[:120].ljust(120))

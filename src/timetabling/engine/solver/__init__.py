@@ -191,7 +191,7 @@ def _solve_annealing(instance: Instance, options: SolveOptions) -> SolveResult:
     def on_improve(cost: int) -> None:
         if options.progress:
             options.progress(Progress("solve", time.perf_counter() - t0, "found a timetable (annealing)",
-                                      float(cost), None))
+                                      float(cost), 0.0))  # every soft rule costs 0 or more
 
     cancelled = lambda: bool(getattr(options.cancel, "cancelled", False))  # noqa: E731
     if first is not None:

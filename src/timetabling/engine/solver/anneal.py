@@ -215,11 +215,21 @@ def anneal(
     if len(chains) == 1:
         run(chains[0])
     else:
-        threads = [threading.Thread(target=run, args=(c,), daemon=True) for c in chains]
+        errors: list[BaseException] = []
+
+        def guarded(chain: _Chain) -> None:
+            try:
+                run(chain)
+            except BaseException as exc:  # raised again below, in the caller's thread
+                errors.append(exc)
+
+        threads = [threading.Thread(target=guarded, args=(c,), daemon=True) for c in chains]
         for th in threads:
             th.start()
         for th in threads:
             th.join()
+        if errors:
+            raise errors[0]
     winner = min(chains, key=lambda c: c.best_cost)
     meta = {"solver": "anneal", "moves": sum(c.moves for c in chains), "seed": seed}
     return AnnealResult(
