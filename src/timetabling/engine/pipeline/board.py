@@ -15,7 +15,7 @@ import numpy as np
 
 from timetabling.engine.model import Instance, Rule, Solution
 from timetabling.engine.pipeline.decompose import Placed, to_solution
-from timetabling.engine.solver.domains import build_domains
+from timetabling.engine.solver.domains import Domains, build_domains
 
 NO_ROOM = -1
 
@@ -71,8 +71,9 @@ class Layout:
         return len(self.session_course)
 
 
-def layout(instance: Instance) -> Layout:
-    domains = build_domains(instance)
+def layout(instance: Instance, domains: Domains | None = None) -> Layout:
+    """``domains``: the instance's, when the caller has them already."""
+    domains = domains or build_domains(instance)
     grid = instance.grid
     course_ids = [c.id for c in instance.courses]
     cindex = {c: i for i, c in enumerate(course_ids)}

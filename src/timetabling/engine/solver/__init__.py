@@ -177,16 +177,21 @@ def _solve_annealing(instance: Instance, options: SolveOptions) -> SolveResult:
     def left() -> float:
         return options.time_limit - (time.perf_counter() - t0)
 
-    start: Solution | None = None
     first: SolveResult | None = None
+    domains: Domains | None = None
     if options.hint is not None and check(instance, options.hint).hard_total == 0:
         start = options.hint
+        domains = build_domains(instance)  # for the model's size here, and for the annealing
+        variables = sum(len(domains.starts[c.id]) * (1 + len(domains.rooms.get(c.id, ()))) for c in instance.courses)
     else:
         first = _solve_cpsat(instance, replace(options, optimize=False, anneal=False))
-        if not first.feasible or left() < MIN_ANNEAL_TIME or check(instance, first.solution).soft_cost == 0:
+        if first.solution is None or left() < MIN_ANNEAL_TIME:
             return _zero_is_optimal(instance, first)
+        if check(instance, first.solution).soft_cost == 0:
+            first.status, first.objective, first.bound = "optimal", 0.0, 0.0
+            return first
         start = first.solution
-    assert start is not None
+        variables = int(first.stats.get("variables", 0))  # type: ignore[call-overload]
 
     def on_improve(cost: int) -> None:
         if options.progress:
@@ -194,33 +199,29 @@ def _solve_annealing(instance: Instance, options: SolveOptions) -> SolveResult:
                                       float(cost), 0.0))  # every soft rule costs 0 or more
 
     cancelled = lambda: bool(getattr(options.cancel, "cancelled", False))  # noqa: E731
-    if first is not None:
-        variables = int(first.stats.get("variables", 0))  # type: ignore[call-overload]
-    else:
-        domains = build_domains(instance)
-        variables = sum(len(domains.starts[c.id]) * (1 + len(domains.rooms.get(c.id, ()))) for c in instance.courses)
     polish = variables <= POLISH_VARIABLES
     annealed = anneal(instance, start, (ANNEAL_SHARE if polish else 1.0) * left(), seed=options.seed,
-                      should_stop=cancelled,
+                      should_stop=cancelled, domains=domains,
                       config=AnnealConfig(threads=options.workers or default_workers()), on_improve=on_improve)
-    best = start
-    if annealed.solution is not None and check(instance, annealed.solution).hard_total == 0:
-        best = annealed.solution
+    best, best_report = start, check(instance, start)
+    if annealed.solution is not None:
+        report = check(instance, annealed.solution)
+        if report.hard_total == 0:
+            best, best_report = annealed.solution, report
     stats: dict[str, object] = {
         "anneal_s": round(annealed.seconds, 3), "anneal_moves": annealed.moves, "anneal_accepted": annealed.accepted,
         "anneal_first_cost": annealed.first_cost, "anneal_cost": annealed.cost,
         "first_solution_s": (first.stats.get("first_solution_s") if first else 0.0),
     }
-    polished = None
-    if polish and left() >= MIN_ANNEAL_TIME and not cancelled() and check(instance, best).soft_cost > 0:
+    if polish and left() >= MIN_ANNEAL_TIME and not cancelled() and best_report.soft_cost > 0:
         polished = _solve_cpsat(instance, replace(options, time_limit=left(), hint=best, anneal=False))
-    if polished is not None and polished.solution is not None:
-        stats["polish_objective"] = polished.objective
-        if check(instance, polished.solution).soft_cost <= check(instance, best).soft_cost:
-            polished.stats.update(stats)
-            polished.stats["solve_s"] = round(time.perf_counter() - t0, 3)
-            return polished
-    cost = float(check(instance, best).soft_cost)
+        if polished.solution is not None:
+            stats["polish_objective"] = polished.objective
+            if check(instance, polished.solution).soft_cost <= best_report.soft_cost:
+                polished.stats.update(stats)
+                polished.stats["solve_s"] = round(time.perf_counter() - t0, 3)
+                return polished
+    cost = float(best_report.soft_cost)
     stats["solve_s"] = round(time.perf_counter() - t0, 3)
     meta = {**best.meta, "solver": "cp-sat + anneal", "seed": options.seed, "time_limit": options.time_limit}
     status = "optimal" if cost == 0 else "feasible"  # every soft rule costs 0 or more

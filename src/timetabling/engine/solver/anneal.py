@@ -32,6 +32,7 @@ import numpy as np
 from numba import njit
 
 from timetabling.engine.model import Instance, Rule, Solution
+from timetabling.engine.solver.domains import Domains
 
 # in units of the largest soft weight (5 on ITC-2007): tuned on ITC comp02, comp05 and comp07 at 60 s, where a
 # start of 2 gave 66, 575 and 23 and a start of 20 gave 55, 314 and 29; a hard weight of 8 left comp05 at 612
@@ -62,10 +63,10 @@ class AnnealResult:
 class _Problem:
     """The instance as flat arrays for the compiled search."""
 
-    def __init__(self, instance: Instance):
+    def __init__(self, instance: Instance, domains: Domains | None = None):
         from timetabling.engine.pipeline.board import layout  # the pipeline's session arrays (no import cycle)
 
-        lay = layout(instance)
+        lay = layout(instance, domains)
         self.lay = lay
         rules = instance.rules
         n, t_n, n_rooms = lay.n, lay.n_slots, len(lay.room_ids)
@@ -179,10 +180,12 @@ def anneal(
     config: AnnealConfig | None = None,
     should_stop: Callable[[], bool] | None = None,
     on_improve: Callable[[int], None] | None = None,
+    domains: Domains | None = None,
 ) -> AnnealResult:
-    """Lower the soft cost of ``solution`` (complete, clash-free) for ``time_limit`` seconds."""
+    """Lower the soft cost of ``solution`` (complete, clash-free) for ``time_limit`` seconds; ``domains``: the
+    instance's, when the caller has them already."""
     t0 = time.perf_counter()
-    prob = _Problem(instance)
+    prob = _Problem(instance, domains)
     cfg = _scaled(config or AnnealConfig(), prob.max_weight)
     state = prob.state(solution)
     if state is None or prob.n == 0:
