@@ -38,19 +38,20 @@ def _assert_counters_exact(prob: _Problem, chain: _Chain) -> None:
     assert np.array_equal(chain.cday, fresh.cday) and np.array_equal(chain.croom, fresh.croom)
 
 
-@pytest.mark.parametrize("profile", ["tiny", "small"])
-def test_incremental_costs_equal_a_fresh_count_and_the_checker(profile: str) -> None:
+@pytest.mark.parametrize(("profile", "kempe"), [("tiny", 0.0), ("small", 0.0), ("small", 0.5)])
+def test_incremental_costs_equal_a_fresh_count_and_the_checker(profile: str, kempe: float) -> None:
     instance = _every_rule_soft(generate_university(profile, seed=3))
     solution = _first(instance)
     prob = _Problem(instance)
     start, room = prob.state(solution)
-    chain = _Chain(prob, start, room, AnnealConfig(), seed=1)
+    chain = _Chain(prob, start, room, AnnealConfig(kempe=kempe), seed=1)
     report = check(instance, solution)
     assert (chain.hard, chain.soft) == (report.hard_total, report.soft_cost)
     for temperature in (50.0, 5.0, 0.5):  # hot walks make clashes; cooler ones leave them
         chain.step(3_000, temperature)
         _assert_counters_exact(prob, chain)
     assert chain.moves > 0 and chain.accepted > 0
+    assert (chain.kempe_accepted > 0) == (kempe > 0)
     best = prob.solution(chain.best_start, chain.best_room, {})
     best_report = check(instance, best)
     assert best_report.hard_total == 0

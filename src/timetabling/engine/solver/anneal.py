@@ -38,6 +38,7 @@ from timetabling.engine.solver.domains import Domains
 # start of 2 gave 66, 575 and 23 and a start of 20 gave 55, 314 and 29; a hard weight of 8 left comp05 at 612
 T_START, T_END, HARD_WEIGHT = 4.0, 0.01, 4.0
 KIND_COURSE, KIND_FACULTY, KIND_BATCH, KIND_GROUP = 0, 1, 2, 3
+KEMPE_MAX = 32  # sessions in one Kempe chain move at most
 CHUNK_ITERATIONS = 200_000  # moves per compiled call; temperature and the clock are checked between calls
 
 
@@ -48,6 +49,8 @@ class AnnealConfig:
     keep_room: float = 0.6  # chance that a move keeps the session's room
     threads: int = 1  # independent chains (different seeds) run side by side; the best wins
     hard_weight: int | None = None  # None: HARD_WEIGHT x the largest soft weight
+    kempe: float = 0.0  # share of the moves that are Kempe chain moves (on a clash-free timetable)
+    warp: float = 1.0  # temperature at elapsed share s: t_start x (t_end / t_start) ** (s ** warp)
 
 
 @dataclass
@@ -207,7 +210,7 @@ def anneal(
             if now >= deadline or best[0] == 0 or (should_stop and should_stop()):
                 return  # no soft cost is below 0
             share = (now - begin) / span
-            temperature = chain.cfg.t_start * (chain.cfg.t_end / chain.cfg.t_start) ** share
+            temperature = chain.cfg.t_start * (chain.cfg.t_end / chain.cfg.t_start) ** (share ** chain.cfg.warp)
             chain.step(CHUNK_ITERATIONS, temperature)
             with lock:
                 if chain.best_cost < best[0]:
@@ -261,7 +264,7 @@ class _Chain:
         self.rd_hard = np.zeros((n_rows, prob.n_days), dtype=np.int64)  # per row and day: its daily rules' cost
         self.rd_soft = np.zeros((n_rows, prob.n_days), dtype=np.int64)
         self.movable = np.flatnonzero(~prob.frozen & (np.diff(prob.start_ptr) > 0)).astype(np.int64)
-        self.acc = np.zeros(4, dtype=np.int64)  # hard, soft, moves, accepted
+        self.acc = np.zeros(5, dtype=np.int64)  # hard, soft, moves, accepted, accepted Kempe chain moves
         self.best_start, self.best_room = self.start.copy(), self.room.copy()
         self.best = np.zeros(1, dtype=np.int64)
         _init(*self._args())
@@ -299,11 +302,15 @@ class _Chain:
     def accepted(self) -> int:
         return int(self.acc[3])
 
+    @property
+    def kempe_accepted(self) -> int:
+        return int(self.acc[4])
+
     def step(self, iterations: int, temperature: float) -> None:
         p = self.p
         _search(*self._args(), p.start_ptr, p.start_list, p.room_ptr, p.room_list, p.allowed_start,
                 p.allowed_room, self.movable, p.frozen, self.best_start, self.best_room, self.best, iterations,
-                temperature, self.cfg.keep_room, self.cfg.hard_weight)
+                temperature, self.cfg.keep_room, self.cfg.hard_weight, self.cfg.kempe)
 
 
 # ------------------------------------------------------------------------------------ compiled core
@@ -415,12 +422,15 @@ def _place(i, s, r, sign, course, length, res_ptr, res_list, row_kind, course_ma
             if sign > 0:
                 if rocc[r, t] >= 1:
                     dh += 1
+                else:
+                    owner[r, t] = i  # the first session in a room slot owns it (a clash leaves the owner)
                 rocc[r, t] += 1
-                owner[r, t] = i
             else:
                 if rocc[r, t] >= 2:
                     dh -= 1
                 rocc[r, t] -= 1
+                if owner[r, t] == i:
+                    owner[r, t] = -1
         ds += sign * cap_cost[i, r]
         before = nrooms[c]
         if sign > 0:
@@ -525,62 +535,198 @@ def _init(start, room, course, length, res_ptr, res_list, row_kind, row_faculty,
     acc[1] = soft
 
 
+@njit(cache=True, nogil=True, inline="always")
+def _daily_delta(ops, n_ops, res_ptr, res_list, row_kind, row_faculty, fac_max_day, fac_max_run, adjacent,
+                 n_periods, w_idle, w_iso, rule_flags, occ, bst, blen, rd_hard, rd_soft, pair_row, pair_day, pair_h,
+                 pair_s):
+    """Recount the daily rules of every (row, day) the changes in ``ops`` touched (already applied to the
+    counters): the new values go to ``pair_*``; returns (pairs, d_hard, d_soft)."""
+    n_pairs = 0
+    dh = 0
+    ds = 0
+    for q in range(n_ops):
+        m = ops[q, 0]
+        d = ops[q, 1] // n_periods
+        for k in range(res_ptr[m], res_ptr[m + 1]):
+            row = res_list[k]
+            if not _daily_row(row, row_kind, w_idle, w_iso, rule_flags):
+                continue
+            seen = False
+            for x in range(n_pairs):
+                if pair_row[x] == row and pair_day[x] == d:
+                    seen = True
+                    break
+            if seen:
+                continue
+            h, s_ = _row_day(row, d, occ, bst, blen, row_kind, row_faculty, fac_max_day, fac_max_run, adjacent,
+                             n_periods, w_idle, w_iso, rule_flags)
+            pair_row[n_pairs] = row
+            pair_day[n_pairs] = d
+            pair_h[n_pairs] = h
+            pair_s[n_pairs] = s_
+            n_pairs += 1
+            dh += h - rd_hard[row, d]
+            ds += s_ - rd_soft[row, d]
+    return n_pairs, dh, ds
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _share_row(a, b, res_ptr, res_list):
+    for x in range(res_ptr[a], res_ptr[a + 1]):
+        for y in range(res_ptr[b], res_ptr[b + 1]):
+            if res_list[x] == res_list[y]:
+                return True
+    return False
+
+
+@njit(cache=True, nogil=True)
+def _kempe_ops(i, s1, start, room, length, res_ptr, res_list, rocc, owner, allowed_start, allowed_room, frozen,
+               chain, side, mark, claim, stamp, ops):
+    """A Kempe chain move: session ``i`` goes from its start s0 to ``s1``; every session at s1 that shares a
+    resource row with it goes to s0, every session at s0 sharing one with those goes to s1, and so on, so no
+    clash between them is made. Each keeps its room when that room is free at the new start (or left by the
+    chain), else takes one that is. Needs a clash-free timetable (room owners are then exact). Writes the
+    removals, then the additions, to ``ops``; returns their number, 0 when there is no such move."""
+    s0 = start[i]
+    n_len = length[i]
+    n_rooms = rocc.shape[0]
+    n_mem = 1
+    chain[0] = i
+    side[0] = 0
+    mark[i] = stamp
+    head = 0
+    while head < n_mem:
+        a = chain[head]
+        here = s0 if side[head] == 0 else s1
+        there = s1 if side[head] == 0 else s0
+        for r in range(n_rooms):
+            if rocc[r, there] < 1:
+                continue
+            b = owner[r, there]
+            if b < 0 or mark[b] == stamp or start[b] != there or room[b] != r:
+                continue
+            if not _share_row(a, b, res_ptr, res_list):
+                continue
+            if frozen[b] or length[b] != n_len or not allowed_start[b, here] or n_mem == len(chain):
+                return 0
+            chain[n_mem] = b
+            side[n_mem] = 1 - side[head]
+            mark[b] = stamp
+            n_mem += 1
+        head += 1
+    for q in range(n_mem):
+        m = chain[q]
+        ops[q, 0], ops[q, 1], ops[q, 2], ops[q, 3] = m, start[m], room[m], -1
+    # rooms at the new starts: a room is usable by a member going to start ``to`` when each of its slots there
+    # is free or held by a member leaving it, and no other member took it already
+    for q in range(n_mem):
+        m = chain[q]
+        to = s1 if side[q] == 0 else s0
+        r = room[m]
+        chosen = -1
+        if r < 0:
+            chosen = -1
+        else:
+            for attempt in range(n_rooms + 1):
+                cand = r if attempt == 0 else (r + attempt) % n_rooms
+                if attempt > 0 and not allowed_room[m, cand]:
+                    continue
+                if claim[side[q], cand] == stamp:
+                    continue
+                usable = True
+                for t in range(to, to + n_len):
+                    if rocc[cand, t] == 0:
+                        continue
+                    o = owner[cand, t]
+                    if rocc[cand, t] > 1 or o < 0 or mark[o] != stamp or start[o] != to:
+                        usable = False
+                        break
+                if usable:
+                    chosen = cand
+                    break
+            if chosen < 0:
+                chosen = r  # a room clash: the move's cost says so
+            claim[side[q], chosen] = stamp
+        ops[n_mem + q, 0], ops[n_mem + q, 1], ops[n_mem + q, 2], ops[n_mem + q, 3] = m, to, chosen, 1
+    return 2 * n_mem
+
+
 @njit(cache=True, nogil=True)
 def _search(start, room, course, length, res_ptr, res_list, row_kind, row_faculty, fac_max_day, fac_max_run,
             course_max_day, min_days, adjacent, n_periods, w_idle, w_iso, w_days, w_stab, rule_flags, pref_cost,
             cap_cost, occ, bst, blen, rocc, owner, cday, ndays, croom, nrooms, rd_hard, rd_soft, acc, start_ptr,
             start_list, room_ptr, room_list, allowed_start, allowed_room, movable, frozen, best_start, best_room,
-            best, iterations, temperature, keep_room, hard_weight):
+            best, iterations, temperature, keep_room, hard_weight, kempe):
     n_mov = len(movable)
     if n_mov == 0:
         return
     hard = acc[0]
     soft = acc[1]
-    max_pairs = 4 * (res_ptr[1:] - res_ptr[:-1]).max() + 4
+    max_ops = 2 * KEMPE_MAX
+    max_pairs = max_ops * ((res_ptr[1:] - res_ptr[:-1]).max() + 1)
     pair_row = np.empty(max_pairs, dtype=np.int64)
     pair_day = np.empty(max_pairs, dtype=np.int64)
     pair_h = np.empty(max_pairs, dtype=np.int64)
     pair_s = np.empty(max_pairs, dtype=np.int64)
-    ops = np.empty((4, 4), dtype=np.int64)  # (session, start, room, sign) of each change of a move
+    ops = np.empty((max_ops, 4), dtype=np.int64)  # (session, start, room, sign) of each change of a move
+    chain = np.empty(KEMPE_MAX, dtype=np.int64)
+    side = np.empty(KEMPE_MAX, dtype=np.int64)
+    mark = np.full(len(start), -1, dtype=np.int64)
+    claim = np.full((2, rocc.shape[0]), -1, dtype=np.int64)
+    stamp = 0
     for _ in range(iterations):
         i = movable[np.random.randint(n_mov)]
         s0 = start[i]
         r0 = room[i]
         n_st = start_ptr[i + 1] - start_ptr[i]
         s1 = start_list[start_ptr[i] + np.random.randint(n_st)]
-        n_rm = room_ptr[i + 1] - room_ptr[i]
-        if n_rm == 0:
-            r1 = -1
-        elif r0 >= 0 and np.random.random() < keep_room:
-            r1 = r0
-        else:
-            r1 = room_list[room_ptr[i] + np.random.randint(n_rm)]
-        if s1 == s0 and r1 == r0:
-            continue
-        acc[2] += 1
-        # the session holding room r1 at s1 swaps with i when it can
-        j = -1
-        if r1 >= 0 and rocc[r1, s1] == 1:
-            o = owner[r1, s1]
-            if (o >= 0 and o != i and not frozen[o] and start[o] == s1 and room[o] == r1 and length[o] == length[i]
-                    and allowed_start[o, s0] and r0 >= 0 and allowed_room[o, r0]):
-                j = o
-        if j < 0 and temperature < hard_weight:
-            # most moves that make a clash are refused: count the clashes first, without moving anything
-            quick = _clashes_of_move(i, s0, r0, s1, r1, length, res_ptr, res_list, occ, rocc)
-            if quick > 0 and np.random.random() >= math.exp(-hard_weight * quick / temperature):
+        # Metropolis with one draw: the move is taken when its cost change is at most ``threshold``
+        u = np.random.random()
+        threshold = -temperature * math.log(u) if u > 0.0 else 1e18
+        kempe_move = kempe > 0.0 and hard == 0 and np.random.random() < kempe
+        if kempe_move:
+            if s1 == s0:
                 continue
-        # the move as removals and additions: i leaves, j leaves, i arrives, j arrives
-        ops[0, 0], ops[0, 1], ops[0, 2], ops[0, 3] = i, s0, r0, -1
-        n_ops = 1
-        if j >= 0:
-            ops[1, 0], ops[1, 1], ops[1, 2], ops[1, 3] = j, s1, r1, -1
-            n_ops = 2
-        ops[n_ops, 0], ops[n_ops, 1], ops[n_ops, 2], ops[n_ops, 3] = i, s1, r1, 1
-        n_ops += 1
-        if j >= 0:
-            ops[n_ops, 0], ops[n_ops, 1], ops[n_ops, 2], ops[n_ops, 3] = j, s0, r0, 1
+            stamp += 1
+            n_ops = _kempe_ops(i, s1, start, room, length, res_ptr, res_list, rocc, owner, allowed_start,
+                               allowed_room, frozen, chain, side, mark, claim, stamp, ops)
+            if n_ops == 0:
+                continue
+        else:
+            n_rm = room_ptr[i + 1] - room_ptr[i]
+            if n_rm == 0:
+                r1 = -1
+            elif r0 >= 0 and np.random.random() < keep_room:
+                r1 = r0
+            else:
+                r1 = room_list[room_ptr[i] + np.random.randint(n_rm)]
+            if s1 == s0 and r1 == r0:
+                continue
+            # the session holding room r1 at s1 swaps with i when it can
+            j = -1
+            if r1 >= 0 and rocc[r1, s1] == 1:
+                o = owner[r1, s1]
+                if (o >= 0 and o != i and not frozen[o] and start[o] == s1 and room[o] == r1
+                        and length[o] == length[i] and allowed_start[o, s0] and r0 >= 0 and allowed_room[o, r0]):
+                    j = o
+            if j < 0 and hard_weight > threshold:
+                # most moves that make a clash are refused: count the clashes first, without moving anything
+                quick = _clashes_of_move(i, s0, r0, s1, r1, length, res_ptr, res_list, occ, rocc)
+                if hard_weight * quick > threshold:
+                    acc[2] += 1
+                    continue
+            # the move as removals and additions: i leaves, j leaves, i arrives, j arrives
+            ops[0, 0], ops[0, 1], ops[0, 2], ops[0, 3] = i, s0, r0, -1
+            n_ops = 1
+            if j >= 0:
+                ops[1, 0], ops[1, 1], ops[1, 2], ops[1, 3] = j, s1, r1, -1
+                n_ops = 2
+            ops[n_ops, 0], ops[n_ops, 1], ops[n_ops, 2], ops[n_ops, 3] = i, s1, r1, 1
             n_ops += 1
+            if j >= 0:
+                ops[n_ops, 0], ops[n_ops, 1], ops[n_ops, 2], ops[n_ops, 3] = j, s0, r0, 1
+                n_ops += 1
+        acc[2] += 1
         dh = 0
         ds = 0
         for q in range(n_ops):
@@ -590,53 +736,28 @@ def _search(start, room, course, length, res_ptr, res_list, row_kind, row_facult
             dh += h
             ds += s_
         # a move that makes clashes is mostly refused before its daily rules are counted
-        go = dh <= 0 or np.random.random() < math.exp(-hard_weight * dh / temperature)
+        go = hard_weight * dh <= threshold
         n_pairs = 0
         if go:
-            d0 = s0 // n_periods
-            d1 = s1 // n_periods
-            for who in range(2):
-                m = i if who == 0 else j
-                if m < 0:
-                    continue
-                for k in range(res_ptr[m], res_ptr[m + 1]):
-                    row = res_list[k]
-                    if not _daily_row(row, row_kind, w_idle, w_iso, rule_flags):
-                        continue
-                    for dd in range(2):
-                        d = d0 if dd == 0 else d1
-                        if dd == 1 and d1 == d0:
-                            continue
-                        seen = False
-                        for q in range(n_pairs):
-                            if pair_row[q] == row and pair_day[q] == d:
-                                seen = True
-                                break
-                        if seen:
-                            continue
-                        h, s_ = _row_day(row, d, occ, bst, blen, row_kind, row_faculty, fac_max_day, fac_max_run,
-                                         adjacent, n_periods, w_idle, w_iso, rule_flags)
-                        pair_row[n_pairs] = row
-                        pair_day[n_pairs] = d
-                        pair_h[n_pairs] = h
-                        pair_s[n_pairs] = s_
-                        n_pairs += 1
-                        dh += h - rd_hard[row, d]
-                        ds += s_ - rd_soft[row, d]
-            delta = hard_weight * dh + ds
-            go = delta <= 0 or np.random.random() < math.exp(-delta / temperature)
+            n_pairs, h, s_ = _daily_delta(ops, n_ops, res_ptr, res_list, row_kind, row_faculty, fac_max_day,
+                                          fac_max_run, adjacent, n_periods, w_idle, w_iso, rule_flags, occ, bst, blen,
+                                          rd_hard, rd_soft, pair_row, pair_day, pair_h, pair_s)
+            dh += h
+            ds += s_
+            go = hard_weight * dh + ds <= threshold
         if go:
             hard += dh
             soft += ds
-            start[i] = s1
-            room[i] = r1
-            if j >= 0:
-                start[j] = s0
-                room[j] = r0
+            for q in range(n_ops):
+                if ops[q, 3] > 0:
+                    start[ops[q, 0]] = ops[q, 1]
+                    room[ops[q, 0]] = ops[q, 2]
             for q in range(n_pairs):
                 rd_hard[pair_row[q], pair_day[q]] = pair_h[q]
                 rd_soft[pair_row[q], pair_day[q]] = pair_s[q]
             acc[3] += 1
+            if kempe_move:
+                acc[4] += 1
             if hard == 0 and soft < best[0]:
                 best[0] = soft
                 best_start[:] = start
