@@ -49,7 +49,7 @@ class AnnealConfig:
     keep_room: float = 0.6  # chance that a move keeps the session's room
     threads: int = 1  # independent chains (different seeds) run side by side; the best wins
     hard_weight: int | None = None  # None: HARD_WEIGHT x the largest soft weight
-    kempe: float = 0.0  # share of the moves that are Kempe chain moves (on a clash-free timetable)
+    kempe: float = 0.1  # share of the moves that are Kempe chain moves (on a clash-free timetable)
     warp: float = 1.0  # temperature at elapsed share s: t_start x (t_end / t_start) ** (s ** warp)
 
 
@@ -580,7 +580,7 @@ def _share_row(a, b, res_ptr, res_list):
 
 
 @njit(cache=True, nogil=True)
-def _kempe_ops(i, s1, start, room, length, res_ptr, res_list, rocc, owner, allowed_start, allowed_room, frozen,
+def _kempe_ops(i, s1, start, room, length, res_ptr, res_list, occ, rocc, owner, allowed_start, allowed_room, frozen,
                chain, side, mark, claim, stamp, ops):
     """A Kempe chain move: session ``i`` goes from its start s0 to ``s1``; every session at s1 that shares a
     resource row with it goes to s0, every session at s0 sharing one with those goes to s1, and so on, so no
@@ -599,7 +599,12 @@ def _kempe_ops(i, s1, start, room, length, res_ptr, res_list, rocc, owner, allow
         a = chain[head]
         here = s0 if side[head] == 0 else s1
         there = s1 if side[head] == 0 else s0
-        for r in range(n_rooms):
+        busy = False  # does any row of ``a`` have a session at ``there``?
+        for k in range(res_ptr[a], res_ptr[a + 1]):
+            for t in range(there, there + n_len):
+                if occ[res_list[k], t] > 0:
+                    busy = True
+        for r in range(n_rooms if busy else 0):
             if rocc[r, there] < 1:
                 continue
             b = owner[r, there]
@@ -688,7 +693,7 @@ def _search(start, room, course, length, res_ptr, res_list, row_kind, row_facult
             if s1 == s0:
                 continue
             stamp += 1
-            n_ops = _kempe_ops(i, s1, start, room, length, res_ptr, res_list, rocc, owner, allowed_start,
+            n_ops = _kempe_ops(i, s1, start, room, length, res_ptr, res_list, occ, rocc, owner, allowed_start,
                                allowed_room, frozen, chain, side, mark, claim, stamp, ops)
             if n_ops == 0:
                 continue
