@@ -8,13 +8,19 @@ instances and ITC-2007 alike:
 - state: a start slot and a room per session; occupancy counts per resource row (course, faculty, batch,
   student clash group) and per room and slot, sessions per course and day, rooms per course;
 - moves: a session to another allowed start and room; when one session of the same length holds that room
-  there and may take the mover's place, the two swap (no room clash is made);
+  there and may take the mover's place, the two swap (no room clash is made). On a clash-free timetable a
+  share of the moves (``AnnealConfig.kempe``) are Kempe chain moves: the session goes to the other start, the
+  sessions there that share a resource row with it come back to its start, and so on, so the chain makes no
+  clash among its members (the moves that let a curriculum's lectures trade periods; ITC comp02 at 60 s:
+  mean 54 over 4 seeds against 67 over 10 without);
 - cost: ``HARD_WEIGHT`` x hard units + the weighted soft rules, each move's change computed from the
   resource rows, days and rooms it touches. Clashes are allowed during the search (they are what lets it
   pass between timetables) but only clash-free timetables are kept as the best;
 - rules: every soft rule of the checker (isolated sessions, batch idle periods, minimum working days,
   room stability, faculty preferences, room capacity when soft) and the hard-by-default rules an instance
   may make soft (faculty daily hours and consecutive periods, course sessions per day);
+- acceptance: Metropolis with one random draw per move, so the quick refusals of clash-making moves (counted
+  before the daily rules) and the full test agree;
 - temperature: exponential in the elapsed share of the time, from ``t_start`` to ``t_end``.
 
 The independent checker has the last word on every result (``solve`` re-checks it before using it).
@@ -50,7 +56,6 @@ class AnnealConfig:
     threads: int = 1  # independent chains (different seeds) run side by side; the best wins
     hard_weight: int | None = None  # None: HARD_WEIGHT x the largest soft weight
     kempe: float = 0.1  # share of the moves that are Kempe chain moves (on a clash-free timetable)
-    warp: float = 1.0  # temperature at elapsed share s: t_start x (t_end / t_start) ** (s ** warp)
 
 
 @dataclass
@@ -210,7 +215,7 @@ def anneal(
             if now >= deadline or best[0] == 0 or (should_stop and should_stop()):
                 return  # no soft cost is below 0
             share = (now - begin) / span
-            temperature = chain.cfg.t_start * (chain.cfg.t_end / chain.cfg.t_start) ** (share ** chain.cfg.warp)
+            temperature = chain.cfg.t_start * (chain.cfg.t_end / chain.cfg.t_start) ** share
             chain.step(CHUNK_ITERATIONS, temperature)
             with lock:
                 if chain.best_cost < best[0]:
