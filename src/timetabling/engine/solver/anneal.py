@@ -634,11 +634,9 @@ def _kempe_ops(i, s1, start, room, length, res_ptr, res_list, occ, rocc, owner, 
         to = s1 if side[q] == 0 else s0
         r = room[m]
         chosen = -1
-        if r < 0:
-            chosen = -1
-        else:
-            for attempt in range(n_rooms + 1):
-                cand = r if attempt == 0 else (r + attempt) % n_rooms
+        if r >= 0:
+            for attempt in range(n_rooms):
+                cand = (r + attempt) % n_rooms
                 if attempt > 0 and not allowed_room[m, cand]:
                     continue
                 if claim[side[q], cand] == stamp:
