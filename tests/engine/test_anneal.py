@@ -12,7 +12,7 @@ from timetabling.engine.formats.itc2007 import read_ctt
 from timetabling.engine.generator import generate_university
 from timetabling.engine.model import DEFAULT_HARD, Instance, Rule, Rules, Slot
 from timetabling.engine.solver import SolveOptions, solve
-from timetabling.engine.solver.anneal import AnnealConfig, _Chain, _Problem, anneal
+from timetabling.engine.solver.anneal import AnnealConfig, _Chain, _cycles, _Problem, anneal
 
 
 def _every_rule_soft(instance: Instance) -> Instance:
@@ -119,3 +119,32 @@ def test_an_error_in_a_chain_thread_reaches_the_caller() -> None:
     with pytest.raises(RuntimeError, match="progress sink failed"):
         anneal(instance, _first(instance), 2.0, config=AnnealConfig(threads=2), on_improve=broken)
 
+
+
+def test_cycles_split_the_time_and_a_short_run_is_one_cycle() -> None:
+    assert _cycles(100.0, None) == [(0.0, 100.0)]
+    assert _cycles(100.0, 60.0) == [(0.0, 100.0)]  # under two cycles: one
+    assert _cycles(100.0, 30.0) == [(0.0, 100 / 3), (100 / 3, 200 / 3), (200 / 3, 100.0)]
+
+
+def test_a_reset_chain_counts_like_a_fresh_one() -> None:
+    instance = _every_rule_soft(generate_university("small", seed=3))
+    prob = _Problem(instance)
+    start, room = prob.state(_first(instance))
+    chain = _Chain(prob, start, room, AnnealConfig(), seed=1)
+    chain.step(3_000, 50.0)  # a hot walk: the counters now hold clashes
+    other = _Chain(prob, start, room, AnnealConfig(), seed=2)
+    other.step(3_000, 0.5)
+    chain.reset(other.best_start, other.best_room)
+    _assert_counters_exact(prob, chain)
+    assert chain.hard == 0 and chain.soft == chain.best_cost == other.best_cost
+    assert np.array_equal(chain.owner >= 0, chain.rocc - (prob.room_blocked if prob.n_rooms else 0) > 0)
+
+
+def test_cycles_restart_from_the_best_and_keep_it(bench: Path) -> None:
+    instance = read_ctt(bench / "instances" / "comp01.ctt")
+    solution = _first(instance)
+    result = anneal(instance, solution, 3.0, seed=2, config=AnnealConfig(threads=2, cycle=1.0))
+    report = check(instance, result.solution)
+    assert report.hard_total == 0
+    assert report.soft_cost == result.cost < result.first_cost

@@ -21,13 +21,17 @@ instances and ITC-2007 alike:
   may make soft (faculty daily hours and consecutive periods, course sessions per day);
 - acceptance: Metropolis with one random draw per move, so the quick refusals of clash-making moves (counted
   before the daily rules) and the full test agree;
-- temperature: exponential in the elapsed share of the time, from ``t_start`` to ``t_end``.
+- temperature: exponential in the elapsed share of a cooling cycle, from ``t_start`` to ``t_end``. A long run
+  cools several times (``AnnealConfig.cycle``): each later cycle starts every chain from the best timetable so
+  far. Where one cooling ends depends much on its hot start (ITC comp05: 302 to 362 by seed, at 10 s as at
+  60 s), so several coolings from the best do better than one slow one in the same time.
 
 The independent checker has the last word on every result (``solve`` re-checks it before using it).
 """
 
 from __future__ import annotations
 
+import itertools
 import math
 import threading
 import time
@@ -45,6 +49,10 @@ from timetabling.engine.solver.domains import Domains
 T_START, T_END, HARD_WEIGHT = 4.0, 0.01, 4.0
 KIND_COURSE, KIND_FACULTY, KIND_BATCH, KIND_GROUP = 0, 1, 2, 3
 KEMPE_MAX = 32  # sessions in one Kempe chain move at most
+# cooling cycles (ITC at 150 s, one chain, seeds 1-2, cycles of 30 s against one cycle): comp05 303, 302 against
+# 338, 321; comp07 19, 19 against 18, 19; comp06 53, 50 against 51, 45, so larger instances get longer cycles
+# (comp06 72 s, comp07 87 s; the 8,235 sessions of the university profile: one cycle below 3,300 s)
+MIN_CYCLE, CYCLE_PER_SESSION = 30.0, 0.2
 CHUNK_ITERATIONS = 200_000  # moves per compiled call; temperature and the clock are checked between calls
 
 
@@ -56,6 +64,8 @@ class AnnealConfig:
     threads: int = 1  # independent chains (different seeds) run side by side; the best wins
     hard_weight: int | None = None  # None: HARD_WEIGHT x the largest soft weight
     kempe: float = 0.1  # share of the moves that are Kempe chain moves (on a clash-free timetable)
+    cycle: float | None = None  # seconds per cooling cycle (each later one starts every chain from the best
+    # timetable so far, at ``t_start``); None: CYCLE_PER_SESSION x the sessions, at least MIN_CYCLE; 0: one cycle
 
 
 @dataclass
@@ -205,23 +215,33 @@ def anneal(
     deadline = t0 + time_limit
     lock = threading.Lock()
     best = [first_cost]
+    best_state = [chains[0].best_start.copy(), chains[0].best_room.copy()]
+    begin = time.perf_counter()
+    cycles = _cycles(deadline - begin, max(MIN_CYCLE, CYCLE_PER_SESSION * prob.n) if cfg.cycle is None else cfg.cycle)
 
     def run(chain: _Chain) -> None:
         _seed(chain.seed)  # numba's random state is per thread
-        begin = time.perf_counter()
-        span = max(1e-3, deadline - begin)
-        while True:
-            now = time.perf_counter()
-            if now >= deadline or best[0] == 0 or (should_stop and should_stop()):
-                return  # no soft cost is below 0
-            share = (now - begin) / span
-            temperature = chain.cfg.t_start * (chain.cfg.t_end / chain.cfg.t_start) ** share
-            chain.step(CHUNK_ITERATIONS, temperature)
-            with lock:
-                if chain.best_cost < best[0]:
-                    best[0] = chain.best_cost
-                    if on_improve:
-                        on_improve(int(chain.best_cost))
+        for k, (lo, hi) in enumerate(cycles):
+            if k > 0:
+                with lock:  # a later cycle starts from the best timetable of all chains so far
+                    chain.reset(best_state[0], best_state[1])
+            span = max(1e-3, hi - lo)
+            while True:
+                now = time.perf_counter()
+                if now >= deadline or best[0] == 0 or (should_stop and should_stop()):
+                    return  # no soft cost is below 0
+                share = (now - begin - lo) / span
+                if share >= 1.0:
+                    break
+                temperature = chain.cfg.t_start * (chain.cfg.t_end / chain.cfg.t_start) ** share
+                chain.step(CHUNK_ITERATIONS, temperature)
+                with lock:
+                    if chain.best_cost < best[0]:
+                        best[0] = chain.best_cost
+                        best_state[0][:] = chain.best_start
+                        best_state[1][:] = chain.best_room
+                        if on_improve:
+                            on_improve(int(chain.best_cost))
 
     if len(chains) == 1:
         run(chains[0])
@@ -246,6 +266,16 @@ def anneal(
     return AnnealResult(
         prob.solution(winner.best_start, winner.best_room, meta), int(winner.best_cost), first_cost,
         sum(c.moves for c in chains), sum(c.accepted for c in chains), time.perf_counter() - t0)
+
+
+def _cycles(seconds: float, cycle: float | None) -> list[tuple[float, float]]:
+    """(begin, end) of each cooling cycle in ``seconds``: cycles of ``cycle`` seconds, the last one taking what
+    is left over (a remainder shorter than half a cycle goes to the one before)."""
+    if not cycle or cycle <= 0 or seconds < 2 * cycle:
+        return [(0.0, seconds)]
+    n = max(1, round(seconds / cycle))
+    edges = [seconds * k / n for k in range(n + 1)]
+    return list(itertools.pairwise(edges))
 
 
 class _Chain:
@@ -276,6 +306,20 @@ class _Chain:
         self.best[0] = self.acc[1]
         self.seed = seed
         _seed(seed)  # for steps run on this thread; ``anneal`` seeds each chain's own thread again
+
+    def reset(self, start: np.ndarray, room: np.ndarray) -> None:
+        """Go to the timetable (``start``, ``room``), which becomes this chain's best as well."""
+        self.start[:] = start
+        self.room[:] = room
+        for counter in (self.occ, self.bst, self.blen, self.cday, self.ndays, self.croom, self.nrooms, self.rd_hard,
+                        self.rd_soft, self.acc[:2]):
+            counter[:] = 0
+        self.rocc[:] = self.p.room_blocked if self.p.n_rooms else 0
+        self.owner[:] = -1
+        _init(*self._args())
+        self.best_start[:] = self.start
+        self.best_room[:] = self.room
+        self.best[0] = self.acc[1]
 
     def _args(self) -> tuple:
         p = self.p
