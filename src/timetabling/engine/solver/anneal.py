@@ -95,6 +95,11 @@ class _Problem:
         self.start_ptr, self.start_list = _csr(lay.starts)
         self.room_ptr, self.room_list = _csr(lay.rooms)
         self.res_ptr, self.res_list = _csr([np.asarray(r, dtype=np.int64) for r in lay.resources])
+        members: list[list[int]] = [[] for _ in range(lay.n_resources)]  # per resource row: its sessions
+        for i, rows in enumerate(lay.resources):
+            for row in rows:
+                members[int(row)].append(i)
+        self.row_ptr, self.row_sessions = _csr([np.asarray(m, dtype=np.int64) for m in members])
         self.allowed_start, allowed_room = lay.allowed
         self.allowed_room = np.ascontiguousarray(allowed_room[:, :n_rooms])
         kind = np.full(lay.n_resources, KIND_GROUP, dtype=np.int64)
@@ -358,7 +363,8 @@ class _Chain:
     def step(self, iterations: int, temperature: float) -> None:
         p = self.p
         _search(*self._args(), p.start_ptr, p.start_list, p.room_ptr, p.room_list, p.allowed_start,
-                p.allowed_room, self.movable, p.frozen, self.best_start, self.best_room, self.best, iterations,
+                p.allowed_room, p.row_ptr, p.row_sessions, self.movable, p.frozen, self.best_start, self.best_room,
+                self.best, iterations,
                 temperature, self.cfg.keep_room, self.cfg.hard_weight, self.cfg.kempe)
 
 
@@ -619,26 +625,16 @@ def _daily_delta(ops, n_ops, res_ptr, res_list, row_kind, row_faculty, fac_max_d
     return n_pairs, dh, ds
 
 
-@njit(cache=True, nogil=True, inline="always")
-def _share_row(a, b, res_ptr, res_list):
-    for x in range(res_ptr[a], res_ptr[a + 1]):
-        for y in range(res_ptr[b], res_ptr[b + 1]):
-            if res_list[x] == res_list[y]:
-                return True
-    return False
-
-
 @njit(cache=True, nogil=True)
-def _kempe_ops(i, s1, start, room, length, res_ptr, res_list, occ, rocc, owner, allowed_start, allowed_room, frozen,
-               chain, side, mark, claim, stamp, ops):
+def _kempe_ops(i, s1, start, room, length, res_ptr, res_list, row_ptr, row_sessions, room_ptr, room_list, occ, rocc,
+               owner, allowed_start, frozen, chain, side, mark, claim, stamp, ops):
     """A Kempe chain move: session ``i`` goes from its start s0 to ``s1``; every session at s1 that shares a
     resource row with it goes to s0, every session at s0 sharing one with those goes to s1, and so on, so no
     clash between them is made. Each keeps its room when that room is free at the new start (or left by the
-    chain), else takes one that is. Needs a clash-free timetable (room owners are then exact). Writes the
-    removals, then the additions, to ``ops``; returns their number, 0 when there is no such move."""
+    chain), else takes one of its rooms that is. Needs a clash-free timetable (room owners are then exact).
+    Writes the removals, then the additions, to ``ops``; returns their number, 0 when there is no such move."""
     s0 = start[i]
     n_len = length[i]
-    n_rooms = rocc.shape[0]
     n_mem = 1
     chain[0] = i
     side[0] = 0
@@ -648,42 +644,40 @@ def _kempe_ops(i, s1, start, room, length, res_ptr, res_list, occ, rocc, owner, 
         a = chain[head]
         here = s0 if side[head] == 0 else s1
         there = s1 if side[head] == 0 else s0
-        busy = False  # does any row of ``a`` have a session at ``there``?
         for k in range(res_ptr[a], res_ptr[a + 1]):
+            row = res_list[k]
+            busy = False  # has the row a session at ``there``? Then find it among the row's sessions
             for t in range(there, there + n_len):
-                if occ[res_list[k], t] > 0:
+                if occ[row, t] > 0:
                     busy = True
-        for r in range(n_rooms if busy else 0):
-            if rocc[r, there] < 1:
+            if not busy:
                 continue
-            b = owner[r, there]
-            if b < 0 or mark[b] == stamp or start[b] != there or room[b] != r:
-                continue
-            if not _share_row(a, b, res_ptr, res_list):
-                continue
-            if frozen[b] or length[b] != n_len or not allowed_start[b, here] or n_mem == len(chain):
-                return 0
-            chain[n_mem] = b
-            side[n_mem] = 1 - side[head]
-            mark[b] = stamp
-            n_mem += 1
+            for x in range(row_ptr[row], row_ptr[row + 1]):
+                b = row_sessions[x]
+                if mark[b] == stamp or start[b] + length[b] <= there or start[b] >= there + n_len:
+                    continue
+                if (frozen[b] or start[b] != there or length[b] != n_len or not allowed_start[b, here]
+                        or n_mem == len(chain)):
+                    return 0
+                chain[n_mem] = b
+                side[n_mem] = 1 - side[head]
+                mark[b] = stamp
+                n_mem += 1
         head += 1
     for q in range(n_mem):
         m = chain[q]
         ops[q, 0], ops[q, 1], ops[q, 2], ops[q, 3] = m, start[m], room[m], -1
     # rooms at the new starts: a room is usable by a member going to start ``to`` when each of its slots there
-    # is free or held by a member leaving it, and no other member took it already
+    # is free or held by a member leaving it, and no other member took it already. Its own room first
     for q in range(n_mem):
         m = chain[q]
         to = s1 if side[q] == 0 else s0
         r = room[m]
         chosen = -1
         if r >= 0:
-            for attempt in range(n_rooms):
-                cand = (r + attempt) % n_rooms
-                if attempt > 0 and not allowed_room[m, cand]:
-                    continue
-                if claim[side[q], cand] == stamp:
+            for x in range(room_ptr[m] - 1, room_ptr[m + 1]):
+                cand = r if x < room_ptr[m] else room_list[x]
+                if (x >= room_ptr[m] and cand == r) or claim[side[q], cand] == stamp:
                     continue
                 usable = True
                 for t in range(to, to + n_len):
@@ -707,7 +701,8 @@ def _kempe_ops(i, s1, start, room, length, res_ptr, res_list, occ, rocc, owner, 
 def _search(start, room, course, length, res_ptr, res_list, row_kind, row_faculty, fac_max_day, fac_max_run,
             course_max_day, min_days, adjacent, n_periods, w_idle, w_iso, w_days, w_stab, rule_flags, pref_cost,
             cap_cost, occ, bst, blen, rocc, owner, cday, ndays, croom, nrooms, rd_hard, rd_soft, acc, start_ptr,
-            start_list, room_ptr, room_list, allowed_start, allowed_room, movable, frozen, best_start, best_room,
+            start_list, room_ptr, room_list, allowed_start, allowed_room, row_ptr, row_sessions, movable, frozen,
+            best_start, best_room,
             best, iterations, temperature, keep_room, hard_weight, kempe):
     n_mov = len(movable)
     if n_mov == 0:
@@ -740,8 +735,9 @@ def _search(start, room, course, length, res_ptr, res_list, row_kind, row_facult
             if s1 == s0:
                 continue
             stamp += 1
-            n_ops = _kempe_ops(i, s1, start, room, length, res_ptr, res_list, occ, rocc, owner, allowed_start,
-                               allowed_room, frozen, chain, side, mark, claim, stamp, ops)
+            n_ops = _kempe_ops(i, s1, start, room, length, res_ptr, res_list, row_ptr, row_sessions, room_ptr,
+                               room_list, occ, rocc, owner, allowed_start, frozen, chain, side, mark, claim, stamp,
+                               ops)
             if n_ops == 0:
                 continue
         else:
