@@ -120,7 +120,6 @@ def test_an_error_in_a_chain_thread_reaches_the_caller() -> None:
         anneal(instance, _first(instance), 2.0, config=AnnealConfig(threads=2), on_improve=broken)
 
 
-
 def test_cycles_split_the_time_and_a_short_run_is_one_cycle() -> None:
     assert _cycles(100.0, None) == [(0.0, 100.0)]
     assert _cycles(100.0, 60.0) == [(0.0, 100.0)]  # under two cycles: one

@@ -274,8 +274,8 @@ def anneal(
 
 
 def _cycles(seconds: float, cycle: float | None) -> list[tuple[float, float]]:
-    """(begin, end) of each cooling cycle in ``seconds``: cycles of ``cycle`` seconds, the last one taking what
-    is left over (a remainder shorter than half a cycle goes to the one before)."""
+    """(begin, end) of each cooling cycle in ``seconds``: equal cycles, as many as ``cycle`` seconds fit
+    (rounded); one cycle when fewer than two fit."""
     if not cycle or cycle <= 0 or seconds < 2 * cycle:
         return [(0.0, seconds)]
     n = max(1, round(seconds / cycle))
@@ -364,8 +364,7 @@ class _Chain:
         p = self.p
         _search(*self._args(), p.start_ptr, p.start_list, p.room_ptr, p.room_list, p.allowed_start,
                 p.allowed_room, p.row_ptr, p.row_sessions, self.movable, p.frozen, self.best_start, self.best_room,
-                self.best, iterations,
-                temperature, self.cfg.keep_room, self.cfg.hard_weight, self.cfg.kempe)
+                self.best, iterations, temperature, self.cfg.keep_room, self.cfg.hard_weight, self.cfg.kempe)
 
 
 # ------------------------------------------------------------------------------------ compiled core
@@ -702,8 +701,7 @@ def _search(start, room, course, length, res_ptr, res_list, row_kind, row_facult
             course_max_day, min_days, adjacent, n_periods, w_idle, w_iso, w_days, w_stab, rule_flags, pref_cost,
             cap_cost, occ, bst, blen, rocc, owner, cday, ndays, croom, nrooms, rd_hard, rd_soft, acc, start_ptr,
             start_list, room_ptr, room_list, allowed_start, allowed_room, row_ptr, row_sessions, movable, frozen,
-            best_start, best_room,
-            best, iterations, temperature, keep_room, hard_weight, kempe):
+            best_start, best_room, best, iterations, temperature, keep_room, hard_weight, kempe):
     n_mov = len(movable)
     if n_mov == 0:
         return
