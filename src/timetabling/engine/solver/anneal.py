@@ -278,7 +278,7 @@ def _cycles(seconds: float, cycle: float | None) -> list[tuple[float, float]]:
     (rounded); one cycle when fewer than two fit."""
     if not cycle or cycle <= 0 or seconds < 2 * cycle:
         return [(0.0, seconds)]
-    n = max(1, round(seconds / cycle))
+    n = round(seconds / cycle)
     edges = [seconds * k / n for k in range(n + 1)]
     return list(itertools.pairwise(edges))
 
@@ -307,13 +307,12 @@ class _Chain:
         self.acc = np.zeros(5, dtype=np.int64)  # hard, soft, moves, accepted, accepted Kempe chain moves
         self.best_start, self.best_room = self.start.copy(), self.room.copy()
         self.best = np.zeros(1, dtype=np.int64)
-        _init(*self._args())
-        self.best[0] = self.acc[1]
+        self.reset(self.start, self.room)  # counts the starting timetable
         self.seed = seed
         _seed(seed)  # for steps run on this thread; ``anneal`` seeds each chain's own thread again
 
     def reset(self, start: np.ndarray, room: np.ndarray) -> None:
-        """Go to the timetable (``start``, ``room``), which becomes this chain's best as well."""
+        """Go to the timetable (``start``, ``room``), counted from empty counters; it becomes this chain's best."""
         self.start[:] = start
         self.room[:] = room
         for counter in (self.occ, self.bst, self.blen, self.cday, self.ndays, self.croom, self.nrooms, self.rd_hard,
