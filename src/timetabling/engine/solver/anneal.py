@@ -307,6 +307,15 @@ class _Chain:
         self.acc = np.zeros(5, dtype=np.int64)  # hard, soft, moves, accepted, accepted Kempe chain moves
         self.best_start, self.best_room = self.start.copy(), self.room.copy()
         self.best = np.zeros(1, dtype=np.int64)
+        # the search's work arrays: (row, day) pairs a move recounts, the changes of a move, a Kempe chain and
+        # its marks (allocated here: the compiled search runs without numba's reference counting, see _search)
+        max_ops = 2 * KEMPE_MAX
+        max_pairs = max_ops * (int(np.diff(prob.res_ptr).max(initial=0)) + 1)
+        self.work = (
+            *(np.empty(max_pairs, dtype=np.int64) for _ in range(4)), np.empty((max_ops, 4), dtype=np.int64),
+            np.empty(KEMPE_MAX, dtype=np.int64), np.empty(KEMPE_MAX, dtype=np.int64),
+            np.empty(prob.n, dtype=np.int64), np.empty((2, self.rocc.shape[0]), dtype=np.int64),
+            np.empty(self.rd_hard.shape, dtype=np.int64))
         self.reset(self.start, self.room)  # counts the starting timetable
         self.seed = seed
         _seed(seed)  # for steps run on this thread; ``anneal`` seeds each chain's own thread again
@@ -363,7 +372,8 @@ class _Chain:
         p = self.p
         _search(*self._args(), p.start_ptr, p.start_list, p.room_ptr, p.room_list, p.allowed_start,
                 p.allowed_room, p.row_ptr, p.row_sessions, self.movable, p.frozen, self.best_start, self.best_room,
-                self.best, iterations, temperature, self.cfg.keep_room, self.cfg.hard_weight, self.cfg.kempe)
+                self.best, *self.work, iterations, temperature, self.cfg.keep_room, self.cfg.hard_weight,
+                self.cfg.kempe)
 
 
 # ------------------------------------------------------------------------------------ compiled core
@@ -496,7 +506,7 @@ def _place(i, s, r, sign, course, length, res_ptr, res_list, row_kind, course_ma
                 nrooms[c] -= 1
         if w_stab > 0:
             ds += w_stab * (max(0, nrooms[c] - 1) - max(0, before - 1))
-    day = s // (len(occ[0]) // cday.shape[1])
+    day = s // (occ.shape[1] // cday.shape[1])
     before_days = ndays[c]
     before_count = cday[c, day]
     if sign > 0:
@@ -591,9 +601,10 @@ def _init(start, room, course, length, res_ptr, res_list, row_kind, row_faculty,
 @njit(cache=True, nogil=True, inline="always")
 def _daily_delta(ops, n_ops, res_ptr, res_list, row_kind, row_faculty, fac_max_day, fac_max_run, adjacent,
                  n_periods, w_idle, w_iso, rule_flags, occ, bst, blen, rd_hard, rd_soft, pair_row, pair_day, pair_h,
-                 pair_s):
+                 pair_s, seen, stamp):
     """Recount the daily rules of every (row, day) the changes in ``ops`` touched (already applied to the
-    counters): the new values go to ``pair_*``; returns (pairs, d_hard, d_soft)."""
+    counters): the new values go to ``pair_*``; returns (pairs, d_hard, d_soft). ``seen[row, day] == stamp``
+    marks the pairs recounted in this call (``stamp``: new per call)."""
     n_pairs = 0
     dh = 0
     ds = 0
@@ -604,13 +615,9 @@ def _daily_delta(ops, n_ops, res_ptr, res_list, row_kind, row_faculty, fac_max_d
             row = res_list[k]
             if not _daily_row(row, row_kind, w_idle, w_iso, rule_flags):
                 continue
-            seen = False
-            for x in range(n_pairs):
-                if pair_row[x] == row and pair_day[x] == d:
-                    seen = True
-                    break
-            if seen:
+            if seen[row, d] == stamp:
                 continue
+            seen[row, d] = stamp
             h, s_ = _row_day(row, d, occ, bst, blen, row_kind, row_faculty, fac_max_day, fac_max_run, adjacent,
                              n_periods, w_idle, w_iso, rule_flags)
             pair_row[n_pairs] = row
@@ -623,7 +630,7 @@ def _daily_delta(ops, n_ops, res_ptr, res_list, row_kind, row_faculty, fac_max_d
     return n_pairs, dh, ds
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, _nrt=False)
 def _kempe_ops(i, s1, start, room, length, res_ptr, res_list, row_ptr, row_sessions, room_ptr, room_list, occ, rocc,
                owner, allowed_start, frozen, chain, side, mark, claim, stamp, ops):
     """A Kempe chain move: session ``i`` goes from its start s0 to ``s1``; every session at s1 that shares a
@@ -695,29 +702,27 @@ def _kempe_ops(i, s1, start, room, length, res_ptr, res_list, row_ptr, row_sessi
     return 2 * n_mem
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, _nrt=False)
 def _search(start, room, course, length, res_ptr, res_list, row_kind, row_faculty, fac_max_day, fac_max_run,
             course_max_day, min_days, adjacent, n_periods, w_idle, w_iso, w_days, w_stab, rule_flags, pref_cost,
             cap_cost, occ, bst, blen, rocc, owner, cday, ndays, croom, nrooms, rd_hard, rd_soft, acc, start_ptr,
             start_list, room_ptr, room_list, allowed_start, allowed_room, row_ptr, row_sessions, movable, frozen,
-            best_start, best_room, best, iterations, temperature, keep_room, hard_weight, kempe):
+            best_start, best_room, best, pair_row, pair_day, pair_h, pair_s, ops, chain, side, mark, claim, seen,
+            iterations, temperature, keep_room, hard_weight, kempe):
+    """``iterations`` moves at ``temperature``. Compiled without numba's reference counting (``_nrt=False``): with
+    it, every helper inlined here took and dropped a reference to each array it was handed, an atomic
+    operation per array and call that was half of the run time (perf, ITC comp05). So nothing here allocates:
+    the work arrays come from the chain, and arrays are copied element by element."""
     n_mov = len(movable)
     if n_mov == 0:
         return
     hard = acc[0]
     soft = acc[1]
-    max_ops = 2 * KEMPE_MAX
-    max_pairs = max_ops * ((res_ptr[1:] - res_ptr[:-1]).max() + 1)
-    pair_row = np.empty(max_pairs, dtype=np.int64)
-    pair_day = np.empty(max_pairs, dtype=np.int64)
-    pair_h = np.empty(max_pairs, dtype=np.int64)
-    pair_s = np.empty(max_pairs, dtype=np.int64)
-    ops = np.empty((max_ops, 4), dtype=np.int64)  # (session, start, room, sign) of each change of a move
-    chain = np.empty(KEMPE_MAX, dtype=np.int64)
-    side = np.empty(KEMPE_MAX, dtype=np.int64)
-    mark = np.full(len(start), -1, dtype=np.int64)
-    claim = np.full((2, rocc.shape[0]), -1, dtype=np.int64)
+    mark[:] = -1
+    claim[:] = -1
+    seen[:] = -1
     stamp = 0
+    moves = 0
     for _ in range(iterations):
         i = movable[np.random.randint(n_mov)]
         s0 = start[i]
@@ -772,6 +777,7 @@ def _search(start, room, course, length, res_ptr, res_list, row_kind, row_facult
                 ops[n_ops, 0], ops[n_ops, 1], ops[n_ops, 2], ops[n_ops, 3] = j, s0, r0, 1
                 n_ops += 1
         acc[2] += 1
+        moves += 1
         dh = 0
         ds = 0
         for q in range(n_ops):
@@ -786,7 +792,7 @@ def _search(start, room, course, length, res_ptr, res_list, row_kind, row_facult
         if go:
             n_pairs, h, s_ = _daily_delta(ops, n_ops, res_ptr, res_list, row_kind, row_faculty, fac_max_day,
                                           fac_max_run, adjacent, n_periods, w_idle, w_iso, rule_flags, occ, bst, blen,
-                                          rd_hard, rd_soft, pair_row, pair_day, pair_h, pair_s)
+                                          rd_hard, rd_soft, pair_row, pair_day, pair_h, pair_s, seen, moves)
             dh += h
             ds += s_
             go = hard_weight * dh + ds <= threshold
@@ -805,8 +811,9 @@ def _search(start, room, course, length, res_ptr, res_list, row_kind, row_facult
                 acc[4] += 1
             if hard == 0 and soft < best[0]:
                 best[0] = soft
-                best_start[:] = start
-                best_room[:] = room
+                for k in range(len(start)):  # an element loop: a slice copy would need numba's allocator
+                    best_start[k] = start[k]
+                    best_room[k] = room[k]
             continue
         # undo, last change first
         for q in range(n_ops - 1, -1, -1):
