@@ -711,8 +711,9 @@ def _search(start, room, course, length, res_ptr, res_list, row_kind, row_facult
             iterations, temperature, keep_room, hard_weight, kempe):
     """``iterations`` moves at ``temperature``. Compiled without numba's reference counting (``_nrt=False``): with
     it, every helper inlined here took and dropped a reference to each array it was handed, an atomic
-    operation per array and call that was half of the run time (perf, ITC comp05). So nothing here allocates:
-    the work arrays come from the chain, and arrays are copied element by element."""
+    operation per array and call that was half of the run time (perf, ITC comp05; numba's refcount pruning does
+    not reach across branches, numba/numba#2350). So nothing here allocates: the work arrays come from the
+    chain, and arrays are copied element by element."""
     n_mov = len(movable)
     if n_mov == 0:
         return
@@ -721,8 +722,8 @@ def _search(start, room, course, length, res_ptr, res_list, row_kind, row_facult
     mark[:] = -1
     claim[:] = -1
     seen[:] = -1
-    stamp = 0
-    moves = 0
+    stamp = 0  # of the current Kempe chain, in ``mark`` and ``claim``
+    recount = 0  # of the current move's daily recount, in ``seen``
     for _ in range(iterations):
         i = movable[np.random.randint(n_mov)]
         s0 = start[i]
@@ -777,7 +778,7 @@ def _search(start, room, course, length, res_ptr, res_list, row_kind, row_facult
                 ops[n_ops, 0], ops[n_ops, 1], ops[n_ops, 2], ops[n_ops, 3] = j, s0, r0, 1
                 n_ops += 1
         acc[2] += 1
-        moves += 1
+        recount += 1
         dh = 0
         ds = 0
         for q in range(n_ops):
@@ -792,7 +793,7 @@ def _search(start, room, course, length, res_ptr, res_list, row_kind, row_facult
         if go:
             n_pairs, h, s_ = _daily_delta(ops, n_ops, res_ptr, res_list, row_kind, row_faculty, fac_max_day,
                                           fac_max_run, adjacent, n_periods, w_idle, w_iso, rule_flags, occ, bst, blen,
-                                          rd_hard, rd_soft, pair_row, pair_day, pair_h, pair_s, seen, moves)
+                                          rd_hard, rd_soft, pair_row, pair_day, pair_h, pair_s, seen, recount)
             dh += h
             ds += s_
             go = hard_weight * dh + ds <= threshold
