@@ -87,7 +87,8 @@ class Distributed:
             "TIMETABLE_REDIS_URL": self.redis_url, "TIMETABLE_BROKER_URL": self.redis_url,
             "TIMETABLE_RESULT_BACKEND": self.redis_url, "TIMETABLE_REDIS_PREFIX": self.prefix,
             "TIMETABLE_CELERY_QUEUE": self.queue, "TIMETABLE_TASK_RETRY_BACKOFF": "0.5",
-            "TIMETABLE_TASK_MAX_RETRIES": "3", **self.extra,
+            "TIMETABLE_TASK_MAX_RETRIES": "3", "TIMETABLE_ENGINE_SECRET": "distributed-tests-engine-secret",
+            **self.extra,
         }
 
     def settings(self, **overrides: object):

@@ -11,6 +11,7 @@ from timetabling.service.app import create_app
 from timetabling.service.celery_runner import CeleryRunner
 from timetabling.service.redis_bus import RedisProgressBus, RedisResultStore
 from timetabling.service.settings import ServiceSettings
+from timetabling.service.signing import EngineAuth
 
 
 def celery_service(dist, callback_url: str | None = None, **settings: Any) -> TestClient:
@@ -18,7 +19,9 @@ def celery_service(dist, callback_url: str | None = None, **settings: Any) -> Te
     app = create_app(ServiceSettings(callback_url=callback_url, runner="celery", progress_interval_s=0.0),
                      runner=runner, bus=RedisProgressBus(dist.redis_url, dist.prefix),
                      results=RedisResultStore(dist.redis_url, dist.prefix))
-    return TestClient(app)
+    client = TestClient(app)
+    client.auth = EngineAuth(app.state.engine.settings.shared_secret)  # the web backend's credential
+    return client
 
 
 def submit(client: TestClient, job_id: str, instance: dict, time_limit: float, variants: list[str]) -> None:

@@ -14,6 +14,8 @@ import httpx
 import pytest
 from websockets.sync.client import connect
 
+from timetabling.service.signing import EngineAuth, request_headers
+
 from .conftest import free_port
 from .helpers import wait_for
 
@@ -28,6 +30,8 @@ class Service:
              "127.0.0.1", "--port", str(self.port), "--log-level", "warning"],
             env={**os.environ, **env}, stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True)
         self.log = log
+        self.secret = env["TIMETABLE_ENGINE_SECRET"]
+        self.http = httpx.Client(base_url=self.url, auth=EngineAuth(self.secret), timeout=30)  # as the web backend
 
     def wait_ready(self) -> None:
         def up() -> bool:
@@ -47,6 +51,7 @@ class Service:
                 self.proc.kill()
                 self.proc.wait(timeout=5)
         self._log.close()
+        self.http.close()
 
 
 @pytest.fixture
@@ -67,14 +72,15 @@ def test_a_websocket_client_on_the_second_service_follows_a_job_submitted_to_the
     start_worker("w1")
     first, second = two_services
     job = dist.job_id("two")
-    health = httpx.get(f"{second.url}/health").json()
+    health = second.http.get("/health").json()
     assert health["redis"] == "ok" and health["resources"]["runner"] == "celery"
-    response = httpx.post(f"{first.url}/api/generate_variants", timeout=30, json={
+    response = first.http.post("/api/generate_variants", json={
         "job_id": job, "instance": tiny_university, "time_limit": 4, "variants": ["Balanced", "Student-focused"]})
     assert response.status_code == 200, response.text
     port = second.url.rsplit(":", 1)[1]
     messages = []
-    with connect(f"ws://127.0.0.1:{port}/ws/progress/{job}", open_timeout=10) as ws:
+    with connect(f"ws://127.0.0.1:{port}/ws/progress/{job}", open_timeout=10,
+                 additional_headers=request_headers("GET", f"/ws/progress/{job}", b"", second.secret)) as ws:
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
             message = json.loads(ws.recv(timeout=60))
@@ -86,11 +92,10 @@ def test_a_websocket_client_on_the_second_service_follows_a_job_submitted_to_the
     progress = [m["progress"] for m in messages]
     assert progress == sorted(progress)
     # the second service also serves the result, and refuses the same job id again
-    result = httpx.get(f"{second.url}/api/variants/{job}").json()
+    result = second.http.get(f"/api/variants/{job}").json()
     assert result["status"] == "completed" and [v["name"] for v in result["variants"]] == ["Balanced",
                                                                                           "Student-focused"]
-    again = httpx.post(f"{second.url}/api/generate_variants", timeout=30,
-                       json={"job_id": job, "instance": tiny_university})
+    again = second.http.post("/api/generate_variants", json={"job_id": job, "instance": tiny_university})
     assert again.status_code == 409
 
 
@@ -99,14 +104,14 @@ def test_a_job_submitted_to_one_service_is_cancelled_through_the_other(
     start_worker("w1")
     first, second = two_services
     job = dist.job_id("cross-cancel")
-    response = httpx.post(f"{first.url}/api/generate_variants", timeout=30, json={
+    response = first.http.post("/api/generate_variants", json={
         "job_id": job, "instance": tiny_university, "time_limit": 60})
     assert response.status_code == 200, response.text
-    wait_for(lambda: httpx.get(f"{second.url}/api/variants/{job}").json()["status"] == "running", 60, "progress")
-    assert httpx.post(f"{second.url}/api/cancel/{job}").status_code == 200
+    wait_for(lambda: second.http.get(f"/api/variants/{job}").json()["status"] == "running", 60, "progress")
+    assert second.http.post(f"/api/cancel/{job}").status_code == 200
 
     def final() -> str | None:
-        status = httpx.get(f"{second.url}/api/variants/{job}").json()["status"]
+        status = second.http.get(f"/api/variants/{job}").json()["status"]
         return status if status in ("completed", "failed", "cancelled") else None
 
     assert wait_for(final, 60, "the job to stop", every_s=0.5) == "cancelled"

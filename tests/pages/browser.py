@@ -74,11 +74,12 @@ def start_live_server(data_dir: Path, time_limit: int = 3) -> LiveServer:
     solver runs."""
     web_port, engine_port = free_port(), free_port()
     env = {
-        **os.environ, "TIMETABLE_DATA_DIR": str(data_dir), "DATABASE_URL": "", "DJANGO_DEBUG": "1",
+        **os.environ, "TIMETABLE_DATA_DIR": str(data_dir), "DATABASE_URL": "",
         "TIMETABLE_TIME_LIMIT": str(time_limit), "TIMETABLE_VARIANTS": "Balanced,Faculty-focused",
         "TIMETABLE_ENGINE_WORKERS": "2", "TIMETABLE_MAX_CONCURRENT_JOBS": "3", "PYTHONUNBUFFERED": "1",
     }
     env.pop("DJANGO_SETTINGS_MODULE", None)
+    env.pop("DJANGO_DEBUG", None)  # the production defaults: DEBUG off, static files and headers as deployed
     setup = subprocess.run([sys.executable, "-m", "tests.pages.live_setup"], cwd=REPO, env=env,
                            capture_output=True, text=True, timeout=180)
     if setup.returncode != 0:

@@ -50,8 +50,11 @@ def page(browser, live: LiveServer):
     context = browser.new_context(base_url=live.url, accept_downloads=True, viewport={"width": 1280, "height": 900})
     context.set_default_timeout(20_000)
     page = context.new_page()
+    refused: list[str] = []  # what the Content-Security-Policy blocked: the pages must need nothing it forbids
+    page.on("console", lambda msg: refused.append(msg.text) if "Content Security Policy" in msg.text else None)
     yield page
     context.close()
+    assert not refused, refused
 
 
 def sign_in(page, live: LiveServer, username: str) -> None:

@@ -9,6 +9,7 @@ from fastapi.testclient import TestClient
 from timetabling.engine.generator import generate_university
 from timetabling.service.app import create_app
 from timetabling.service.settings import ServiceSettings
+from timetabling.service.signing import EngineAuth
 
 FINAL = ("completed", "failed", "cancelled")
 
@@ -18,9 +19,16 @@ def tiny_instance_json() -> dict[str, Any]:
 
 
 def service_client(runner: str = "thread", callback_url: str | None = None, **settings: Any) -> TestClient:
-    config = ServiceSettings(callback_url=callback_url, runner=runner, solver_workers=1, max_jobs=2,
-                             progress_interval_s=0.0, callback_retries=2, **settings)
-    return TestClient(create_app(config))
+    """A client of a fresh engine service that signs its calls with the service's credential."""
+    settings = {"solver_workers": 1, "max_jobs": 2, "progress_interval_s": 0.0, "callback_retries": 2, **settings}
+    config = ServiceSettings(callback_url=callback_url, runner=runner, **settings)
+    return signed(TestClient(create_app(config)), config.shared_secret)
+
+
+def signed(client: TestClient, secret: str) -> TestClient:
+    """``client`` with the web backend's credential on every call (WebSockets included)."""
+    client.auth = EngineAuth(secret)
+    return client
 
 
 def job_body(job_id: str, time_limit: float = 2.0, **changes: Any) -> dict[str, Any]:

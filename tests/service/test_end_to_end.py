@@ -55,7 +55,10 @@ class EndToEndTests(LiveServerTestCase):
     def test_generate_complete_check_approve_and_read_published_timetables(self) -> None:
         with override_settings(ENGINE_URL=self.engine_url), httpx.Client(base_url=self.live_server_url,
                                                                           timeout=30) as web:
-            assert web.post("/api/auth/login/", json={"username": "boss", "password": "pw"}).status_code == 200
+            web.headers["X-CSRFToken"] = web.get("/api/auth/csrf/").json()["csrf_token"]  # a session's writes
+            signed_in = web.post("/api/auth/login/", json={"username": "boss", "password": "pw"})
+            assert signed_in.status_code == 200, signed_in.text
+            web.headers["X-CSRFToken"] = signed_in.json()["csrf_token"]
             started = web.post("/api/timetable/generate/", json={
                 "academic_year": "2026-27", "semester": 1, "university_id": self.org.pk,
                 "variants": ["Balanced", "Faculty-focused"], "time_limit": 2,

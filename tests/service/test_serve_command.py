@@ -13,6 +13,8 @@ import time
 import httpx
 import pytest
 
+from timetabling.service.signing import EngineAuth
+
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -25,6 +27,7 @@ def test_serve_starts_the_web_backend_and_the_engine_and_stops_on_ctrl_c(tmp_pat
     web, engine = free_port(), free_port()
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DJANGO_SETTINGS_MODULE")}
     env["TIMETABLE_DATA_DIR"] = str(tmp_path)
+    env["TIMETABLE_ENGINE_SECRET"] = "serve-test-engine-secret"
     proc = subprocess.Popen(
         [sys.executable, "-m", "timetabling", "serve", "--port", str(web), "--engine-port", str(engine),
          "--data-dir", str(tmp_path), "--no-demo", "--runner", "thread"],
@@ -40,7 +43,10 @@ def test_serve_starts_the_web_backend_and_the_engine_and_stops_on_ctrl_c(tmp_pat
                     answers[name] = httpx.get(url, timeout=2).json()
             time.sleep(0.3)
         assert answers.get("web") == {"service": "web", "status": "ok"}
-        assert answers.get("engine", {}).get("resources", {}).get("runner") == "thread"
+        assert answers.get("engine") == {"service": "engine", "status": "ok"}  # no figures for strangers
+        health = httpx.get(f"http://127.0.0.1:{engine}/health", auth=EngineAuth("serve-test-engine-secret")).json()
+        assert health["resources"]["runner"] == "thread"
+        assert httpx.get(f"http://127.0.0.1:{engine}/api/variants/some-job", timeout=5).status_code == 401
         assert (tmp_path / "timetable.sqlite3").exists()
         spec = httpx.get(f"http://127.0.0.1:{web}/api/openapi.json", timeout=5).json()
         assert "/api/timetable/generate/" in spec["paths"]

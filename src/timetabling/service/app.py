@@ -1,11 +1,13 @@
 """The FastAPI engine service: submit a generation, follow its progress, fetch its variants, cancel it.
 
 ``create_app()`` wires a runner, a progress bus, a result store and the callback to the web backend;
-tests and deployments pass their own."""
+tests and deployments pass their own. Every route but ``/health`` needs the web backend's credential
+(``guard``); one organization has at most ``max_jobs_per_org`` jobs queued or running here."""
 
 from __future__ import annotations
 
 import os
+import threading
 import time
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
@@ -21,6 +23,8 @@ from timetabling.engine.model import Instance
 from timetabling.service.backends import make_bus, make_result_store, make_runner
 from timetabling.service.bus import ProgressBus, ProgressMessage, ResultStore
 from timetabling.service.callback import CallbackSender
+from timetabling.service.fair import organization_key
+from timetabling.service.guard import EngineGuard
 from timetabling.service.jobs import JobSpec
 from timetabling.service.runner import Runner
 from timetabling.service.schemas import CancelResponse, GenerateRequest, GenerateResponse, VariantsResponse
@@ -33,9 +37,29 @@ class Engine:
     def __init__(self, settings: ServiceSettings, runner: Runner, bus: ProgressBus, results: ResultStore,
                  callback: CallbackSender) -> None:
         self.settings, self.runner, self.bus, self.results, self.callback = settings, runner, bus, results, callback
+        self._open: dict[str, set[str]] = {}  # organization -> its jobs queued or running here
+        self._lock = threading.Lock()
+
+    def admit(self, job_id: str, organization: str) -> int | None:
+        """Count the job against its organization's cap: None when admitted, else how many it already has."""
+        with self._lock:
+            jobs = self._open.setdefault(organization, set())
+            if len(jobs) >= self.settings.max_jobs_per_org:
+                return len(jobs)
+            jobs.add(job_id)
+            return None
+
+    def release(self, job_id: str, organization: str) -> None:
+        with self._lock:
+            jobs = self._open.get(organization, set())
+            jobs.discard(job_id)
+            if not jobs:
+                self._open.pop(organization, None)
 
     def submit(self, spec: JobSpec) -> None:
+        """Queue an admitted job; its organization's count drops when the job ends."""
         job_id = spec.job_id
+        organization = organization_key(spec.meta.get("organization_id"))
         self.bus.publish(ProgressMessage(job_id, "queued", 0.0, "queued", None, "waiting for a free runner"))
 
         def on_event(event: dict[str, Any]) -> None:
@@ -46,6 +70,7 @@ class Engine:
             self.callback.progress(message.to_dict())
 
         def on_done(outcome: dict[str, Any]) -> None:
+            self.release(job_id, organization)
             outcome.pop("trace", None)
             self.results.put(job_id, outcome)
             status = outcome["status"]
@@ -54,7 +79,11 @@ class Engine:
             self.bus.publish(ProgressMessage(job_id, status, progress, status, 0.0, outcome.get("message", "")))
             self.callback.final(outcome)
 
-        self.runner.submit(spec, on_event, on_done)
+        try:
+            self.runner.submit(spec, on_event, on_done)
+        except BaseException:
+            self.release(job_id, organization)
+            raise
 
 
 def get_engine(request: Request) -> Engine:
@@ -70,8 +99,8 @@ def create_app(settings: ServiceSettings | None = None, runner: Runner | None = 
     engine = Engine(
         settings,
         runner or make_runner(settings.runner, settings.max_jobs),
-        bus or make_bus(),
-        results or make_result_store(),
+        bus or make_bus(settings.result_ttl_s),
+        results or make_result_store(settings.result_ttl_s),
         CallbackSender(settings.callback_url, settings.shared_secret, settings.callback_retries,
                        settings.progress_interval_s),
     )
@@ -83,6 +112,8 @@ def create_app(settings: ServiceSettings | None = None, runner: Runner | None = 
 
     app = FastAPI(title="Timetabling engine service", version=__version__, lifespan=lifespan)
     app.state.engine = engine
+    app.add_middleware(EngineGuard, secret=settings.shared_secret, max_body_bytes=settings.max_body_bytes,
+                       origins=settings.origins())
 
     @app.exception_handler(RequestValidationError)
     async def bad_request(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -98,12 +129,21 @@ def create_app(settings: ServiceSettings | None = None, runner: Runner | None = 
     def generate_variants(body: GenerateRequest, engine: EngineDep) -> Any:
         if engine.bus.latest(body.job_id) is not None or engine.results.get(body.job_id) is not None:
             return error(409, "job_id", f"job {body.job_id} was already submitted")
+        if body.time_limit > engine.settings.max_time_limit:
+            return error(400, "time_limit", f"time_limit may be at most {engine.settings.max_time_limit:g} seconds "
+                         "on this engine service")
         try:
             instance = Instance.model_validate(body.instance)
         except ValidationError as err:
             first = err.errors()[0]
             field = "instance." + ".".join(str(p) for p in first["loc"]) if first["loc"] else "instance"
             return error(400, field, first["msg"])
+        organization = organization_key(body.organization_id)
+        open_jobs = engine.admit(body.job_id, organization)
+        if open_jobs is not None:
+            return error(429, "organization_id", f"organization {organization or '(none)'} already has {open_jobs} "
+                         f"job(s) queued or running on the engine, the most allowed is "
+                         f"{engine.settings.max_jobs_per_org}; wait for one to finish or cancel it")
         spec = JobSpec(
             job_id=body.job_id, instance=instance.model_dump(mode="json"), variants=tuple(body.variants),
             time_limit=body.time_limit, workers=engine.settings.solver_workers, seed=body.seed,
@@ -138,7 +178,10 @@ def create_app(settings: ServiceSettings | None = None, runner: Runner | None = 
         return CancelResponse(job_id=job_id, status="cancelling", message="cancel requested")
 
     @app.get("/health", tags=["service"])
-    def health(engine: EngineDep) -> dict[str, Any]:
+    def health(request: Request, engine: EngineDep) -> dict[str, Any]:
+        """Up or not, for anyone; the figures (load, memory, jobs) only with the credential."""
+        if not getattr(request.state, "engine_authenticated", False):
+            return {"service": "engine", "status": "ok"}
         memory = psutil.virtual_memory()
         return {
             "service": "engine", "status": "ok", "redis": engine.bus.describe(), "version": __version__,

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 
-from timetabling.service.bus import InMemoryProgressBus, InMemoryResultStore, ProgressBus, ResultStore
+from timetabling.service.bus import DAY_S, InMemoryProgressBus, InMemoryResultStore, ProgressBus, ResultStore
 from timetabling.service.runner import Runner
 from timetabling.service.runner import make_runner as make_local_runner
 
@@ -52,17 +52,19 @@ def make_runner(kind: str, max_jobs: int) -> Runner:
     return make_local_runner(kind, max_jobs)
 
 
-def make_bus() -> ProgressBus:
+def make_bus(ttl_s: float = DAY_S) -> ProgressBus:
+    """``ttl_s``: how long a finished job's last message is kept."""
     if bus_kind() == "redis":
         from timetabling.service.redis_bus import RedisProgressBus
 
-        return RedisProgressBus(redis_url(), redis_prefix())
-    return InMemoryProgressBus()
+        return RedisProgressBus(redis_url(), redis_prefix(), ttl_s=int(ttl_s))
+    return InMemoryProgressBus(ttl_s)
 
 
-def make_result_store() -> ResultStore:
+def make_result_store(ttl_s: float = DAY_S) -> ResultStore:
+    """``ttl_s``: how long a finished job's result is kept."""
     if bus_kind() == "redis":
         from timetabling.service.redis_bus import RedisResultStore
 
-        return RedisResultStore(redis_url(), redis_prefix())
-    return InMemoryResultStore()
+        return RedisResultStore(redis_url(), redis_prefix(), ttl_s=int(ttl_s))
+    return InMemoryResultStore(ttl_s)

@@ -5,6 +5,9 @@ two callbacks, so a Celery runner (jobs on other machines) fits behind the same 
   cooperative, then the process is ended if it does not stop.
 - ``ThreadRunner``: jobs in threads of the service process (tests, small machines); CP-SAT releases the
   GIL while it searches, and cancel is cooperative through the pipeline's CancelToken.
+
+Both hand their ``max_jobs`` slots out fairly between organizations (``fair.FairSlots``), not first come
+first served.
 """
 
 from __future__ import annotations
@@ -15,10 +18,10 @@ import queue
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Protocol
 
 from timetabling.engine.pipeline import CancelToken
+from timetabling.service.fair import FairSlots, organization_key
 from timetabling.service.jobs import JobSpec, run_job
 
 log = logging.getLogger(__name__)
@@ -47,26 +50,41 @@ def _cancelled_outcome(spec: JobSpec) -> dict[str, Any]:
             "generation_time": 0.0, "message": "cancelled before it started"}
 
 
+def _organization(spec: JobSpec) -> str:
+    return organization_key(spec.meta.get("organization_id"))
+
+
 class ThreadRunner:
     name = "thread"
 
     def __init__(self, max_jobs: int = 2) -> None:
-        self._pool = ThreadPoolExecutor(max_workers=max_jobs, thread_name_prefix="engine-job")
+        self._slots = FairSlots(max_jobs)
         self._tokens: dict[str, CancelToken] = {}
+        self._threads: set[threading.Thread] = set()
         self._lock = threading.Lock()
 
     def submit(self, spec: JobSpec, on_event: OnEvent, on_done: OnDone) -> None:
         token = CancelToken()
+        thread = threading.Thread(target=self._run, args=(spec, on_event, on_done, token), daemon=True,
+                                  name=f"engine-job-{spec.job_id[:8]}")
         with self._lock:
             self._tokens[spec.job_id] = token
-        self._pool.submit(self._run, spec, on_event, on_done, token)
+            self._threads.add(thread)
+        thread.start()
 
     def _run(self, spec: JobSpec, on_event: OnEvent, on_done: OnDone, token: CancelToken) -> None:
         try:
-            outcome = _cancelled_outcome(spec) if token.cancelled else run_job(spec, on_event, token)
+            if self._slots.acquire(spec.job_id, _organization(spec), lambda: token.cancelled):
+                try:
+                    outcome = _cancelled_outcome(spec) if token.cancelled else run_job(spec, on_event, token)
+                finally:
+                    self._slots.release(spec.job_id)
+            else:
+                outcome = _cancelled_outcome(spec)
         finally:
             with self._lock:
                 self._tokens.pop(spec.job_id, None)
+                self._threads.discard(threading.current_thread())
         on_done(outcome)
 
     def cancel(self, job_id: str) -> bool:
@@ -85,7 +103,9 @@ class ThreadRunner:
         with self._lock:
             for token in self._tokens.values():
                 token.cancel()
-        self._pool.shutdown(wait=True, cancel_futures=False)
+            threads = list(self._threads)
+        for thread in threads:
+            thread.join()
 
 
 def _child_main(spec_dict: dict[str, Any], out: Any, stop: Any) -> None:
@@ -108,7 +128,7 @@ class ProcessRunner:
 
     def __init__(self, max_jobs: int = 2, grace_s: float = 10.0) -> None:
         self._ctx = mp.get_context("spawn")
-        self._slots = threading.BoundedSemaphore(max_jobs)
+        self._slots = FairSlots(max_jobs)
         self._stops: dict[str, Any] = {}
         self._lock = threading.Lock()
         self._grace_s = grace_s
@@ -124,17 +144,16 @@ class ProcessRunner:
     def _supervise(self, spec: JobSpec, on_event: OnEvent, on_done: OnDone, stop: Any) -> None:
         outcome: dict[str, Any] | None = None
         try:
-            while not self._slots.acquire(timeout=0.5):  # wait for a free slot, unless cancelled meanwhile
-                if stop.is_set():
-                    outcome = _cancelled_outcome(spec)
-                    return
+            if not self._slots.acquire(spec.job_id, _organization(spec), stop.is_set):  # its turn, or cancelled
+                outcome = _cancelled_outcome(spec)
+                return
             try:
                 if stop.is_set():
                     outcome = _cancelled_outcome(spec)
                     return
                 outcome = self._run_process(spec, on_event, stop)
             finally:
-                self._slots.release()
+                self._slots.release(spec.job_id)
         finally:
             with self._lock:
                 self._stops.pop(spec.job_id, None)

@@ -1,20 +1,31 @@
 """Django settings. Everything a deployment changes comes from the environment:
 
 - ``DATABASE_URL``: empty -> SQLite file ``TIMETABLE_DATA_DIR/timetable.sqlite3``; ``postgres://...`` -> PostgreSQL
-- ``DJANGO_SECRET_KEY``, ``TIMETABLE_ENGINE_SECRET``: required outside development (``DJANGO_DEBUG=0``)
+- ``DJANGO_DEBUG``: off unless ``1`` (``timetable serve --dev``); never on a machine others can reach
+- ``DJANGO_SECRET_KEY``, ``TIMETABLE_ENGINE_SECRET``: unset -> a random secret made once in the data folder
+  (``secret_key``, ``engine_secret``); a deployment sets both, the engine secret to the engine's value
+- ``DJANGO_ALLOWED_HOSTS``: the names the site answers to (comma-separated)
+- ``TIMETABLE_HTTPS=1``: served over HTTPS by a proxy that sets ``X-Forwarded-Proto``: secure cookies, HSTS,
+  redirect to HTTPS (``TIMETABLE_HSTS_SECONDS``, ``TIMETABLE_HSTS_PRELOAD``)
 - ``TIMETABLE_ENGINE_URL``: the FastAPI engine service (default ``http://127.0.0.1:8001``)
 - ``TIMETABLE_MAX_CONCURRENT_JOBS``: generation jobs one organization may run at once (default 2)
+- ``TIMETABLE_MAX_TIME_LIMIT``: the longest time limit one generation may ask for, in seconds (default 1800;
+  the engine service refuses longer ones too)
 """
 
 from __future__ import annotations
 
 import os
-from pathlib import Path
+import warnings
+from datetime import timedelta
+from urllib.parse import urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
+from timetabling.service.secret_file import ENGINE_SECRET_FILE, SECRET_KEY_FILE, data_dir, is_loopback, stored_secret
 from timetabling.service.signing import DEVELOPMENT_SECRET  # refused below outside development
 from timetabling.web.dburl import parse_database_url
+from timetabling.web.security import build_policy, websocket_origin
 
 
 def _env_bool(name: str, default: bool) -> bool:
@@ -28,15 +39,21 @@ def _env_int(name: str, default: int) -> int:
 
 
 
-DEBUG = _env_bool("DJANGO_DEBUG", True)
-DATA_DIR = Path(os.environ.get("TIMETABLE_DATA_DIR", Path.cwd() / "var")).resolve()
+DEBUG = _env_bool("DJANGO_DEBUG", False)  # on only for development: error pages show code and settings
+DATA_DIR = data_dir()
 
-SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", DEVELOPMENT_SECRET)
-ENGINE_SHARED_SECRET = os.environ.get("TIMETABLE_ENGINE_SECRET", DEVELOPMENT_SECRET)
+# secrets: the environment's, else one made once in the data folder (never the public development value)
+SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY") or stored_secret(DATA_DIR / SECRET_KEY_FILE)
+ENGINE_SHARED_SECRET = os.environ.get("TIMETABLE_ENGINE_SECRET") or stored_secret(DATA_DIR / ENGINE_SECRET_FILE)
 if not DEBUG:
     for name, value in (("DJANGO_SECRET_KEY", SECRET_KEY), ("TIMETABLE_ENGINE_SECRET", ENGINE_SHARED_SECRET)):
         if value == DEVELOPMENT_SECRET:
-            raise ImproperlyConfigured(f"{name} must be set when DJANGO_DEBUG is off")
+            raise ImproperlyConfigured(f"{name} is the public development value: set a secret of your own")
+    _engine_host = urlsplit(os.environ.get("TIMETABLE_ENGINE_URL", "http://127.0.0.1")).hostname or ""
+    if not os.environ.get("TIMETABLE_ENGINE_SECRET") and not is_loopback(_engine_host):
+        # a secret of this machine's data folder cannot match the engine's on another machine
+        raise ImproperlyConfigured(f"TIMETABLE_ENGINE_SECRET must be set (the engine service's value) when the "
+                                   f"engine runs on another machine ({_engine_host})")
 
 ALLOWED_HOSTS = [h.strip() for h in os.environ.get("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver")
                  .split(",") if h.strip()]
@@ -52,10 +69,14 @@ INSTALLED_APPS = [
     "timetabling.web.academics",
     "timetabling.web.scheduling",
     "timetabling.web.pages",
+    "axes",  # login throttling (issue 13); its tables hold the failed sign-ins
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "timetabling.web.limits.BodyLimitMiddleware",  # 413 for a body over its endpoint's limit, before it is read
+    "timetabling.web.security.ContentSecurityPolicyMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",  # static files, with DEBUG off too
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -63,6 +84,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "timetabling.web.api.errors.JsonErrorMiddleware",
+    "axes.middleware.AxesMiddleware",  # turns a throttled sign-in into the 429 of accounts.throttling; last
 ]
 
 ROOT_URLCONF = "timetabling.web.urls"
@@ -88,7 +110,26 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20  # the engine callback and pages write at once
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
-AUTH_PASSWORD_VALIDATORS: list[dict[str, str]] = []
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": f"django.contrib.auth.password_validation.{name}"}
+    for name in ("UserAttributeSimilarityValidator", "MinimumLengthValidator", "CommonPasswordValidator",
+                 "NumericPasswordValidator")
+]
+
+# login throttling (django-axes): per account and per address, on every sign-in that goes through
+# ``authenticate(request=...)`` (the API, the pages and the admin). The failures are kept in the database,
+# not in the cache: the default cache is per process, and a server with several workers (or a restart)
+# would otherwise multiply the allowance. See accounts/throttling.py for the message.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: refuses a throttled sign-in before the password is checked
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # either one: an account, or an address, is throttled
+AXES_FAILURE_LIMIT = _env_int("TIMETABLE_LOGIN_FAILURE_LIMIT", 10)
+AXES_COOLOFF_TIME = timedelta(seconds=_env_int("TIMETABLE_LOGIN_COOLOFF_SECONDS", 600))
+AXES_LOCKOUT_CALLABLE = "timetabling.web.accounts.throttling.too_many_failures"
+AXES_DISABLE_ACCESS_LOG = True  # only the failures are recorded, not every sign-in
+AXES_RESET_ON_SUCCESS = False  # one good sign-in from an address must not wipe the failures against others
 
 LANGUAGE_CODE = "en"
 TIME_ZONE = os.environ.get("TIMETABLE_TIME_ZONE", "Asia/Kolkata")
@@ -96,7 +137,11 @@ USE_I18N = False
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT = DATA_DIR / "static"  # for collectstatic; without it the files are served from the apps
+WHITENOISE_USE_FINDERS = True
+warnings.filterwarnings("ignore", message="No directory at: ")  # WhiteNoise, before any collectstatic: fine
+# WhiteNoise hands Django file iterators; under ASGI Django reads them in a thread, which is what it warns about
+warnings.filterwarnings("ignore", message="StreamingHttpResponse must consume synchronous iterators")
 LOGIN_URL = "/admin/login/"
 
 # the engine service and the generation workflow
@@ -104,10 +149,29 @@ ENGINE_URL = os.environ.get("TIMETABLE_ENGINE_URL", "http://127.0.0.1:8001").rst
 ENGINE_CLIENT = os.environ.get("TIMETABLE_ENGINE_CLIENT", "timetabling.web.scheduling.engine_client.HttpEngineClient")
 MAX_CONCURRENT_JOBS = _env_int("TIMETABLE_MAX_CONCURRENT_JOBS", 2)
 GENERATION_TIME_LIMIT = float(os.environ.get("TIMETABLE_TIME_LIMIT", "60"))
+MAX_TIME_LIMIT = float(os.environ.get("TIMETABLE_MAX_TIME_LIMIT", "1800"))
 GENERATION_VARIANTS = tuple(
     v.strip() for v in os.environ.get("TIMETABLE_VARIANTS", "Balanced,Faculty-focused,Compactness-focused").split(",")
     if v.strip()
 )
+
+# security headers; over HTTPS (TLS ends at a proxy that sets X-Forwarded-Proto) secure cookies and HSTS
+HTTPS = _env_bool("TIMETABLE_HTTPS", False)
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = HTTPS
+SECURE_SSL_REDIRECT = HTTPS
+SECURE_REDIRECT_EXEMPT = [r"^api/health/$", r"^api/academics/timetable/fastapi_callback/$"]  # machines, not people
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if HTTPS else None
+SECURE_HSTS_SECONDS = _env_int("TIMETABLE_HSTS_SECONDS", 31_536_000) if HTTPS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
+SECURE_HSTS_PRELOAD = HTTPS and _env_bool("TIMETABLE_HSTS_PRELOAD", False)
+SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]  # joining the preload list is the
+# operator's choice (hard to undo): preload only with TIMETABLE_HSTS_PRELOAD=1
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+_engine_websocket = websocket_origin(os.environ.get("TIMETABLE_ENGINE_PUBLIC_URL", ENGINE_URL))
+CONTENT_SECURITY_POLICY = build_policy([_engine_websocket] if _engine_websocket else [])  # the status page's
 
 LOGGING = {
     "version": 1,

@@ -12,7 +12,10 @@ from timetabling.web.api.schemas import ApproveRequest, CallbackRequest, Generat
 
 T = "timetable/"
 API_ROUTES = [
-    ("api/auth/login/", auth.sign_in, "Sign in (session cookie)", "auth", LoginRequest),
+    ("api/auth/csrf/", auth.csrf_token, "The CSRF token a session's writes carry (X-CSRFToken); sets the cookie",
+     "auth", None),
+    ("api/auth/login/", auth.sign_in, "Sign in (session cookie); needs the CSRF token, answers the new one", "auth",
+     LoginRequest),
     ("api/auth/logout/", auth.sign_out, "Sign out", "auth", None),
     ("api/auth/me/", auth.me, "The signed-in user, role and organization", "auth", None),
     (f"api/{T}generate/", timetable.generate, "Start generating timetable variants", "timetable", GenerateRequest),

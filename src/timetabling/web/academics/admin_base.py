@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
-from django.db.models import ForeignKey, ManyToManyField, Q, QuerySet
+from django.db.models import ForeignKey, ManyToManyField, QuerySet
 from django.http import HttpRequest
 
-from timetabling.web.accounts.models import CAN_EDIT_DATA, Membership
+from timetabling.web.accounts.models import CAN_EDIT_DATA, Membership, Role
 
 
 def organization_of(request: HttpRequest) -> Any:
@@ -16,11 +16,20 @@ def organization_of(request: HttpRequest) -> Any:
     return membership.organization if membership else None
 
 
-def _may_edit(request: HttpRequest) -> bool:
+def _has_role(request: HttpRequest, roles: frozenset[str]) -> bool:
     if request.user.is_superuser:
         return True
     membership = Membership.objects.filter(user_id=request.user.pk).first()
-    return bool(request.user.is_active and request.user.is_staff and membership and membership.role in CAN_EDIT_DATA)
+    return bool(request.user.is_active and request.user.is_staff and membership and membership.role in roles)
+
+
+def _may_edit(request: HttpRequest) -> bool:
+    return _has_role(request, CAN_EDIT_DATA)
+
+
+def is_org_admin(request: HttpRequest) -> bool:
+    """A superuser, or a staff member whose role is organization admin: who may manage members and roles."""
+    return _has_role(request, frozenset({Role.ORG_ADMIN}))
 
 
 class OrgScopedAdmin(admin.ModelAdmin):
@@ -54,10 +63,8 @@ class OrgScopedAdmin(admin.ModelAdmin):
         org = organization_of(request)
         if any(f.name == "organization" for f in model._meta.fields):
             kwargs["queryset"] = model._default_manager.filter(organization=org)
-        elif model._meta.label_lower == "auth.user":
-            kwargs["queryset"] = model._default_manager.filter(
-                Q(membership__organization=org) | Q(membership__isnull=True)
-            )
+        elif model._meta.label_lower == "auth.user":  # only the organization's own people, never anyone else
+            kwargs["queryset"] = model._default_manager.filter(membership__organization=org)
 
     def formfield_for_foreignkey(self, db_field: ForeignKey, request: HttpRequest, **kwargs: Any) -> Any:
         self._limit(db_field, request, kwargs)

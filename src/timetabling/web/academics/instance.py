@@ -5,29 +5,43 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
+from pydantic import ValidationError
 
 from timetabling.engine import model as em
+from timetabling.engine.errors import InputError
+from timetabling.engine.formats.native import parse, validation_problems
 from timetabling.web.academics import models as am
 from timetabling.web.academics.grid import config_fields, organization_grid
 
 
-def _slots(pairs: Iterable[Any]) -> frozenset[em.Slot]:
-    return frozenset(em.Slot(int(p[0]), int(p[1])) for p in pairs or ())
+def _pairs_json(pairs: Any) -> Any:
+    """A stored slot list as the engine's native JSON has it; what is not a list is left for the engine's
+    validation to name."""
+    return list(pairs) if isinstance(pairs, list | tuple) else pairs
 
 
 def _code(obj: am.OrgScoped | None) -> str | None:
     return obj.code if obj is not None else None
 
 
-def build_instance(
+def _preferred(stored: Any) -> Any:
+    if not isinstance(stored, list):
+        return stored
+    return [{"day": p[0], "period": p[1], "weight": p[2] if len(p) > 2 else 1}
+            if isinstance(p, list | tuple) and len(p) >= 2 else p for p in stored]
+
+
+def instance_data(
     org: am.Organization, department_ids: Iterable[int] = (), batch_ids: Iterable[int] = ()
-) -> em.Instance:
-    """The organization's data as an engine instance. With departments or batches given, only the courses
-    of those departments / attended by those batches, and what they need, are included."""
+) -> dict[str, Any]:
+    """The organization's data as the engine's native JSON (unvalidated). With departments or batches given,
+    only the courses of those departments / attended by those batches, and what they need, are included."""
     courses_qs = am.Course.objects.filter(organization=org).select_related("department")
     department_ids, batch_ids = list(department_ids), list(batch_ids)
     if department_ids:
@@ -49,61 +63,130 @@ def build_instance(
 
     students = []
     for s in am.Student.objects.filter(organization=org).select_related("batch").prefetch_related("electives"):
-        chosen = tuple(sorted(c.code for c in s.electives.all() if c.code in course_codes))
+        chosen = sorted(c.code for c in s.electives.all() if c.code in course_codes)
         batch = s.batch.code if s.batch and s.batch.code in batch_codes else None
         if batch or chosen:
-            students.append(em.Student(id=s.code, batch=batch, courses=chosen))
+            students.append({"id": s.code, "batch": batch, "courses": chosen})
 
-    rules = em.Rules.model_validate(org.rules) if org.rules else em.Rules()
-    return em.Instance(
-        name=org.slug,
-        grid=organization_grid(org),
-        schools=tuple(em.School(id=s.code, name=s.name) for s in am.School.objects.filter(organization=org)),
-        departments=tuple(
-            em.Department(id=d.code, name=d.name, school=_code(d.school))
+    try:
+        grid: Any = organization_grid(org).model_dump(mode="json")
+    except ValidationError as err:  # a time grid configuration the engine cannot use
+        raise InputError(f"organization '{org.slug}'", [f"time grid: {p}" for p in validation_problems(err)]) from None
+    data: dict[str, Any] = {
+        "name": org.slug,
+        "grid": grid,
+        "schools": [{"id": s.code, "name": s.name} for s in am.School.objects.filter(organization=org)],
+        "departments": [
+            {"id": d.code, "name": d.name, "school": _code(d.school)}
             for d in am.Department.objects.filter(organization=org).select_related("school")
-        ),
-        rooms=tuple(
-            em.Room(
-                id=r.code, name=r.name, capacity=r.capacity, type=r.room_type, features=frozenset(r.features),
-                building=r.building, department=_code(r.department), shared=r.shared,
-                unavailable=_slots(r.unavailable),
-            )
+        ],
+        "rooms": [
+            {"id": r.code, "name": r.name, "capacity": r.capacity, "type": r.room_type, "features": r.features,
+             "building": r.building, "department": _code(r.department), "shared": r.shared,
+             "unavailable": _pairs_json(r.unavailable)}
             for r in am.Room.objects.filter(organization=org).select_related("department")
-        ),
-        faculty=tuple(
-            em.Faculty(
-                id=f.code, name=f.name, department=_code(f.department), max_hours_per_week=f.max_hours_per_week,
-                max_hours_per_day=f.max_hours_per_day, max_consecutive=f.max_consecutive,
-                unavailable=_slots(f.unavailable),
-                preferred=tuple(em.PreferredSlot(day=p[0], period=p[1], weight=p[2] if len(p) > 2 else 1)
-                                for p in f.preferred),
-            )
+        ],
+        "faculty": [
+            {"id": f.code, "name": f.name, "department": _code(f.department),
+             "max_hours_per_week": f.max_hours_per_week, "max_hours_per_day": f.max_hours_per_day,
+             "max_consecutive": f.max_consecutive,
+             "unavailable": _pairs_json(f.unavailable), "preferred": _preferred(f.preferred)}
             for f in faculty
-        ),
-        batches=tuple(
-            em.Batch(
-                id=b.code, name=b.name, department=_code(b.department), program=_code(b.program) or "",
-                year=b.year, section=b.section, size=b.size,
-            )
+        ],
+        "batches": [
+            {"id": b.code, "name": b.name, "department": _code(b.department), "program": _code(b.program) or "",
+             "year": b.year, "section": b.section, "size": b.size}
             for b in batches
-        ),
-        students=tuple(students),
-        courses=tuple(
-            em.Course(
-                id=c.code, code=c.course_code, name=c.name, department=_code(c.department), kind=c.kind,
-                faculty=tuple(sorted(f.code for f in c.faculty.all())),
-                sessions_per_week=c.sessions_per_week, session_length=c.session_length,
-                min_days=c.min_days, max_per_day=c.max_per_day, room_type=c.room_type,
-                room_features=frozenset(c.room_features),
-                batches=tuple(sorted(b.code for b in c.batches.all() if b.code in batch_codes)),
-                size=c.size, fixed=tuple(em.Slot(int(s[0]), int(s[1])) for s in c.fixed),
-                unavailable=_slots(c.unavailable),
-            )
+        ],
+        "students": students,
+        "courses": [
+            {"id": c.code, "code": c.course_code, "name": c.name, "department": _code(c.department), "kind": c.kind,
+             "faculty": sorted(f.code for f in c.faculty.all()), "sessions_per_week": c.sessions_per_week,
+             "session_length": c.session_length, "min_days": c.min_days, "max_per_day": c.max_per_day,
+             "room_type": c.room_type, "room_features": c.room_features,
+             "batches": sorted(b.code for b in c.batches.all() if b.code in batch_codes),
+             "size": c.size, "fixed": _pairs_json(c.fixed), "unavailable": _pairs_json(c.unavailable)}
             for c in courses
-        ),
-        rules=rules,
-    )
+        ],
+    }
+    if org.rules:
+        data["rules"] = org.rules
+    return data
+
+
+# the records behind the native file's collections, in words
+RECORD_KINDS = {"schools": "school", "departments": "department", "rooms": "room", "faculty": "faculty member",
+                "batches": "batch", "students": "student", "courses": "course"}
+_PROBLEM = re.compile(r"^(?P<kind>[a-z]+)\[(?P<index>\d+)\](?:\.(?P<field>[^:]*))?: (?P<reason>.*)$", re.S)
+
+
+@dataclass(frozen=True)
+class RecordProblem:
+    """One problem of the engine's model rules, on one record: ``course 'CS201-A', sessions_per_week: ...``."""
+
+    kind: str  # the native file's collection: courses, rooms, ...
+    code: str
+    field: str  # the engine's field path inside the record, e.g. ``session_length`` or ``fixed[0]``
+    reason: str
+
+    def __str__(self) -> str:
+        where = f"{RECORD_KINDS[self.kind]} '{self.code}'"
+        return f"{where}, {self.field}: {self.reason}" if self.field else f"{where}: {self.reason}"
+
+
+def record_problems(problems: Iterable[str], data: dict[str, Any]) -> list[RecordProblem | str]:
+    """The engine's problems (paths into ``data``, as ``check-instance`` prints them), each turned into a
+    :class:`RecordProblem` naming the record by its code where the path points at one."""
+    out: list[RecordProblem | str] = []
+    for problem in problems:
+        match = _PROBLEM.match(problem)
+        items = data.get(match["kind"]) if match else None
+        index = int(match["index"]) if match else -1
+        if not match or match["kind"] not in RECORD_KINDS or not isinstance(items, list) or index >= len(items):
+            out.append(problem)
+            continue
+        item = items[index]
+        code = str(item.get("id", f"#{index + 1}")) if isinstance(item, dict) else f"#{index + 1}"
+        out.append(RecordProblem(match["kind"], code, match["field"] or "", match["reason"]))
+    return out
+
+
+def check_instance(org: am.Organization, department_ids: Iterable[int] = (),
+                   batch_ids: Iterable[int] = ()) -> tuple[em.Instance | None, list[RecordProblem | str]]:
+    """The engine's instance of the organization's data, or None and every problem the engine's model rules
+    find in it (the messages of ``timetable check-instance``, naming records by code)."""
+    data = instance_data(org, department_ids, batch_ids)
+    try:
+        return parse(em.Instance, data, f"organization '{org.slug}'"), []
+    except InputError as err:
+        return None, record_problems(err.problems, data)
+
+
+def build_instance(
+    org: am.Organization, department_ids: Iterable[int] = (), batch_ids: Iterable[int] = ()
+) -> em.Instance:
+    """The organization's data as an engine instance; an :class:`InputError` naming each record the engine's
+    model rules refuse (data stored before uploads were checked, or edited in the admin)."""
+    instance, problems = check_instance(org, department_ids, batch_ids)
+    if instance is None:
+        raise UnusableData(f"organization '{org.slug}'", problems)
+    return instance
+
+
+class UnusableData(InputError):
+    """The organization's data breaks the engine's model rules; ``records`` names the records."""
+
+    def __init__(self, source: str, records: list[RecordProblem | str]) -> None:
+        super().__init__(source, [str(r) for r in records])
+        self.records = records
+
+    @property
+    def field(self) -> str | None:
+        """The first problem's record and field, as an API error's ``field``: ``courses[CS201-A].session_length``."""
+        first = self.records[0] if self.records else None
+        if not isinstance(first, RecordProblem):
+            return None
+        return f"{first.kind}[{first.code}]" + (f".{first.field}" if first.field else "")
 
 
 def nep_credits(course: em.Course) -> int:

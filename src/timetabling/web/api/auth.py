@@ -1,4 +1,8 @@
-"""``/api/auth/...``: sign in and out with a session cookie, and who am I."""
+"""``/api/auth/...``: the CSRF token, sign in and out with a session cookie, and who am I.
+
+A browser or JS client first ``GET /api/auth/csrf/`` (sets the ``csrftoken`` cookie and answers the token),
+then POSTs the login with the ``X-CSRFToken`` header; signing in changes the token, and the login answers the
+new one. Scripts use an API token instead (``Authorization: Bearer``), which needs none of this."""
 
 from __future__ import annotations
 
@@ -6,6 +10,7 @@ from typing import Any
 
 from django.contrib.auth import authenticate, login, logout
 from django.http import HttpRequest
+from django.middleware.csrf import get_token
 
 from timetabling.web.accounts.models import Membership
 from timetabling.web.api.base import api, body_as
@@ -13,14 +18,20 @@ from timetabling.web.api.errors import ApiError
 from timetabling.web.api.schemas import LoginRequest
 
 
+@api(["GET"], auth=False)
+def csrf_token(request: HttpRequest) -> dict[str, Any]:
+    return {"csrf_token": get_token(request), "header": "X-CSRFToken"}
+
+
 @api(["POST"], auth=False)
 def sign_in(request: HttpRequest) -> dict[str, Any]:
     body = body_as(request, LoginRequest)
+    # axes counts a failure here, and answers 429 instead once the account or the address is throttled
     user = authenticate(request, username=body.username, password=body.password)
     if user is None:
         raise ApiError(401, "wrong username or password", field="password")
     login(request, user)
-    return {"username": user.username}
+    return {"username": user.username, "csrf_token": get_token(request)}  # login() rotated the token
 
 
 @api(["POST"], auth=False)

@@ -12,10 +12,46 @@ from django.views.decorators.csrf import csrf_exempt
 from pydantic import BaseModel, ValidationError
 
 from timetabling.web.accounts.models import Membership
+from timetabling.web.api.credentials import authenticate_request
 from timetabling.web.api.errors import ApiError, from_validation_error
 
 M = TypeVar("M", bound=BaseModel)
 View = Callable[..., JsonResponse | dict[str, Any]]
+
+
+MAX_JSON_DEPTH = 32  # our deepest body (the engine's callback) nests 4 levels; Python's parser stops near 1000
+
+
+def load_json(raw: bytes) -> Any:
+    """The parsed body; a 400 naming the body when it is not JSON or nests deeper than ``MAX_JSON_DEPTH``."""
+    try:
+        data = json.loads(raw)
+    except (UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise ApiError(400, f"the body is not valid JSON: {err}", field="body") from None
+    except RecursionError:
+        data = None
+        depth = MAX_JSON_DEPTH + 1
+    else:
+        depth = json_depth(data, MAX_JSON_DEPTH)
+    if depth > MAX_JSON_DEPTH:
+        raise ApiError(400, f"the body nests arrays and objects more than {MAX_JSON_DEPTH} levels deep", field="body")
+    return data
+
+
+def json_depth(value: Any, limit: int) -> int:
+    """How deep arrays and objects nest in ``value``, counted without recursion; stops past ``limit``."""
+    deepest = 0
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else None
+        if children is None:
+            continue
+        deepest = max(deepest, depth)
+        if deepest > limit:
+            break
+        stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
+    return deepest
 
 
 def parse_json(request: HttpRequest) -> Any:
@@ -24,10 +60,7 @@ def parse_json(request: HttpRequest) -> Any:
     content_type = request.content_type or ""
     if content_type != "application/json":
         raise ApiError(415, f"send the request body as application/json (got '{content_type}')", field="body")
-    try:
-        return json.loads(request.body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as err:
-        raise ApiError(400, f"the body is not valid JSON: {err}", field="body") from None
+    return load_json(request.body)
 
 
 def nul_path(value: Any, path: str = "") -> str | None:
@@ -67,14 +100,16 @@ def membership_of(request: HttpRequest) -> Membership:
     return membership
 
 
-def api(methods: Collection[str] = ("GET",), roles: Collection[str] | None = None, auth: bool = True):
+def api(methods: Collection[str] = ("GET",), roles: Collection[str] | None = None, auth: bool = True,
+        csrf: bool = True):
     """Wrap a view ``view(request, [membership,] **kwargs)`` that returns a dict or a JsonResponse.
 
-    POST bodies must be JSON (a browser form cannot send that across sites, which is why CSRF tokens are
-    not asked for); ``roles`` limits the view to members with one of these roles (403 otherwise)."""
+    ``roles`` limits the view to members with one of these roles (403 otherwise). A session-authenticated
+    write needs the CSRF token, an API token (``Authorization: Bearer``) does not (see ``credentials``);
+    ``csrf=False`` only for a caller that proves itself otherwise (the engine's signed callback)."""
 
     def decorate(view: View) -> Callable[..., JsonResponse]:
-        @csrf_exempt
+        @csrf_exempt  # Django's middleware would answer an HTML 403, and cannot tell a token from a session
         @functools.wraps(view)
         def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
             try:
@@ -83,6 +118,7 @@ def api(methods: Collection[str] = ("GET",), roles: Collection[str] | None = Non
                         raise ApiError(404, f"{name} {value} not found", field=name)
                 if request.method not in methods:
                     raise ApiError(405, f"method {request.method} not allowed (use {', '.join(methods)})")
+                authenticate_request(request, needs_csrf=csrf, signed_in_only=auth)
                 if auth:
                     membership = membership_of(request)
                     if roles is not None and membership.role not in roles:

@@ -6,6 +6,8 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+from django.conf import settings
+from django.core.exceptions import BadRequest, RequestDataTooBig, SuspiciousOperation
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from pydantic import ValidationError
 
@@ -66,5 +68,10 @@ class JsonErrorMiddleware:
             return exception.response()
         if isinstance(exception, Http404):
             return ApiError(404, "record not found").response()
+        if isinstance(exception, RequestDataTooBig):
+            return ApiError(413, f"the request body is larger than {settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes",
+                            field="body").response()
+        if isinstance(exception, SuspiciousOperation | BadRequest):  # too many fields, a damaged form...
+            return ApiError(400, f"the request cannot be read: {exception}", field="body").response()
         log.exception("unexpected error in %s", request.path)
         return JsonResponse({"success": False, "message": "internal error"}, status=500)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,9 +18,11 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font
 
 from timetabling.web.academics import models as am
+from timetabling.web.academics.instance import RecordProblem, check_instance
 
 MAX_ERRORS = 20  # a whole file of bad rows: the first ones say enough
 MAX_BYTES = 10 * 2**20
+MAX_ROWS = 50_000  # the reference university has 19,693 students
 
 
 class RowError(ValueError):
@@ -51,14 +54,24 @@ def text(value: str, org: am.Organization) -> str:
     return value
 
 
+MAX_WHOLE = 2**31 - 1  # the largest value every database's integer columns hold
+_WHOLE = re.compile(r"\+?0*([0-9]{1,10})(\.0*)?", re.ASCII)  # 3, +3, 3.0 (Excel's way): digits, no exponent
+
+
 def positive_int(value: str, org: am.Organization) -> int:
-    try:
-        number = float(value)
-    except ValueError:
-        raise RowError(f"'{value}' is not a whole number") from None
-    if number != int(number) or number < 1:
+    match = _WHOLE.fullmatch(value)
+    if match is None:  # nan, inf, 1e400, 3.5, -1, 0x10, ², 99999999999
+        too_long = re.fullmatch(r"\+?[0-9]{11,}(\.0*)?", value, re.ASCII)
+        negative = re.fullmatch(r"-[0-9]+(\.0*)?", value, re.ASCII)
+        reason = (f"is too large (at most {MAX_WHOLE})" if too_long
+                  else "is not a whole number of 1 or more" if negative else "is not a whole number")
+        raise RowError(f"'{value[:40]}' {reason}")
+    number = int(match[1])
+    if number < 1:
         raise RowError(f"'{value}' is not a whole number of 1 or more")
-    return int(number)
+    if number > MAX_WHOLE:
+        raise RowError(f"'{value}' is too large (at most {MAX_WHOLE})")
+    return number
 
 
 def yes_no(value: str, org: am.Organization) -> bool:
@@ -236,7 +249,26 @@ def _cell_text(value: Any) -> str:
         return ""
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
+    if not isinstance(value, str | int | float):  # a date, or an array formula (its ``text`` is the formula)
+        value = getattr(value, "text", None) or value
     return str(value).strip()
+
+
+def _too_many_rows() -> UploadRejected:
+    return UploadRejected([Problem(MAX_ROWS + 1, "file", f"the file has more than {MAX_ROWS} rows; split it")])
+
+
+def _xlsx_rows(data: bytes) -> list[list[str]]:
+    # formulas are read as written (``=A2*2``), not as a value Excel may have cached: they are refused
+    book = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+    if not book.worksheets:
+        raise UploadRejected([Problem(1, "file", "the Excel file has no worksheet")])
+    rows = []
+    for row in book.worksheets[0].iter_rows(values_only=True):
+        if len(rows) > MAX_ROWS:
+            raise _too_many_rows()
+        rows.append([_cell_text(v) for v in row])
+    return rows
 
 
 def read_rows(filename: str, data: bytes) -> list[list[str]]:
@@ -246,17 +278,26 @@ def read_rows(filename: str, data: bytes) -> list[list[str]]:
     name = filename.lower()
     if name.endswith(".xlsx"):
         try:
-            book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        except Exception as err:  # openpyxl raises many kinds for a damaged file
+            return _xlsx_rows(data)
+        except UploadRejected:
+            raise
+        except Exception as err:  # openpyxl raises many kinds for a damaged file, some only while reading rows
             raise UploadRejected([Problem(1, "file", f"not a readable Excel file ({type(err).__name__})")]) from None
-        sheet = book.worksheets[0]
-        return [[_cell_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
     if name.endswith(".csv"):
         try:
             content = data.decode("utf-8-sig")
         except UnicodeDecodeError:
             raise UploadRejected([Problem(1, "file", "the CSV file is not UTF-8 text")]) from None
-        return [[c.strip() for c in row] for row in csv.reader(io.StringIO(content))]
+        rows = []
+        reader = csv.reader(io.StringIO(content))
+        try:
+            for row in reader:
+                if len(rows) > MAX_ROWS:
+                    raise _too_many_rows()
+                rows.append([c.strip() for c in row])
+        except csv.Error as err:  # a NUL byte, a cell longer than the csv module takes
+            raise UploadRejected([Problem(reader.line_num, "file", f"not a readable CSV file ({err})")]) from None
+        return rows
     raise UploadRejected([Problem(1, "file", "upload a .csv or .xlsx file")])
 
 
@@ -277,6 +318,15 @@ def _check_header(table: Table, header: list[str]) -> dict[str, int]:
     return {name: i for i, name in enumerate(names) if name}
 
 
+def _refused_text(raw: str) -> str | None:
+    """Why a cell's text cannot be stored as it is, whatever its column; None when it can."""
+    if "\x00" in raw:
+        return "text may not contain NUL characters"
+    if raw.startswith("="):
+        return f"a formula ('{raw[:40]}') is not a value: type the value itself"
+    return None
+
+
 def _parse_row(table: Table, org: am.Organization, row_no: int, row: list[str], where: dict[str, int],
                problems: list[Problem]) -> dict[str, Any] | None:
     values: dict[str, Any] = {}
@@ -285,6 +335,11 @@ def _parse_row(table: Table, org: am.Organization, row_no: int, row: list[str], 
         if column.name not in where:
             continue
         raw = row[where[column.name]] if where[column.name] < len(row) else ""
+        refused = _refused_text(raw)
+        if refused:
+            problems.append(Problem(row_no, column.name, refused))
+            ok = False
+            continue
         if raw == "":
             if column.required:
                 problems.append(Problem(row_no, column.name, "a value is required"))
@@ -335,11 +390,31 @@ def store_upload(org: am.Organization, table: Table, rows: list[list[str]]) -> d
                 continue
             created += is_new
             updated += not is_new
+        if not problems:  # every row can be stored: can the engine use what the organization now has?
+            problems = engine_problems(org, table, seen)
         if problems:
             transaction.set_rollback(True)
     if problems:
         raise UploadRejected(problems[:MAX_ERRORS])
     return {"created": created, "updated": updated}
+
+
+# the engine's names of the upload columns, where they differ
+_ENGINE_FIELDS = {"id": "code", "type": "room_type", "code": "course_code", "courses": "electives"}
+
+
+def engine_problems(org: am.Organization, table: Table, row_of_code: dict[str, int]) -> list[Problem]:
+    """What the engine's model rules (those of ``timetable check-instance``) refuse in the uploaded records,
+    run on the organization's data with the upload in it (not yet committed)."""
+    _, problems = check_instance(org)
+    out = []
+    for problem in problems:
+        if not (isinstance(problem, RecordProblem) and problem.kind == table.kind and problem.code in row_of_code):
+            continue  # another record's problem: the upload did not make it, generation reports it
+        top = re.split(r"[.\[]", problem.field, maxsplit=1)[0]
+        column = _ENGINE_FIELDS.get(top, top) if top else "code"
+        out.append(Problem(row_of_code[problem.code], column, problem.reason))
+    return sorted(out, key=lambda p: p.row)[:MAX_ERRORS]
 
 
 def _save(org: am.Organization, table: Table, values: dict[str, Any]) -> bool:

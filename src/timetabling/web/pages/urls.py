@@ -2,9 +2,29 @@
 
 from __future__ import annotations
 
-from django.urls import path
+from django.urls import path, register_converter
 
 from timetabling.web.pages.views import data, generation, home, published, review
+from timetabling.web.pages.views.common import MAX_ID
+
+
+class RecordIdConverter:
+    """A record id in a path: 1 to ``MAX_ID``; anything larger matches no route (a 404, not a database
+    overflow)."""
+
+    regex = "[0-9]{1,19}"
+
+    def to_python(self, value: str) -> int:
+        number = int(value)
+        if not 0 < number <= MAX_ID:
+            raise ValueError(value)  # Django: this route does not match
+        return number
+
+    def to_url(self, value: int) -> str:
+        return str(value)
+
+
+register_converter(RecordIdConverter, "id")
 
 app_name = "pages"
 
@@ -20,8 +40,8 @@ urlpatterns = [
     path("admin/timetables/status/<str:job_id>", generation.status, name="status"),
     path("admin/timetables/status/<str:job_id>/cancel", generation.cancel, name="cancel"),
     path("admin/timetables/jobs/<str:job_id>/compare", review.compare, name="compare"),
-    path("admin/timetables/<int:timetable_id>/review", review.review, name="review"),
-    path("admin/timetables/<int:timetable_id>/decide", review.decide, name="decide"),
-    path("timetables/<str:kind>/<int:owner_id>/", published.published, name="published"),
-    path("timetables/<str:kind>/<int:owner_id>/export.<str:fmt>", published.export, name="export"),
+    path("admin/timetables/<id:timetable_id>/review", review.review, name="review"),
+    path("admin/timetables/<id:timetable_id>/decide", review.decide, name="decide"),
+    path("timetables/<str:kind>/<id:owner_id>/", published.published, name="published"),
+    path("timetables/<str:kind>/<id:owner_id>/export.<str:fmt>", published.export, name="export"),
 ]

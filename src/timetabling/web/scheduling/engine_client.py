@@ -10,6 +10,8 @@ import httpx
 from django.conf import settings
 from django.utils.module_loading import import_string
 
+from timetabling.service.signing import EngineAuth
+
 
 class EngineUnavailable(Exception):
     """The engine service did not accept the request (down, refused, or answered an error)."""
@@ -22,15 +24,16 @@ class EngineClient(Protocol):
 
 
 class HttpEngineClient:
-    """The FastAPI engine service at ``settings.ENGINE_URL``."""
+    """The FastAPI engine service at ``settings.ENGINE_URL``; every call signed with the shared secret."""
 
-    def __init__(self, base_url: str | None = None, timeout: float = 30.0) -> None:
+    def __init__(self, base_url: str | None = None, timeout: float = 30.0, secret: str | None = None) -> None:
         self.base_url = (base_url or settings.ENGINE_URL).rstrip("/")
         self.timeout = timeout
+        self.auth = EngineAuth(secret or settings.ENGINE_SHARED_SECRET, prefix=httpx.URL(self.base_url).path)
 
     def _post(self, path: str, payload: dict[str, Any] | None = None) -> dict[str, Any]:
         try:
-            response = httpx.post(f"{self.base_url}{path}", json=payload or {}, timeout=self.timeout)
+            response = httpx.post(f"{self.base_url}{path}", json=payload or {}, timeout=self.timeout, auth=self.auth)
         except httpx.HTTPError as err:
             raise EngineUnavailable(f"the engine service at {self.base_url} is not reachable: {err}") from None
         if response.status_code >= 400:

@@ -70,6 +70,10 @@ class Timetable(models.Model):
         constraints = [
             # the engine callback may be delivered twice: a variant is stored once per job
             models.UniqueConstraint(fields=["generation_job", "name"], name="unique_variant_per_job"),
+            # one published timetable per scope; approval archives the organization's published one first, so
+            # the scope is the organization
+            models.UniqueConstraint(fields=["organization"], condition=models.Q(status="published"),
+                                    name="one_published_timetable_per_organization"),
         ]
 
     def __str__(self) -> str:

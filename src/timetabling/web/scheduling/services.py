@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from timetabling.engine.model import TimeGrid
 from timetabling.web.academics import models as am
-from timetabling.web.academics.instance import build_instance
+from timetabling.web.academics.instance import UnusableData, build_instance
 from timetabling.web.api.errors import ApiError
 from timetabling.web.scheduling.engine_client import EngineUnavailable, engine_client
 from timetabling.web.scheduling.models import (
@@ -90,7 +90,14 @@ def start_generation(
     department_ids, batch_ids = list(department_ids), list(batch_ids)
     variants = list(variants or settings.GENERATION_VARIANTS)
     time_limit = float(time_limit or settings.GENERATION_TIME_LIMIT)
-    instance = build_instance(org, department_ids, batch_ids)
+    if time_limit > settings.MAX_TIME_LIMIT:  # one organization's job may not hold an engine slot for hours
+        raise ApiError(400, f"time_limit may be at most {settings.MAX_TIME_LIMIT:g} seconds", field="time_limit")
+    try:
+        instance = build_instance(org, department_ids, batch_ids)
+    except UnusableData as err:  # data the engine cannot use: name the records, never an "internal error"
+        raise ApiError(400, f"the academic data cannot be scheduled: {'; '.join(err.problems[:5])}"
+                       + (f" (and {len(err.problems) - 5} more)" if len(err.problems) > 5 else ""),
+                       field=err.field, problems=err.problems[:100]) from None
     if not instance.courses:
         raise ApiError(400, "there are no courses to schedule for this selection", field="department_ids")
     with transaction.atomic():
@@ -248,23 +255,40 @@ def approve(job: GenerationJob, user: Any, action: str, comments: str, timetable
         "action": "rejected" if action == "reject" else "approved", "comments": comments,
         "by": getattr(user, "username", ""), "at": timezone.now().isoformat(),
     }
-    with transaction.atomic():
-        if action == "reject":
-            drafts.filter(status=TimetableStatus.DRAFT).update(status=TimetableStatus.ARCHIVED, is_active=False)
-            job.metadata = {**job.metadata, "review": review}
-            job.save(update_fields=["metadata", "updated_at"])
-            return None
-        if timetable_id is not None:
-            chosen = drafts.filter(pk=timetable_id).first()
-            if chosen is None:
-                raise ApiError(400, f"timetable {timetable_id} is not a variant of this job", field="timetable_id")
-        else:
-            chosen = drafts.order_by("-score", "id").first()
-        Timetable.objects.filter(organization=job.organization, status=TimetableStatus.PUBLISHED).exclude(
-            pk=chosen.pk
-        ).update(status=TimetableStatus.ARCHIVED, is_active=False)
-        chosen.status, chosen.is_active = TimetableStatus.PUBLISHED, True
-        chosen.save(update_fields=["status", "is_active"])
-        job.metadata = {**job.metadata, "review": {**review, "timetable_id": chosen.pk}}
+    try:
+        with transaction.atomic():
+            chosen = _decide(job, drafts, action, review, timetable_id)
+    except IntegrityError:  # the database's one-published-timetable rule: another approval got in between
+        raise ApiError(409, "another timetable was published at the same moment; reload and try again",
+                       field="job_id") from None
+    job.refresh_from_db(fields=["metadata", "updated_at"])
+    return chosen
+
+
+def _decide(job: GenerationJob, drafts: Any, action: str, review: dict[str, Any],
+            timetable_id: int | None) -> Timetable | None:
+    """The decision itself, inside approve's transaction: one decision per organization at a time, and the
+    published timetable is archived before the chosen one is published (the database allows one)."""
+    am.Organization.objects.select_for_update().get(pk=job.organization_id)
+    job = GenerationJob.objects.select_for_update().get(pk=job.pk)
+    if job.metadata.get("review"):  # a parallel review of the same job finished first
+        raise ApiError(409, f"this job was already reviewed ({job.metadata['review']['action']})", field="job_id")
+    if action == "reject":
+        drafts.filter(status=TimetableStatus.DRAFT).update(status=TimetableStatus.ARCHIVED, is_active=False)
+        job.metadata = {**job.metadata, "review": review}
         job.save(update_fields=["metadata", "updated_at"])
+        return None
+    if timetable_id is not None:
+        chosen = drafts.filter(pk=timetable_id).first()
+        if chosen is None:
+            raise ApiError(400, f"timetable {timetable_id} is not a variant of this job", field="timetable_id")
+    else:
+        chosen = drafts.order_by("-score", "id").first()
+    Timetable.objects.filter(organization=job.organization, status=TimetableStatus.PUBLISHED).exclude(
+        pk=chosen.pk
+    ).update(status=TimetableStatus.ARCHIVED, is_active=False)
+    chosen.status, chosen.is_active = TimetableStatus.PUBLISHED, True
+    chosen.save(update_fields=["status", "is_active"])
+    job.metadata = {**job.metadata, "review": {**review, "timetable_id": chosen.pk}}
+    job.save(update_fields=["metadata", "updated_at"])
     return chosen

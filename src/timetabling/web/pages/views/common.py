@@ -21,6 +21,17 @@ def render_page(request: HttpRequest, template: str, context: dict[str, Any] | N
     return render(request, template, {**base, **(context or {})}, status=status)
 
 
+MAX_ID = 2**63 - 1  # the largest primary key a database row can have
+
+
+def record_id(value: str, name: str) -> int:
+    """A record id from a query string: ASCII digits, 1 to ``MAX_ID``; 404 naming ``name`` for anything else
+    (``²`` and ``٣`` are digits to ``str.isdigit``, the first is not even a number to ``int``)."""
+    if not (value.isascii() and value.isdigit()) or len(value) > 19 or not 0 < int(value) <= MAX_ID:
+        raise Http404(f"no such {name}: '{value[:40]}' is not a record id")
+    return int(value)
+
+
 def job_of(membership: Membership, job_id: Any) -> GenerationJob:
     """The job if it is the member's organization's; 404 for anything else."""
     job = find_job(membership.organization, job_id)

@@ -13,14 +13,18 @@ from django.shortcuts import redirect
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from timetabling.engine.diagnostics import diagnose, errors
+from timetabling.engine.errors import InputError
 from timetabling.engine.pipeline import VARIANT_PROFILES
+from timetabling.service.signing import progress_token
 from timetabling.web.academics import models as am
+from timetabling.web.academics.instance import build_instance
 from timetabling.web.accounts.models import CAN_GENERATE, STAFF_ROLES, Membership
 from timetabling.web.api.errors import ApiError
 from timetabling.web.pages.access import page
 from timetabling.web.pages.views.common import job_of, render_page
 from timetabling.web.scheduling import services
-from timetabling.web.scheduling.models import FINAL_STATUSES, Timetable
+from timetabling.web.scheduling.models import FINAL_STATUSES, GenerationJob, JobStatus, Timetable
 
 MAX_VARIANTS = len(VARIANT_PROFILES)
 
@@ -112,15 +116,35 @@ def engine_public_url() -> str:
     return os.environ.get("TIMETABLE_ENGINE_PUBLIC_URL", settings.ENGINE_URL).rstrip("/")
 
 
+MAX_FINDINGS = 10
+
+
+def diagnosis(job: GenerationJob) -> list[str]:
+    """Why a failed job's data cannot be scheduled, in the engine's words: the problems its model rules find,
+    else the errors of its diagnostics (``timetable check-instance``), on today's data of the job's selection.
+    Empty for a job that did not fail, and when the data shows no reason."""
+    if job.status != JobStatus.FAILED:
+        return []
+    meta = job.metadata
+    try:
+        instance = build_instance(job.organization, meta.get("department_ids") or (), meta.get("batch_ids") or ())
+    except InputError as err:
+        return err.problems[:MAX_FINDINGS]
+    return [f"{f.entity}: {f.message}" for f in errors(diagnose(instance))][:MAX_FINDINGS]
+
+
 @page(roles=STAFF_ROLES)
 def status(request: HttpRequest, membership: Membership, job_id: str) -> HttpResponse:
     job = job_of(membership, job_id)
     base = engine_public_url()
     ws_url = base.replace("https://", "wss://", 1).replace("http://", "ws://", 1) + f"/ws/progress/{job.id}"
+    # the browser never holds the engine's credential: a token for this job's progress only, for minutes
+    ws_token = progress_token(str(job.id), settings.ENGINE_SHARED_SECRET)
     return render_page(request, "pages/generation_status.html", {
         "job": job, "final": job.status in FINAL_STATUSES, "phase": job.metadata.get("phase", ""),
-        "eta": job.metadata.get("eta_seconds"), "ws_url": ws_url, "poll_url": f"/api/timetable/progress/{job.id}/",
-        "variants": Timetable.objects.filter(generation_job=job).order_by("id"),
+        "eta": job.metadata.get("eta_seconds"), "ws_url": ws_url, "ws_token": ws_token,
+        "poll_url": f"/api/timetable/progress/{job.id}/",
+        "variants": Timetable.objects.filter(generation_job=job).order_by("id"), "diagnosis": diagnosis(job),
     })
 
 

@@ -15,7 +15,7 @@ from timetabling.web.api.timetable import _may_read as may_read  # the API's rul
 from timetabling.web.pages import exports
 from timetabling.web.pages.access import page
 from timetabling.web.pages.grids import KIND_LABELS, OWNER_MODELS, owner_week
-from timetabling.web.pages.views.common import render_page, timetable_of
+from timetabling.web.pages.views.common import record_id, render_page, timetable_of
 from timetabling.web.scheduling.models import Timetable, TimetableStatus
 
 
@@ -32,9 +32,7 @@ def _owner_and_timetable(request: HttpRequest, membership: Membership, kind: str
     if wanted:
         if membership.role not in STAFF_ROLES:
             raise PermissionDenied("only staff may read timetables that are not published")
-        if not wanted.isdigit():
-            raise Http404("no such timetable")
-        return owner, timetable_of(membership, int(wanted))
+        return owner, timetable_of(membership, record_id(wanted, "timetable"))
     published = Timetable.objects.filter(organization=membership.organization, status=TimetableStatus.PUBLISHED)
     return owner, published.select_related("generation_job").first()
 

@@ -28,6 +28,10 @@
         select.form.submit();
       });
     });
+    // widths from the server (a progress bar): set here, as the Content-Security-Policy forbids style attributes
+    document.querySelectorAll("[data-width]").forEach(function (el) {
+      el.style.width = (parseFloat(el.getAttribute("data-width")) || 0) + "%";
+    });
     document.querySelectorAll("[data-print]").forEach(function (button) {
       button.addEventListener("click", function () { window.print(); });
     });

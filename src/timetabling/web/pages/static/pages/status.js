@@ -1,4 +1,5 @@
-// Live progress of a generation job: the engine service's WebSocket, polling the web API when it fails.
+// Live progress of a generation job: the engine service's WebSocket (with a short-lived token for this job that
+// the web backend signed), polling the web API when it fails.
 (function () {
   "use strict";
   var FINAL = { completed: true, failed: true, cancelled: true };
@@ -83,7 +84,7 @@
 
     var wsAlive = false;
     if (box.getAttribute("data-final") === "true") { return; }
-    var url = box.getAttribute("data-ws");
+    var url = box.getAttribute("data-ws") + "?token=" + encodeURIComponent(box.getAttribute("data-ws-token") || "");
     var socket;
     try {
       socket = new WebSocket(url);
