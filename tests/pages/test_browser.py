@@ -194,7 +194,8 @@ def test_a_running_generation_can_be_cancelled_and_polling_stands_in_for_the_web
     page.route_web_socket(re.compile(r"/ws/progress/"), lambda ws: ws.close())  # no live connection here
     sign_in(page, live, "admin")
     start_generation(page, time_limit=120, variants=3)
-    page.wait_for_function("Number(document.getElementById('percent').textContent) > 0", timeout=60_000)
+    # a function, not an expression: Playwright evaluates expressions with eval, which the page's CSP forbids
+    page.wait_for_function("() => Number(document.getElementById('percent').textContent) > 0", timeout=60_000)
     assert page.locator("#channel").inner_text().startswith("polling")
     page.get_by_role("button", name="Cancel generation").click()
     page.wait_for_load_state()

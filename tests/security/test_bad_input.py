@@ -162,6 +162,11 @@ class UploadCellTests(PersonasTestCase):
         self.assert_refused(self.upload("rooms", csv_bytes([["code", "capacity"], ["x" * 201, "4"]])), 2, "code")
         assert not am.Room.objects.filter(organization=self.org, code="R9").exists()
 
+    def test_an_empty_optional_text_cell_stores_empty_text(self) -> None:  # found by the upload fuzzing
+        response = self.upload("courses", csv_bytes([["code", "name"], ["C9", ""]]))
+        assert response.status_code == 302
+        assert am.Course.objects.get(organization=self.org, code="C9").name == ""
+
     def test_excel_formulas_and_odd_cells_are_refused(self) -> None:
         book = xlsx_bytes([["code", "capacity"], ["R9", "=2*20"]])
         self.assert_refused(self.upload("rooms", book, "rooms.xlsx"), 2, "capacity", "formula")

@@ -204,12 +204,6 @@ def test_serve_runs_a_production_server_with_debug_off(tmp_path) -> None:
     assert "DEBUG off" in output and "DEVELOPMENT MODE" not in output
 
 
-def test_serve_dev_says_so(tmp_path) -> None:
-    from timetabling.cli.serve import DEV_BANNER
-
-    assert "DEBUG on" in DEV_BANNER and "Never" in DEV_BANNER
-
-
 # ------------------------------------------------------------------------------- pages with DEBUG off
 
 def _boom(request: HttpRequest) -> HttpResponse:

@@ -136,7 +136,8 @@ def run(args: argparse.Namespace) -> int:
     engine_thread = threading.Thread(target=engine.run, daemon=True, name="engine-service")
     engine_thread.start()
 
-    print(f"engine service: {base}:{args.engine_port}  (health: /health, API docs: /docs; runner: {args.runner})")
+    print(f"engine service: {base}:{args.engine_port}  (health: /health, the rest with the engine secret; "
+          f"runner: {args.runner})")
     print(f"web backend:    {base}:{args.port}  (API description: /api/openapi.json; uvicorn, "
           f"{args.workers} worker{'s' if args.workers > 1 else ''}, DEBUG {'on' if settings.DEBUG else 'off'})")
     if not is_loopback(args.host) and "DJANGO_ALLOWED_HOSTS" not in os.environ:

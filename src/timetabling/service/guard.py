@@ -18,7 +18,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
-from urllib.parse import parse_qs, unquote
+from urllib.parse import parse_qs
 
 from timetabling.service.signing import (
     AUTH_SCHEME,
@@ -133,7 +133,7 @@ class EngineGuard:
         if match is None:
             return f"this engine service needs the {AUTH_SCHEME} credential of the web backend"
         token = parse_qs(scope.get("query_string", b"").decode("latin-1")).get("token", [None])[0]
-        reason = verify_progress_token(token, unquote(match["job_id"]), self.secret)
+        reason = verify_progress_token(token, match["job_id"], self.secret)  # ASGI paths come decoded
         if reason is not None:
             return reason
         origin = _header(scope, b"origin")

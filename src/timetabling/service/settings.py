@@ -1,4 +1,8 @@
-"""Engine service settings from the environment (shared with the web backend where they must agree)."""
+"""Engine service settings from the environment (shared with the web backend where they must agree).
+
+Besides the runner and the callback: ``TIMETABLE_ENGINE_MAX_BODY_MB`` (32), ``TIMETABLE_MAX_TIME_LIMIT``
+(1800 s), ``TIMETABLE_ENGINE_MAX_JOBS_PER_ORG`` (4 queued or running), ``TIMETABLE_ENGINE_RESULT_TTL``
+(24 h) and ``TIMETABLE_ENGINE_ALLOWED_ORIGINS`` (the browsers' origins for the progress WebSocket)."""
 
 from __future__ import annotations
 

@@ -14,7 +14,7 @@ penalty terms; the objective is assembled in one place.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -36,6 +36,7 @@ class TimeModel:
     x: dict[tuple[str, int], cp_model.IntVar] = field(default_factory=dict)
     y: dict[tuple[str, int, str], cp_model.IntVar] = field(default_factory=dict)
     penalties: dict[Rule, list[LinearTerm]] = field(default_factory=lambda: defaultdict(list))
+    extra_objective: list[LinearTerm] = field(default_factory=list)  # terms a caller adds (e.g. repair's moves)
     assumptions: dict[int, str] = field(default_factory=dict)  # literal index -> "rule: entity"
     _lits: dict[str, cp_model.IntVar] = field(default_factory=dict)
 
@@ -89,16 +90,22 @@ class TimeModel:
 
 
 def build(
-    instance: Instance, domains: Domains, *, with_rooms: bool, explain: bool = False, soft: bool = True
+    instance: Instance, domains: Domains, *, with_rooms: bool, explain: bool = False, soft: bool = True,
+    customise: Callable[[TimeModel], None] | None = None,
 ) -> TimeModel:
-    """The model of ``instance``; ``soft=False`` leaves the soft rules out (a feasibility model)."""
+    """The model of ``instance``; ``soft=False`` leaves the soft rules out (a feasibility model).
+
+    ``customise`` runs after the rules and before the objective is assembled: it may add constraints and
+    ``tm.extra_objective`` terms (taken as they are, not multiplied by a rule's weight)."""
     tm = TimeModel(instance, domains, with_rooms, explain)
     add_variables(tm)
     for rule_fn in HARD_RULES:
         rule_fn(tm)
     for rule_fn in SOFT_RULES if soft else ():
         rule_fn(tm)
-    objective: list[LinearTerm] = []
+    if customise is not None:
+        customise(tm)
+    objective: list[LinearTerm] = list(tm.extra_objective)
     for rule, terms in tm.penalties.items():
         w = instance.rules.weight(rule)
         objective.extend((expr, coef * w) for expr, coef in terms)

@@ -93,7 +93,7 @@ def student_clash_sets(instance: Instance) -> tuple[frozenset[str], ...]:
     return tuple(kept)
 
 
-def _all_course_rooms(instance: Instance) -> dict[str, tuple[str, ...]]:
+def all_course_rooms(instance: Instance) -> dict[str, tuple[str, ...]]:
     """``course_rooms`` of every course, computed once per distinct (type, features, department, size)."""
     by_type: dict[str, list[Room]] = defaultdict(list)
     for r in instance.rooms:
@@ -110,7 +110,7 @@ def _all_course_rooms(instance: Instance) -> dict[str, tuple[str, ...]]:
 
 def build_domains(instance: Instance) -> Domains:
     starts = {c.id: course_starts(instance, c) for c in instance.courses}
-    rooms = _all_course_rooms(instance) if instance.rooms else {}
+    rooms = all_course_rooms(instance) if instance.rooms else {}
     covers: dict[tuple[str, int], list[int]] = defaultdict(list)
     for c in instance.courses:
         for t in starts[c.id]:

@@ -12,8 +12,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import transaction
+from django.db.models import CharField
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font
 
@@ -318,6 +319,19 @@ def _check_header(table: Table, header: list[str]) -> dict[str, int]:
     return {name: i for i, name in enumerate(names) if name}
 
 
+def _empty_value(table: Table, column: Column) -> Any:
+    """What an empty cell stores: the column's default; for text that may not be null, empty text."""
+    default = column.default() if callable(column.default) else column.default
+    if default is None:
+        try:
+            field = table.model._meta.get_field(column.target)
+        except FieldDoesNotExist:
+            return None
+        if isinstance(field, CharField) and not field.null:
+            return ""
+    return default
+
+
 def _refused_text(raw: str) -> str | None:
     """Why a cell's text cannot be stored as it is, whatever its column; None when it can."""
     if "\x00" in raw:
@@ -345,8 +359,7 @@ def _parse_row(table: Table, org: am.Organization, row_no: int, row: list[str], 
                 problems.append(Problem(row_no, column.name, "a value is required"))
                 ok = False
                 continue
-            default = column.default() if callable(column.default) else column.default
-            values[column.target] = default
+            values[column.target] = _empty_value(table, column)
             continue
         try:
             values[column.target] = column.parse(raw, org)

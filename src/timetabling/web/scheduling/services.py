@@ -86,7 +86,8 @@ def start_generation(
     time_limit: float | None = None,
 ) -> GenerationJob:
     """Create a job and hand its instance to the engine. Raises ApiError 429 when the organization already
-    runs ``MAX_CONCURRENT_JOBS`` jobs, 400 when there is nothing to schedule, 503 when the engine is down."""
+    runs ``MAX_CONCURRENT_JOBS`` jobs, 400 when there is nothing to schedule or the time limit is over
+    ``MAX_TIME_LIMIT``, 503 when the engine is down."""
     department_ids, batch_ids = list(department_ids), list(batch_ids)
     variants = list(variants or settings.GENERATION_VARIANTS)
     time_limit = float(time_limit or settings.GENERATION_TIME_LIMIT)

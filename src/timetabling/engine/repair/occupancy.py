@@ -1,0 +1,285 @@
+"""Who holds what, when, in one timetable: the index that repair and the candidate query read.
+
+Built once per timetable (a few hundred milliseconds at the ``university`` profile); afterwards the hard
+rules of one session at one start are read from it in microseconds. Rules follow the checker's words and
+its attribution of a clash (same course or a shared faculty member: faculty clash; else a shared batch:
+batch clash; else shared students: student clash); the checker stays the judge of every result.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import NamedTuple
+
+from timetabling.engine.model import Course, Instance, Rule
+from timetabling.engine.solver.domains import all_course_rooms
+
+
+@dataclass(slots=True)
+class Held:
+    """One placed session: a start (flat slot), a room, and the flat slots it occupies (clipped to the day)."""
+
+    index: int
+    course: Course
+    session: int
+    start: int
+    room: str | None
+
+    @property
+    def label(self) -> str:
+        return f"{self.course.id}#{self.session}"
+
+
+class Breach(NamedTuple):
+    """A hard rule a placement would break, and with whom (session labels, or the entity)."""
+
+    rule: Rule
+    detail: str
+    with_: tuple[str, ...] = ()
+
+
+def student_peers(instance: Instance) -> dict[str, dict[str, int]]:
+    """Course -> courses sharing students with it -> how many students take both (cached on the instance)."""
+    cache = instance.__dict__.get("_student_peers")
+    if cache is not None:
+        return cache
+    peers: dict[str, dict[str, int]] = defaultdict(dict)
+    for courses, students in instance.student_groups.items():
+        cs = sorted(courses)
+        n = len(students)
+        for a in range(len(cs)):
+            pa = peers[cs[a]]
+            for b in range(a + 1, len(cs)):
+                pa[cs[b]] = pa.get(cs[b], 0) + n
+                pb = peers[cs[b]]
+                pb[cs[a]] = pb.get(cs[a], 0) + n
+    out = dict(peers)
+    instance.__dict__["_student_peers"] = out
+    return out
+
+
+def course_rooms(instance: Instance) -> dict[str, frozenset[str]]:
+    """Course -> the rooms it may use (type, features, department, capacity when hard); cached."""
+    cache = instance.__dict__.get("_course_rooms")
+    if cache is None:
+        cache = {c: frozenset(r) for c, r in all_course_rooms(instance).items()} if instance.rooms else {}
+        instance.__dict__["_course_rooms"] = cache
+    return cache
+
+
+class Occupancy:
+    """The sessions of a timetable indexed by resource ("faculty F1", "batch B1", "course C1"), room and slot."""
+
+    def __init__(self, instance: Instance, placements: Iterable[tuple[str, int, int, str | None]]):
+        """``placements``: (course id, session number, flat start slot, room) per session."""
+        self.instance = instance
+        self.grid = instance.grid
+        self.n_periods = instance.grid.n_periods
+        self.peers = student_peers(instance)
+        self.rooms_of = course_rooms(instance)
+        self.sessions: list[Held] = []
+        self.at: dict[str, dict[int, list[int]]] = defaultdict(lambda: defaultdict(list))
+        self.room_at: dict[str, dict[int, list[int]]] = defaultdict(lambda: defaultdict(list))
+        self.courses_at: list[dict[str, list[int]]] = [defaultdict(list) for _ in range(instance.grid.n_slots)]
+        self.by_course: dict[str, list[int]] = defaultdict(list)
+        self.by_batch: dict[str, list[int]] = defaultdict(list)
+        self.by_faculty: dict[str, list[int]] = defaultdict(list)
+        for cid, k, t, room in placements:
+            h = Held(len(self.sessions), instance.course_by_id[cid], k, t, room)
+            self.sessions.append(h)
+            c = h.course
+            for u in self.span(c, t):
+                for key in self.keys(c):
+                    self.at[key][u].append(h.index)
+                self.courses_at[u][c.id].append(h.index)
+                if room is not None:
+                    self.room_at[room][u].append(h.index)
+            self.by_course[c.id].append(h.index)
+            for b in c.batches:
+                self.by_batch[b].append(h.index)
+            for f in c.faculty:
+                self.by_faculty[f].append(h.index)
+
+    @staticmethod
+    def keys(c: Course) -> list[str]:
+        return [f"course {c.id}", *(f"faculty {f}" for f in c.faculty), *(f"batch {b}" for b in c.batches)]
+
+    def span(self, c: Course, t: int) -> range:
+        """Flat slots a session of ``c`` starting at ``t`` occupies, clipped to its day (as the checker)."""
+        day_end = (t // self.n_periods + 1) * self.n_periods
+        return range(t, min(t + c.session_length, day_end))
+
+    def where(self, j: int, moved: Mapping[int, int | None]) -> int | None:
+        """Start of session ``j`` with ``moved`` applied (None: not placed)."""
+        return moved[j] if j in moved else self.sessions[j].start
+
+    # ---------------------------------------------------------------------------- time rules
+
+    def time_breaches(self, i: int, t: int, moved: Mapping[int, int | None] | None = None) -> list[Breach]:
+        """Hard rules session ``i`` breaks when it starts at ``t``, with the sessions of ``moved`` at their
+        new starts (None: lifted); its room is judged apart (``room_breaches``)."""
+        moved = dict(moved or {})
+        moved[i] = t
+        me = self.sessions[i]
+        c = me.course
+        inst = self.instance
+        grid = self.grid
+        out: list[Breach] = []
+        day, period = divmod(t, self.n_periods)
+        if not grid.block_fits(period, c.session_length):
+            out.append(Breach(Rule.LAB_BLOCK, f"{c.session_length} periods from {grid.slot_label((day, period))} "
+                                              "leave the day or cross a break"))
+        span = self.span(c, t)
+        blocked = []
+        for u in span:
+            s = grid.slot_of(u)
+            if s in c.unavailable:
+                blocked.append(f"course {c.id}")
+            blocked += [f"faculty {f}" for f in c.faculty if s in inst.faculty_by_id[f].unavailable]
+        if blocked:
+            out.append(Breach(Rule.UNAVAILABLE, "unavailable: " + ", ".join(sorted(set(blocked))),
+                              tuple(sorted(set(blocked)))))
+        out += self._clashes(i, span, moved)
+        out += self._daily(i, day, moved)
+        return out
+
+    def _others_at(self, key_map: dict[int, list[int]] | None, u: int, i: int, moved: Mapping[int, int | None],
+                   extra: list[int]) -> list[int]:
+        """Sessions other than ``i`` occupying slot ``u`` on one resource, ``moved`` applied."""
+        found = [j for j in (key_map.get(u, ()) if key_map else ()) if j != i and j not in moved]
+        return found + [j for j in extra if j != i and u in self._span_of(j, moved)]
+
+    def _span_of(self, j: int, moved: Mapping[int, int | None]) -> range:
+        t = self.where(j, moved)
+        return self.span(self.sessions[j].course, t) if t is not None else range(0)
+
+    def _clashes(self, i: int, span: range, moved: Mapping[int, int | None]) -> list[Breach]:
+        c = self.sessions[i].course
+        me_t = moved[i]
+        extra = [j for j in moved if j != i and moved[j] is not None]
+        found: dict[int, Rule] = {}
+        same_start: list[int] = []
+        for key in self.keys(c):
+            rule = Rule.BATCH_CLASH if key.startswith("batch") else Rule.FACULTY_CLASH
+            key_map = self.at.get(key)
+            for u in span:
+                for j in self._others_at(key_map, u, i, moved, [j for j in extra if self._shares(j, key)]):
+                    if key.startswith("course") and self.where(j, moved) == me_t:
+                        same_start.append(j)
+                    elif found.get(j) != Rule.FACULTY_CLASH:
+                        found[j] = rule
+        peers = self.peers.get(c.id, {})
+        if peers:
+            for u in span:
+                for cid, idx in self.courses_at[u].items():
+                    if cid in peers:
+                        for j in idx:
+                            if j != i and j not in moved and j not in found:
+                                found[j] = Rule.STUDENT_CLASH
+                for j in extra:
+                    if self.sessions[j].course.id in peers and u in self._span_of(j, moved) and j not in found:
+                        found[j] = Rule.STUDENT_CLASH
+        out = []
+        if same_start:
+            out.append(Breach(Rule.UNSCHEDULED, f"course {c.id} already has a session starting there",
+                              tuple(self.sessions[j].label for j in sorted(set(same_start)))))
+        by_rule: dict[Rule, list[int]] = defaultdict(list)
+        for j, rule in found.items():
+            if j not in same_start:
+                by_rule[rule].append(j)
+        for rule, idx in by_rule.items():
+            names = tuple(self.sessions[j].label for j in sorted(idx))
+            if rule == Rule.STUDENT_CLASH:
+                n = sum(peers.get(self.sessions[j].course.id, 0) for j in idx)
+                detail = f"students ({n}) also in " + ", ".join(names)
+            else:
+                detail = "at the same time as " + ", ".join(names)
+            out.append(Breach(rule, detail, names))
+        return out
+
+    def _shares(self, j: int, key: str) -> bool:
+        return key in self.keys(self.sessions[j].course)
+
+    def _daily(self, i: int, day: int, moved: Mapping[int, int | None]) -> list[Breach]:
+        """Faculty daily hours and consecutive periods, and course sessions per day, on ``day``."""
+        inst = self.instance
+        rules = inst.rules
+        c = self.sessions[i].course
+        out = []
+        lo, hi = day * self.n_periods, (day + 1) * self.n_periods
+        if rules.is_hard(Rule.COURSE_MAX_PER_DAY):
+            same = [j for j in self.by_course[c.id] if (t := self.where(j, moved)) is not None and lo <= t < hi]
+            if len(same) > c.max_per_day:
+                out.append(Breach(Rule.COURSE_MAX_PER_DAY, f"course {c.id} would have {len(same)} sessions on "
+                                  f"{self.grid.days[day]} (at most {c.max_per_day})", (f"course {c.id}",)))
+        daily, run = rules.is_hard(Rule.FACULTY_DAILY_HOURS), rules.is_hard(Rule.FACULTY_CONSECUTIVE)
+        if not (daily or run):
+            return out
+        for f in c.faculty:
+            fac = inst.faculty_by_id[f]
+            periods: list[int] = []
+            for j in self.by_faculty[f]:
+                t = self.where(j, moved)
+                if t is not None and lo <= t < hi:
+                    periods += [u - lo for u in self.span(self.sessions[j].course, t)]
+            if daily and len(periods) > fac.max_hours_per_day:
+                out.append(Breach(Rule.FACULTY_DAILY_HOURS, f"faculty {f} would teach {len(periods)} periods on "
+                                  f"{self.grid.days[day]} (at most {fac.max_hours_per_day})", (f"faculty {f}",)))
+            if run and longest_run(set(periods), self.grid.break_after) > fac.max_consecutive:
+                out.append(Breach(Rule.FACULTY_CONSECUTIVE, f"faculty {f} would teach more than "
+                                  f"{fac.max_consecutive} periods in a row on {self.grid.days[day]}", (f"faculty {f}",)))
+        return out
+
+    # ---------------------------------------------------------------------------- room rules
+
+    def room_breaches(self, i: int, t: int, room: str, moved_rooms: Mapping[int, tuple[int, str | None]]) -> list[Breach]:
+        """Room rules of session ``i`` in ``room`` from ``t``; ``moved_rooms``: sessions placed elsewhere."""
+        c = self.sessions[i].course
+        r = self.instance.room_by_id[room]
+        out = []
+        span = self.span(c, t)
+        holders = set()
+        room_map = self.room_at.get(room, {})
+        for u in span:
+            holders.update(j for j in room_map.get(u, ()) if j != i and j not in moved_rooms)
+        for j, (tj, rj) in moved_rooms.items():
+            if j != i and rj == room and set(span) & set(self.span(self.sessions[j].course, tj)):
+                holders.add(j)
+        if holders:
+            names = tuple(self.sessions[j].label for j in sorted(holders))
+            out.append(Breach(Rule.ROOM_CLASH, f"room {room} holds " + ", ".join(names), names))
+        bad = [u for u in span if self.grid.slot_of(u) in r.unavailable]
+        if bad:
+            out.append(Breach(Rule.UNAVAILABLE, f"room {room} is unavailable at "
+                              + ", ".join(self.grid.slot_label(self.grid.slot_of(u)) for u in bad), (f"room {room}",)))
+        return out
+
+    # ---------------------------------------------------------------------------- whole timetable
+
+    def conflicted(self) -> set[int]:
+        """Sessions that break a hard rule where they are (both sides of a clash)."""
+        bad: set[int] = set()
+        for i, h in enumerate(self.sessions):
+            if self.time_breaches_fast(i):
+                bad.add(i)
+            elif self.instance.rooms and (h.room is None or h.room not in self.rooms_of.get(h.course.id, ())
+                                          or self.room_breaches(i, h.start, h.room, {})):
+                bad.add(i)
+        return bad
+
+    def time_breaches_fast(self, i: int) -> bool:
+        """True when session ``i`` breaks a time rule where it is (``time_breaches`` without the words)."""
+        return bool(self.time_breaches(i, self.sessions[i].start))
+
+
+def longest_run(periods: set[int], breaks: frozenset[int]) -> int:
+    """Longest run of consecutive periods of ``periods`` (a break ends a run)."""
+    best = run = 0
+    prev = None
+    for p in sorted(periods):
+        run = run + 1 if prev is not None and p == prev + 1 and prev not in breaks else 1
+        best = max(best, run)
+        prev = p
+    return best
