@@ -26,6 +26,7 @@ from timetabling.service.callback import CallbackSender
 from timetabling.service.fair import organization_key
 from timetabling.service.guard import EngineGuard
 from timetabling.service.jobs import JobSpec
+from timetabling.service.outbox import make_outbox
 from timetabling.service.runner import Runner
 from timetabling.service.schemas import CancelResponse, GenerateRequest, GenerateResponse, VariantsResponse
 from timetabling.service.settings import ServiceSettings
@@ -102,7 +103,7 @@ def create_app(settings: ServiceSettings | None = None, runner: Runner | None = 
         bus or make_bus(settings.result_ttl_s),
         results or make_result_store(settings.result_ttl_s),
         CallbackSender(settings.callback_url, settings.shared_secret, settings.callback_retries,
-                       settings.progress_interval_s),
+                       settings.progress_interval_s, outbox=make_outbox(settings.outbox)),
     )
 
     @asynccontextmanager

@@ -2,7 +2,9 @@
 
 Besides the runner and the callback: ``TIMETABLE_ENGINE_MAX_BODY_MB`` (32), ``TIMETABLE_MAX_TIME_LIMIT``
 (1800 s), ``TIMETABLE_ENGINE_MAX_JOBS_PER_ORG`` (4 queued or running), ``TIMETABLE_ENGINE_RESULT_TTL``
-(24 h) and ``TIMETABLE_ENGINE_ALLOWED_ORIGINS`` (the browsers' origins for the progress WebSocket)."""
+(24 h), ``TIMETABLE_ENGINE_ALLOWED_ORIGINS`` (the browsers' origins for the progress WebSocket) and
+``TIMETABLE_ENGINE_OUTBOX`` (where results the web backend has not accepted yet wait: a folder or ``redis``;
+by default ``<data dir>/engine-outbox``, or Redis with the Redis progress bus)."""
 
 from __future__ import annotations
 
@@ -23,6 +25,14 @@ def _bool(name: str, default: bool) -> bool:
     return default if value is None else value.strip().lower() in ("1", "true", "yes", "on")
 
 
+def default_outbox() -> str:
+    """Redis where the progress bus is Redis (every instance sees every kept result), else a folder in the
+    data folder, so that undelivered results survive a restart of the engine service."""
+    from timetabling.service.backends import bus_kind
+
+    return "redis" if bus_kind() == "redis" else str(data_dir() / "engine-outbox")
+
+
 @dataclass
 class ServiceSettings:
     callback_url: str | None = DEFAULT_CALLBACK  # None: nobody to tell (a client polls /api/variants)
@@ -31,7 +41,8 @@ class ServiceSettings:
     max_jobs: int = 2  # jobs solved at once; more wait in the queue
     solver_workers: int = 0  # CP-SAT workers per job; 0 = every core
     progress_interval_s: float = 1.0  # at most one progress callback per job per interval
-    callback_retries: int = 5
+    callback_retries: int = 5  # failed deliveries of a result before it is logged as an error (it is kept)
+    outbox: str | None = None  # where undelivered results wait: a folder, "redis", or None (memory)
     development: bool = True
     max_body_bytes: int = 32 * MIB  # a university-profile instance is about 2.7 MB of JSON
     max_time_limit: float = 1800.0  # seconds one job may ask for
@@ -77,4 +88,5 @@ class ServiceSettings:
             max_jobs_per_org=int(os.environ.get("TIMETABLE_ENGINE_MAX_JOBS_PER_ORG", "4")),
             result_ttl_s=float(os.environ.get("TIMETABLE_ENGINE_RESULT_TTL", str(24 * 3600))),
             allowed_origins=tuple(o.strip() for o in origins.split(",") if o.strip()) if origins else None,
+            outbox=os.environ.get("TIMETABLE_ENGINE_OUTBOX") or default_outbox(),
         )

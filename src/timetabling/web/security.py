@@ -6,6 +6,7 @@ progress WebSocket while the status page follows a job there."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
@@ -57,3 +58,11 @@ class ContentSecurityPolicyMiddleware:
             return response
         response.headers.setdefault("Content-Security-Policy", self.policy)
         return response
+
+
+class DropTraceback(logging.Filter):
+    """Log an expected refusal (a bad Host header) as its one-line message, without the traceback."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.exc_info, record.exc_text = None, None
+        return True

@@ -57,6 +57,8 @@ if not DEBUG:
 
 ALLOWED_HOSTS = [h.strip() for h in os.environ.get("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver")
                  .split(",") if h.strip()]
+# origins (scheme://host[:port]) a proxy serves the site from, when they differ from the Host header it passes
+CSRF_TRUSTED_ORIGINS = [o.strip() for o in os.environ.get("DJANGO_CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()]
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -176,6 +178,11 @@ CONTENT_SECURITY_POLICY = build_policy([_engine_websocket] if _engine_websocket 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"no_traceback": {"()": "timetabling.web.security.DropTraceback"}},
+    "handlers": {"console": {"class": "logging.StreamHandler"},
+                 "short": {"class": "logging.StreamHandler", "filters": ["no_traceback"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("TIMETABLE_LOG_LEVEL", "WARNING")},
+    "loggers": {  # a scanner's bad Host header is one line in the log, not a traceback
+        "django.security.DisallowedHost": {"handlers": ["short"], "level": "WARNING", "propagate": False},
+    },
 }

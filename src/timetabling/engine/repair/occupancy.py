@@ -173,11 +173,13 @@ class Occupancy:
         peers = self.peers.get(c.id, {})
         if peers:
             for u in span:
-                for cid, idx in self.courses_at[u].items():
-                    if cid in peers:
-                        for j in idx:
-                            if j != i and j not in moved and j not in found:
-                                found[j] = Rule.STUDENT_CLASH
+                here = self.courses_at[u]
+                shared = [cid for cid in peers if cid in here] if len(peers) < len(here) else \
+                    [cid for cid in here if cid in peers]
+                for cid in shared:
+                    for j in here[cid]:
+                        if j != i and j not in moved and j not in found:
+                            found[j] = Rule.STUDENT_CLASH
                 for j in extra:
                     if self.sessions[j].course.id in peers and u in self._span_of(j, moved) and j not in found:
                         found[j] = Rule.STUDENT_CLASH
