@@ -15,9 +15,15 @@ from timetabling.service.signing import EngineAuth
 
 
 def celery_service(dist, callback_url: str | None = None, **settings: Any) -> TestClient:
+    """The engine service in this process; with ``callback_url`` it calls back the web backend of this process,
+    so it shares that backend's secret."""
     runner = CeleryRunner(dist.settings(**settings), poll_s=0.2)
-    app = create_app(ServiceSettings(callback_url=callback_url, runner="celery", progress_interval_s=0.0),
-                     runner=runner, bus=RedisProgressBus(dist.redis_url, dist.prefix),
+    config = ServiceSettings(callback_url=callback_url, runner="celery", progress_interval_s=0.0)
+    if callback_url:
+        from django.conf import settings as web_settings
+
+        config.shared_secret = web_settings.ENGINE_SHARED_SECRET
+    app = create_app(config, runner=runner, bus=RedisProgressBus(dist.redis_url, dist.prefix),
                      results=RedisResultStore(dist.redis_url, dist.prefix))
     client = TestClient(app)
     client.auth = EngineAuth(app.state.engine.settings.shared_secret)  # the web backend's credential

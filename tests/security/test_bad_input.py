@@ -270,3 +270,16 @@ class StaticPathTests(PersonasTestCase):
                      "/static//etc/passwd", "/static/pages/../../../../pyproject.toml"):
             response = self.client.get(path)
             assert response.status_code == 404, (path, response.status_code)
+
+
+def test_the_engine_service_answers_deep_json_with_400_naming_the_body() -> None:
+    from tests.service.support import service_client
+
+    client = service_client()  # with the web backend's credential: the body itself is judged
+    json_type = {"content-type": "application/json"}
+    shallow = client.post("/api/generate_variants", content=deep(40), headers=json_type)
+    assert shallow.status_code == 400 and shallow.json()["error"]["field"] == "job_id"
+    too_deep = client.post("/api/generate_variants", content=deep(100_000), headers=json_type)
+    assert too_deep.status_code == 400
+    assert too_deep.json()["error"] == {"field": "body",
+                                        "reason": "the body cannot be read as JSON (not JSON, or nested too deeply)"}

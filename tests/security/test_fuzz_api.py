@@ -24,7 +24,7 @@ from timetabling.service.app import create_app
 from timetabling.service.settings import ServiceSettings
 from timetabling.web.api.openapi import build_openapi
 
-EXAMPLES = 40
+EXAMPLES = 6
 FUZZ = settings(max_examples=EXAMPLES, deadline=None, database=None, phases=[Phase.generate],
                 suppress_health_check=list(HealthCheck))
 

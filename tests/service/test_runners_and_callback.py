@@ -56,7 +56,7 @@ def test_the_final_callback_is_signed_and_retried(monkeypatch: pytest.MonkeyPatc
 
     monkeypatch.setattr(httpx, "post", fake_post)
     monkeypatch.setattr("time.sleep", lambda s: None)
-    sender = CallbackSender("http://web/callback/", "s3cret", retries=3)
+    sender = CallbackSender("http://web/callback/", "s3cret", alarm_after=3)
     sender.final({"job_id": "j", "status": "completed", "variants": []})
     assert sender.flush(10)
     assert len(calls) == 2
@@ -74,7 +74,7 @@ def test_progress_callbacks_are_throttled_and_never_retried(monkeypatch: pytest.
         return httpx.Response(500, request=httpx.Request("POST", url))
 
     monkeypatch.setattr(httpx, "post", fake_post)
-    sender = CallbackSender("http://web/callback/", "s3cret", retries=3, progress_interval_s=60)
+    sender = CallbackSender("http://web/callback/", "s3cret", alarm_after=3, progress_interval_s=60)
     for pct in (10, 20, 30):
         sender.progress({"job_id": "j", "status": "running", "progress": pct, "phase": "optimise"})
     sender.progress({"job_id": "j", "status": "running", "progress": 40, "phase": "done"})  # a new phase

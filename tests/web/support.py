@@ -14,6 +14,7 @@ django.setup()
 from django.conf import settings  # noqa: E402
 
 settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast sign-ins for tests
+settings.ENGINE_RETRY_THREAD = False  # jobs waiting for the engine are retried by the tests themselves
 
 from django.contrib.auth.models import User  # noqa: E402
 from django.test import TestCase  # noqa: E402

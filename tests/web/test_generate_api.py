@@ -96,10 +96,14 @@ class GenerateTests(PersonasTestCase):
         assert self.post_json(URL, self.body()).status_code == 401
         assert self.client.get(URL).status_code in (401, 405)
 
-    def test_an_unreachable_engine_is_a_503_and_a_failed_job(self) -> None:
+    def test_an_unreachable_engine_keeps_the_job_waiting_for_it(self) -> None:
         FakeEngineClient.fail = True
         self.as_user(self.scheduler)
         response = self.post_json(URL, self.body())
-        assert response.status_code == 503
-        job = GenerationJob.objects.get(pk=response.json()["job_id"])
-        assert job.status == JobStatus.FAILED and "connection refused" in job.error_message
+        assert response.status_code == 200, response.content
+        data = response.json()
+        assert data["status"] == "queued" and data["phase"] == "waiting for the engine"
+        assert "connection refused" in data["message"]
+        job = GenerationJob.objects.get(pk=data["job_id"])
+        assert job.status == JobStatus.QUEUED and job.metadata["engine_wait"]["failures"] == 1
+        assert not FakeEngineClient.submitted

@@ -17,12 +17,14 @@ from fastapi import Depends, FastAPI, Request, WebSocket, WebSocketDisconnect
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
+from starlette.exceptions import HTTPException
 
 from timetabling import __version__
 from timetabling.engine.model import Instance
 from timetabling.service.backends import make_bus, make_result_store, make_runner
 from timetabling.service.bus import ProgressBus, ProgressMessage, ResultStore
 from timetabling.service.callback import CallbackSender
+from timetabling.service.errors import http_error
 from timetabling.service.fair import organization_key
 from timetabling.service.guard import EngineGuard
 from timetabling.service.jobs import JobSpec
@@ -115,6 +117,8 @@ def create_app(settings: ServiceSettings | None = None, runner: Runner | None = 
     app.state.engine = engine
     app.add_middleware(EngineGuard, secret=settings.shared_secret, max_body_bytes=settings.max_body_bytes,
                        origins=settings.origins())
+
+    app.add_exception_handler(HTTPException, http_error)  # a body FastAPI cannot parse: 400 naming the body
 
     @app.exception_handler(RequestValidationError)
     async def bad_request(request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 import multiprocessing as mp
-import queue
+import signal
 import threading
 import time
 from collections.abc import Callable
@@ -109,16 +109,36 @@ class ThreadRunner:
 
 
 def _child_main(spec_dict: dict[str, Any], out: Any, stop: Any) -> None:
-    """In the job's process: run the job, send events and the outcome back through ``out``."""
+    """In the job's process: run the job, send events and the outcome back through the pipe ``out``."""
     token = CancelToken()
+    sending = threading.Lock()  # the pipeline reports progress from several threads
+
+    def send(message: tuple[str, dict[str, Any]]) -> None:
+        with sending:
+            out.send(message)
 
     def watch() -> None:
         stop.wait()
         token.cancel()
 
     threading.Thread(target=watch, daemon=True).start()
-    outcome = run_job(JobSpec(**spec_dict), lambda e: out.put(("event", e)), token)
-    out.put(("done", outcome))
+    outcome = run_job(JobSpec(**spec_dict), lambda e: send(("event", e)), token)
+    send(("done", outcome))
+    out.close()
+
+
+def ended_unexpectedly(spec: JobSpec, exitcode: int | None) -> dict[str, Any]:
+    """The outcome of a job whose process ended without one: killed (a signal: the out-of-memory killer, an
+    operator) or crashed (an exit code)."""
+    if exitcode is not None and exitcode < 0:
+        try:
+            how = f"signal {-exitcode}, {signal.Signals(-exitcode).name}"
+        except ValueError:
+            how = f"signal {-exitcode}"
+    else:
+        how = f"exit code {exitcode}"
+    return {"job_id": spec.job_id, "status": "failed", "variants": [], "comparison": [], "generation_time": 0.0,
+            "message": f"the job's process ended unexpectedly ({how}); nothing was stored, re-run the job"}
 
 
 class ProcessRunner:
@@ -151,7 +171,11 @@ class ProcessRunner:
                 if stop.is_set():
                     outcome = _cancelled_outcome(spec)
                     return
-                outcome = self._run_process(spec, on_event, stop)
+                try:
+                    outcome = self._run_process(spec, on_event, stop)
+                except Exception as err:  # it could not start, or its pipe broke: the job still ends
+                    log.exception("job %s: its process failed", spec.job_id)
+                    outcome = {**ended_unexpectedly(spec, None), "message": f"the job's process failed ({err})"}
             finally:
                 self._slots.release(spec.job_id)
         finally:
@@ -161,34 +185,36 @@ class ProcessRunner:
                 on_done(outcome)
 
     def _run_process(self, spec: JobSpec, on_event: OnEvent, stop: Any) -> dict[str, Any]:
-        out = self._ctx.Queue()
-        proc = self._ctx.Process(target=_child_main, args=(spec.to_dict(), out, stop), daemon=True)
+        reader, writer = self._ctx.Pipe(duplex=False)
+        proc = self._ctx.Process(target=_child_main, args=(spec.to_dict(), writer, stop), daemon=True)
         proc.start()
+        writer.close()  # the child holds the only writing end now: when it dies, the pipe ends (EOFError)
         stop_seen_at: float | None = None
         try:
             while True:
-                try:
-                    kind, payload = out.get(timeout=0.2)
-                except queue.Empty:
-                    if stop.is_set() and stop_seen_at is None:
-                        stop_seen_at = time.monotonic()
-                    if stop_seen_at is not None and time.monotonic() - stop_seen_at > self._grace_s:
-                        proc.terminate()
-                        return {**_cancelled_outcome(spec), "message": "cancelled (the solver was stopped)"}
-                    if not proc.is_alive() and out.empty():
-                        return {"job_id": spec.job_id, "status": "failed", "variants": [], "comparison": [],
-                                "generation_time": 0.0,
-                                "message": f"the engine process ended unexpectedly (exit code {proc.exitcode})"}
+                if stop.is_set() and stop_seen_at is None:
+                    stop_seen_at = time.monotonic()
+                if stop_seen_at is not None and time.monotonic() - stop_seen_at > self._grace_s:
+                    proc.terminate()
+                    return {**_cancelled_outcome(spec), "message": "cancelled (the solver was stopped)"}
+                if not reader.poll(0.2):
                     continue
-                if kind == "event":
-                    on_event(payload)
-                else:
+                try:
+                    kind, payload = reader.recv()
+                except EOFError:  # ended without its outcome, perhaps in the middle of sending it
+                    proc.join(timeout=5)
+                    return ended_unexpectedly(spec, proc.exitcode)
+                if kind == "done":
                     return payload
+                try:
+                    on_event(payload)
+                except Exception:  # progress is best effort: a failing listener does not end the job
+                    log.exception("job %s: progress listener failed", spec.job_id)
         finally:
             proc.join(timeout=5)
             if proc.is_alive():
                 proc.kill()
-            out.close()
+            reader.close()
 
     def cancel(self, job_id: str) -> bool:
         with self._lock:

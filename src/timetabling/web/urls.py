@@ -24,6 +24,8 @@ API_ROUTES = [
     (f"api/{T}progress/<str:job_id>/", timetable.progress, "A job's progress 0-100", "timetable", None),
     (f"api/{T}result/<str:job_id>/", timetable.result, "A job's variants with their slots", "timetable", None),
     (f"api/{T}cancel/<str:job_id>/", timetable.cancel, "Cancel a running job", "timetable", None),
+    (f"api/{T}rerun/<str:job_id>/", timetable.rerun, "Start a new job with a finished job's parameters",
+     "timetable", None),
     (f"api/{T}approve/<str:job_id>/", timetable.approve, "Approve (publish) or reject a job's variants",
      "timetable", ApproveRequest),
     (f"api/{T}timetables/", timetable.timetables, "The organization's timetables", "timetable", None),

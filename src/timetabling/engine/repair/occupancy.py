@@ -231,12 +231,14 @@ class Occupancy:
                                   f"{self.grid.days[day]} (at most {fac.max_hours_per_day})", (f"faculty {f}",)))
             if run and longest_run(set(periods), self.grid.break_after) > fac.max_consecutive:
                 out.append(Breach(Rule.FACULTY_CONSECUTIVE, f"faculty {f} would teach more than "
-                                  f"{fac.max_consecutive} periods in a row on {self.grid.days[day]}", (f"faculty {f}",)))
+                                  f"{fac.max_consecutive} periods in a row on {self.grid.days[day]}",
+                                  (f"faculty {f}",)))
         return out
 
     # ---------------------------------------------------------------------------- room rules
 
-    def room_breaches(self, i: int, t: int, room: str, moved_rooms: Mapping[int, tuple[int, str | None]]) -> list[Breach]:
+    def room_breaches(self, i: int, t: int, room: str,
+                      moved_rooms: Mapping[int, tuple[int, str | None]]) -> list[Breach]:
         """Room rules of session ``i`` in ``room`` from ``t``; ``moved_rooms``: sessions placed elsewhere."""
         c = self.sessions[i].course
         r = self.instance.room_by_id[room]
@@ -263,17 +265,13 @@ class Occupancy:
     def conflicted(self) -> set[int]:
         """Sessions that break a hard rule where they are (both sides of a clash)."""
         bad: set[int] = set()
+        rooms = bool(self.instance.rooms)
         for i, h in enumerate(self.sessions):
-            if self.time_breaches_fast(i):
-                bad.add(i)
-            elif self.instance.rooms and (h.room is None or h.room not in self.rooms_of.get(h.course.id, ())
-                                          or self.room_breaches(i, h.start, h.room, {})):
+            room_bad = rooms and (h.room is None or h.room not in self.rooms_of.get(h.course.id, ())
+                                  or bool(self.room_breaches(i, h.start, h.room, {})))
+            if room_bad or self.time_breaches(i, h.start):
                 bad.add(i)
         return bad
-
-    def time_breaches_fast(self, i: int) -> bool:
-        """True when session ``i`` breaks a time rule where it is (``time_breaches`` without the words)."""
-        return bool(self.time_breaches(i, self.sessions[i].start))
 
 
 def longest_run(periods: set[int], breaks: frozenset[int]) -> int:

@@ -18,7 +18,7 @@ from timetabling.web.api.base import api, body_as, load_json, nul_path
 from timetabling.web.api.errors import ApiError, from_validation_error, not_found
 from timetabling.web.api.schemas import ApproveRequest, CallbackRequest, GenerateRequest
 from timetabling.web.api.serializers import job_json, ref, slots_of, timetable_json
-from timetabling.web.scheduling import services
+from timetabling.web.scheduling import services, submission
 from timetabling.web.scheduling.models import GenerationJob, Timetable, TimetableSlot, TimetableStatus
 
 
@@ -53,23 +53,41 @@ def generate(request: HttpRequest, membership: Membership) -> dict[str, Any]:
         org, request.user, body.academic_year, body.semester, body.department_ids, body.batch_ids,
         body.variants, body.time_limit,
     )
-    return {"job_id": str(job.id), "status": job.status,
-            "estimated_time": services.estimated_seconds(job.metadata["time_limit"])}
+    return {"job_id": str(job.id), "status": job.status, "phase": job.metadata.get("phase", ""),
+            "estimated_time": services.estimated_seconds(job.metadata["time_limit"]), **_waiting_note(job)}
+
+
+def _waiting_note(job: GenerationJob) -> dict[str, Any]:
+    if not submission.is_waiting(job):
+        return {}
+    return {"message": "the engine service cannot take the job now; it waits and is offered to the engine again "
+                       f"(last error: {job.metadata['engine_wait']['last_error']})"}
+
+
+@api(["POST"], roles=CAN_GENERATE)
+def rerun(request: HttpRequest, membership: Membership, job_id: str) -> dict[str, Any]:
+    """A new job with a finished job's parameters (after a failure, a cancel, or to try again)."""
+    job = services.rerun_generation(_job(membership, job_id), request.user)
+    return {"job_id": str(job.id), "rerun_of": job_id, "status": job.status, "phase": job.metadata.get("phase", ""),
+            "estimated_time": services.estimated_seconds(job.metadata["time_limit"]), **_waiting_note(job)}
 
 
 @api(["GET"], roles=STAFF_ROLES)
 def jobs(request: HttpRequest, membership: Membership) -> dict[str, Any]:
+    submission.retry_due(membership.organization)
     qs = GenerationJob.objects.filter(organization=membership.organization).select_related("created_by")[:50]
     return {"jobs": [job_json(j) for j in qs]}
 
 
 @api(["GET"], roles=STAFF_ROLES)
 def status(request: HttpRequest, membership: Membership, job_id: str) -> dict[str, Any]:
+    submission.retry_due(membership.organization)
     return {"job": job_json(_job(membership, job_id))}
 
 
 @api(["GET"], roles=STAFF_ROLES)
 def progress(request: HttpRequest, membership: Membership, job_id: str) -> dict[str, Any]:
+    submission.retry_due(membership.organization)
     job = _job(membership, job_id)
     return {"job_id": str(job.id), "status": job.status, "progress": job.progress,
             "updated_at": job.updated_at.isoformat(), "phase": job.metadata.get("phase", ""),

@@ -39,6 +39,7 @@ urlpatterns = [
     path("admin/timetables/new", generation.new_generation, name="new_generation"),
     path("admin/timetables/status/<str:job_id>", generation.status, name="status"),
     path("admin/timetables/status/<str:job_id>/cancel", generation.cancel, name="cancel"),
+    path("admin/timetables/status/<str:job_id>/rerun", generation.rerun, name="rerun"),
     path("admin/timetables/jobs/<str:job_id>/compare", review.compare, name="compare"),
     path("admin/timetables/<id:timetable_id>/review", review.review, name="review"),
     path("admin/timetables/<id:timetable_id>/decide", review.decide, name="decide"),

@@ -14,7 +14,13 @@ from timetabling.service.signing import EngineAuth
 
 
 class EngineUnavailable(Exception):
-    """The engine service did not accept the request (down, refused, or answered an error)."""
+    """The engine service did not accept the request (down, refused, or answered an error).
+
+    ``status``: the engine's HTTP answer, None when it was not reached."""
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 class EngineClient(Protocol):
@@ -37,7 +43,8 @@ class HttpEngineClient:
         except httpx.HTTPError as err:
             raise EngineUnavailable(f"the engine service at {self.base_url} is not reachable: {err}") from None
         if response.status_code >= 400:
-            raise EngineUnavailable(f"the engine service answered {response.status_code}: {response.text[:300]}")
+            raise EngineUnavailable(f"the engine service answered {response.status_code}: {response.text[:300]}",
+                                    response.status_code)
         return response.json()
 
     def submit(self, payload: dict[str, Any]) -> dict[str, Any]:

@@ -17,6 +17,7 @@ from timetabling.engine.model import TimeGrid
 from timetabling.web.academics import models as am
 from timetabling.web.academics.instance import UnusableData, build_instance
 from timetabling.web.api.errors import ApiError
+from timetabling.web.scheduling import submission
 from timetabling.web.scheduling.engine_client import EngineUnavailable, engine_client
 from timetabling.web.scheduling.models import (
     ACTIVE_STATUSES,
@@ -53,26 +54,28 @@ def expire_stale_jobs(org: am.Organization | None = None) -> int:
     if org is not None:
         qs = qs.filter(organization=org)
     expired = 0
-    for job in qs:
+    for job in qs.exclude(status=JobStatus.QUEUED, metadata__has_key="engine_wait"):  # waiting: retry's to end
         limit = float(job.metadata.get("time_limit") or settings.GENERATION_TIME_LIMIT)
         if (now - job.updated_at).total_seconds() > 2 * limit + 300:
-            _finish_without_result(job, JobStatus.FAILED, "the engine service stopped reporting on this job")
+            _finish_without_result(job, JobStatus.FAILED, "the engine service stopped reporting on this job",
+                                   result_may_follow=True)
             expired += 1
     return expired
 
 
 def fail_interrupted_jobs() -> int:
-    """At the start of the embedded deployment no job can be running: mark the ones left over as failed."""
-    jobs = list(GenerationJob.objects.filter(status__in=ACTIVE_STATUSES))
+    """At the start of the embedded deployment no job can be running: mark the ones left over as failed (a
+    result the engine finished before the restart still arrives from its outbox and is then stored). Jobs
+    waiting for the engine never reached it: they keep waiting."""
+    jobs = list(GenerationJob.objects.filter(status__in=ACTIVE_STATUSES).exclude(
+        status=JobStatus.QUEUED, metadata__has_key="engine_wait"))
     for job in jobs:
-        _finish_without_result(job, JobStatus.FAILED, "interrupted: the service was restarted")
+        _finish_without_result(job, JobStatus.FAILED, "interrupted: the service was restarted",
+                               result_may_follow=True)
     return len(jobs)
 
 
-def _finish_without_result(job: GenerationJob, status: str, message: str) -> None:
-    job.status, job.error_message, job.completed_at = status, message, timezone.now()
-    job.metadata = {**job.metadata, "phase": status}
-    job.save(update_fields=["status", "error_message", "completed_at", "metadata", "updated_at"])
+_finish_without_result = submission.finish_without_result
 
 
 def start_generation(
@@ -84,10 +87,12 @@ def start_generation(
     batch_ids: Iterable[int] = (),
     variants: Iterable[str] | None = None,
     time_limit: float | None = None,
+    rerun_of: GenerationJob | None = None,
 ) -> GenerationJob:
     """Create a job and hand its instance to the engine. Raises ApiError 429 when the organization already
     runs ``MAX_CONCURRENT_JOBS`` jobs, 400 when there is nothing to schedule or the time limit is over
-    ``MAX_TIME_LIMIT``, 503 when the engine is down."""
+    ``MAX_TIME_LIMIT``. An engine that cannot take the job now leaves it queued, "waiting for the engine",
+    and it is offered again later (``submission``); one that refuses it for good fails it."""
     department_ids, batch_ids = list(department_ids), list(batch_ids)
     variants = list(variants or settings.GENERATION_VARIANTS)
     time_limit = float(time_limit or settings.GENERATION_TIME_LIMIT)
@@ -118,27 +123,29 @@ def start_generation(
                 "variants": variants, "time_limit": time_limit, "department_ids": department_ids,
                 "batch_ids": batch_ids, "grid": instance.grid.model_dump(mode="json"),
                 "sessions": instance.n_sessions, "phase": "queued",
+                **({"rerun_of": str(rerun_of.id)} if rerun_of is not None else {}),
             },
         )
-    payload = {
-        "job_id": str(job.id), "organization_id": org.pk,
-        "department_id": department_ids[0] if len(department_ids) == 1 else None,
-        "batch_ids": batch_ids, "semester": semester, "academic_year": academic_year,
-        "variants": variants, "time_limit": time_limit, "instance": instance.model_dump(mode="json"),
-    }
-    try:
-        engine_client().submit(payload)
-    except EngineUnavailable as err:
-        job.status, job.error_message = JobStatus.FAILED, str(err)
-        job.completed_at = timezone.now()
-        job.save(update_fields=["status", "error_message", "completed_at", "updated_at"])
-        raise ApiError(503, f"the engine service could not take the job: {err}", job_id=str(job.id)) from None
+    submission.submit(job, instance)
     return job
+
+
+def rerun_generation(job: GenerationJob, user: Any) -> GenerationJob:
+    """A new job with the finished job's parameters (academic year, semester, departments, batches, variants,
+    time limit) on the organization's current data."""
+    if job.status not in FINAL_STATUSES:
+        raise ApiError(409, f"the job is still {job.status}; cancel it or wait for it to finish", field="job_id")
+    m = job.metadata
+    return start_generation(job.organization, user, job.academic_year, job.semester, m.get("department_ids") or [],
+                            m.get("batch_ids") or [], m.get("variants"), m.get("time_limit"), rerun_of=job)
 
 
 def cancel_generation(job: GenerationJob) -> GenerationJob:
     if job.status in FINAL_STATUSES:
         raise ApiError(409, f"the job is already {job.status}", field="job_id")
+    if submission.is_waiting(job):  # the engine never took it: nothing to stop there
+        _finish_without_result(job, JobStatus.CANCELLED, "cancelled while it waited for the engine service")
+        return job
     try:
         engine_client().cancel(str(job.id))
     except EngineUnavailable as err:  # nothing runs it there any more (or never will): cancelled here
@@ -204,11 +211,13 @@ def _lookups(org: am.Organization) -> dict[str, dict]:
 def store_result(job: GenerationJob, status: str, variants: list[dict[str, Any]], generation_time: float | None,
                  message: str = "", comparison: list[dict[str, Any]] | None = None) -> bool:
     """Store one draft Timetable with its slots per variant and finish the job. Idempotent: a job that is
-    already finished stores nothing more. Returns whether this call stored the result."""
+    already finished stores nothing more, except a job failed only because nothing was heard of it
+    (``result_may_follow``), which takes the result that arrives late. Returns whether this call stored it."""
     try:
         with transaction.atomic():
             job = GenerationJob.objects.select_for_update().get(pk=job.pk)
-            if job.status in FINAL_STATUSES:
+            late = job.status == JobStatus.FAILED and job.metadata.get("result_may_follow")
+            if job.status in FINAL_STATUSES and not late:
                 return False
             org = job.organization
             grid = TimeGrid.model_validate(job.metadata["grid"]) if "grid" in job.metadata else None
@@ -233,6 +242,7 @@ def store_result(job: GenerationJob, status: str, variants: list[dict[str, Any]]
                 **job.metadata, "phase": status, "eta_seconds": 0, "generation_time": generation_time,
                 "comparison": comparison or [],
             }
+            job.metadata.pop("result_may_follow", None)
             job.save()
     except IntegrityError:  # a parallel delivery of the same result won the race
         return False

@@ -23,7 +23,7 @@ from timetabling.web.accounts.models import CAN_GENERATE, STAFF_ROLES, Membershi
 from timetabling.web.api.errors import ApiError
 from timetabling.web.pages.access import page
 from timetabling.web.pages.views.common import job_of, render_page
-from timetabling.web.scheduling import services
+from timetabling.web.scheduling import services, submission
 from timetabling.web.scheduling.models import FINAL_STATUSES, GenerationJob, JobStatus, Timetable
 
 MAX_VARIANTS = len(VARIANT_PROFILES)
@@ -135,6 +135,7 @@ def diagnosis(job: GenerationJob) -> list[str]:
 
 @page(roles=STAFF_ROLES)
 def status(request: HttpRequest, membership: Membership, job_id: str) -> HttpResponse:
+    submission.retry_due(membership.organization)  # a job waiting for the engine is offered to it when due
     job = job_of(membership, job_id)
     base = engine_public_url()
     ws_url = base.replace("https://", "wss://", 1).replace("http://", "ws://", 1) + f"/ws/progress/{job.id}"
@@ -145,7 +146,22 @@ def status(request: HttpRequest, membership: Membership, job_id: str) -> HttpRes
         "eta": job.metadata.get("eta_seconds"), "ws_url": ws_url, "ws_token": ws_token,
         "poll_url": f"/api/timetable/progress/{job.id}/",
         "variants": Timetable.objects.filter(generation_job=job).order_by("id"), "diagnosis": diagnosis(job),
+        "engine_wait": job.metadata.get("engine_wait") if submission.is_waiting(job) else None,
+        "rerun_of": job.metadata.get("rerun_of"),
     })
+
+
+@require_POST
+@page(roles=CAN_GENERATE)
+def rerun(request: HttpRequest, membership: Membership, job_id: str) -> HttpResponse:
+    """A new job with this finished job's parameters; its status page follows."""
+    job = job_of(membership, job_id)
+    try:
+        again = services.rerun_generation(job, request.user)
+    except ApiError as err:
+        messages.error(request, err.message)
+        return redirect("pages:status", job_id=job.id)
+    return redirect("pages:status", job_id=again.id)
 
 
 @require_POST

@@ -1,0 +1,189 @@
+"""Minimal-perturbation repair: ``repair(instance, previous, locks, options) -> RepairResult``.
+
+1. the previous timetable is carried onto the (changed) instance, locks applied (``carry.py``);
+2. the sessions that now break a hard rule, the new sessions and the courses to re-generate are *hit*;
+3. CP-SAT re-solves the courses of the hit sessions, every other session kept where it is, minimising the
+   weighted moves first and the soft cost second (``neighbourhood.py``); when that has no answer the
+   neighbourhood widens to the courses sharing people with it, twice, then to every course;
+4. the result is numbered like the previous timetable and compared with it (``changes.py``).
+
+A lock set that cannot hold is diagnosed in words before any search (``locks.lock_conflicts``), else from an
+infeasible core of the locks.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+from ortools.sat.python import cp_model
+
+from timetabling.engine.model import Assignment, Instance, Solution
+from timetabling.engine.pipeline.decompose import _linked_courses
+from timetabling.engine.repair.carry import Carried, carry_over, hit_sessions, placed_by_course
+from timetabling.engine.repair.changes import Changes, diff, match
+from timetabling.engine.repair.locks import Lock, check_locks, label, lock_conflicts, pin
+from timetabling.engine.repair.neighbourhood import Placed, solve_neighbourhood
+from timetabling.engine.solver.cpmodel import build
+from timetabling.engine.solver.domains import build_domains
+
+WIDENINGS = 2  # neighbourhoods grown by the courses sharing people, before every course is freed
+FIRST_SHARE = 0.5  # of the time left, the most one neighbourhood may take (the last takes all)
+
+
+@dataclass
+class RepairOptions:
+    time_limit: float = 10.0
+    max_moves: int | None = None  # at most this many previous sessions move (in time or room)
+    seed: int = 0
+    workers: int = 0  # 0: every core
+    regenerate: frozenset[str] = frozenset()  # courses placed afresh: their moves cost nothing
+
+
+@dataclass
+class RepairResult:
+    status: str  # unchanged | repaired | infeasible | unknown
+    solution: Solution | None
+    changes: Changes | None = None
+    hit: int = 0  # sessions the change hits directly: breaking a hard rule where they are, or new
+    explanation: list[str] = field(default_factory=list)
+    stats: dict[str, object] = field(default_factory=dict)
+
+    @property
+    def feasible(self) -> bool:
+        return self.solution is not None
+
+
+def repair(instance: Instance, previous: Solution, locks: tuple[Lock, ...] = (),
+           options: RepairOptions | None = None, source: str = "previous timetable") -> RepairResult:
+    """A timetable of ``instance`` that keeps every hard rule and every lock and moves as few sessions of
+    ``previous`` as it can (another day > another period > another room), then costs as little as it can.
+
+    Raises ``InputError`` for locks the instance cannot read and for a ``previous`` of another instance."""
+    options = options or RepairOptions()
+    t0 = time.perf_counter()
+    locks = check_locks(instance, locks)
+    carried = carry_over(instance, previous, locks, source)
+    conflicts = lock_conflicts(instance, locks)
+    if conflicts:
+        return RepairResult("infeasible", None, explanation=["the locks cannot all hold:", *conflicts])
+    pinned = pin(instance, locks)
+    occ, hit = hit_sessions(pinned, carried)
+    hit_courses = {occ.sessions[i].course.id for i in hit} | set(carried.new) | set(options.regenerate)
+    n_hit = len(hit) + sum(carried.new.values())
+    if options.regenerate:
+        n_hit += sum(1 for h in occ.sessions if h.course.id in options.regenerate and h.index not in hit)
+    stats: dict[str, object] = {"hit_courses": len(hit_courses), "carry_s": round(time.perf_counter() - t0, 3)}
+    if not hit_courses:
+        solution = carried.solution(instance).model_copy(update={"meta": {"solver": "repair", "moves": 0}})
+        return RepairResult("unchanged", solution, diff(instance, previous, solution), 0, stats=stats)
+    previous_seats = placed_by_course(carried)
+    attempts = []
+    found = None
+    neighbourhoods = _neighbourhoods(pinned, hit_courses)
+    for level, free in enumerate(neighbourhoods):
+        left = options.time_limit - (time.perf_counter() - t0)
+        last = level == len(neighbourhoods) - 1
+        if left <= 0.05:
+            break
+        kept = {c: s for c, s in previous_seats.items() if c not in free}
+        attempt = solve_neighbourhood(pinned, kept, free, previous_seats, locks=locks,
+                                      regenerate=options.regenerate, time_limit=left if last else FIRST_SHARE * left,
+                                      seed=options.seed, workers=options.workers, max_moves=options.max_moves)
+        attempts.append({"level": level, "status": attempt.status, **attempt.stats})
+        if attempt.placed or attempt.status in ("feasible", "optimal"):
+            found = (free, attempt)
+            break
+    stats["neighbourhoods"] = attempts
+    if found is None:
+        return RepairResult(_failure(attempts), None, hit=n_hit, stats=stats,
+                            explanation=_explain(instance, locks, attempts, options))
+    free, attempt = found
+    solution = _merge(instance, carried, free, attempt.placed, previous_seats)
+    changes = diff(instance, previous, solution)
+    stats["solve_s"] = round(time.perf_counter() - t0, 3)
+    meta = {"solver": "repair", "status": attempt.status, "seed": options.seed, "time_limit": options.time_limit,
+            "moves": changes.moved_in_time, "rooms_changed": changes.count("room"), "hit": n_hit}
+    return RepairResult("repaired", solution.model_copy(update={"meta": meta}), changes, n_hit, stats=stats)
+
+
+def _neighbourhoods(instance: Instance, hit: set[str]) -> list[set[str]]:
+    levels = [set(hit)]
+    for _ in range(WIDENINGS):
+        grown = levels[-1] | _linked_courses(instance, levels[-1])
+        if len(grown) == len(levels[-1]):
+            break
+        levels.append(grown)
+    everything = {c.id for c in instance.courses}
+    if len(levels[-1]) < len(everything):
+        levels.append(everything)
+    return levels
+
+
+def _merge(instance: Instance, carried: Carried, free: set[str], placed: Placed, previous: Placed) -> Solution:
+    """Kept sessions as they were, the free courses' sessions numbered after the previous ones they match."""
+    grid = instance.grid
+    rows: list[Assignment] = []
+    for c in instance.courses:
+        old = [Assignment(course=c.id, session=k, day=grid.slot_of(t).day, period=grid.slot_of(t).period, room=r)
+               for k, t, r in carried.seats.get(c.id, ())]
+        if c.id not in free:
+            rows += old
+            continue
+        new = [Assignment(course=c.id, session=0, day=grid.slot_of(t).day, period=grid.slot_of(t).period, room=r)
+               for t, r in placed.get(c.id, ())]
+        used: set[int] = set()
+        pending = []
+        for a, b in match(old, new):
+            if b is not None and a is not None:
+                used.add(a.session)
+                rows.append(b.model_copy(update={"session": a.session}))
+            elif b is not None:
+                pending.append(b)
+        spare = iter([k for k in range(c.sessions_per_week) if k not in used])
+        rows += [b.model_copy(update={"session": next(spare)}) for b in pending]
+    rows.sort(key=lambda a: (a.course, a.session))
+    return Solution(instance=instance.name, assignments=tuple(rows))
+
+
+def _failure(attempts: list[dict[str, object]]) -> str:
+    return "infeasible" if attempts and attempts[-1]["status"] == "infeasible" else "unknown"
+
+
+def _explain(instance: Instance, locks: tuple[Lock, ...], attempts: list[dict[str, object]],
+             options: RepairOptions) -> list[str]:
+    if not attempts or attempts[-1]["status"] != "infeasible":
+        return [f"no timetable found within the time limit of {options.time_limit:g} s"]
+    if options.max_moves is not None:
+        lines = [f"no timetable moves at most {options.max_moves} session(s); try a larger --max-moves"]
+    else:
+        lines = []
+    core = lock_core(instance, locks, time_limit=max(5.0, options.time_limit)) if locks else None
+    if core:
+        return [*lines, "these locks cannot all hold together with the hard rules:", *[f"  {c}" for c in core]]
+    from timetabling.engine.diagnostics import diagnose, errors
+
+    found = [str(f) for f in errors(diagnose(pin(instance, locks)))]
+    return [*lines, "the instance has no timetable that keeps every hard rule" + (":" if found else ""), *found]
+
+
+def lock_core(instance: Instance, locks: tuple[Lock, ...], time_limit: float = 10.0) -> list[str]:
+    """Locks that cannot all hold (an infeasible core of one assumption per lock, every rule hard); empty
+    when the instance fails without them too, or no core is found in time."""
+    domains = build_domains(instance)
+    tm = build(instance, domains, with_rooms=False, soft=False)
+    grid = instance.grid
+    lits = {}
+    for i, lock in enumerate(locks):
+        lit = tm.model.NewBoolVar(f"lock[{i}]")
+        x = tm.x.get((lock.course, grid.slot_index(lock.slot)))
+        tm.model.AddBoolOr([x] if x is not None else []).OnlyEnforceIf(lit)
+        lits[lit.Index()] = i
+    tm.model.AddAssumptions([tm.model.GetBoolVarFromProtoIndex(i) for i in lits])
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = time_limit
+    solver.parameters.num_workers = 1  # the core is only reported by a single-worker search
+    if solver.Solve(tm.model) != cp_model.INFEASIBLE:
+        return []
+    core = sorted(lits[i] for i in solver.SufficientAssumptionsForInfeasibility())
+    return [label(instance, i, locks[i]) for i in core]
