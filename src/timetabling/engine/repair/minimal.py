@@ -38,6 +38,7 @@ class RepairOptions:
     seed: int = 0
     workers: int = 0  # 0: every core
     regenerate: frozenset[str] = frozenset()  # courses placed afresh: their moves cost nothing
+    polish: float = 0.2  # share of the time limit spent lowering the soft cost once the fewest moves are known
 
 
 @dataclass
@@ -89,7 +90,8 @@ def repair(instance: Instance, previous: Solution, locks: tuple[Lock, ...] = (),
         kept = {c: s for c, s in previous_seats.items() if c not in free}
         attempt = solve_neighbourhood(pinned, kept, free, previous_seats, locks=locks,
                                       regenerate=options.regenerate, time_limit=left if last else FIRST_SHARE * left,
-                                      seed=options.seed, workers=options.workers, max_moves=options.max_moves)
+                                      seed=options.seed, workers=options.workers, max_moves=options.max_moves,
+                                      polish=options.polish * options.time_limit)
         attempts.append({"level": level, "status": attempt.status, **attempt.stats})
         if attempt.placed or attempt.status in ("feasible", "optimal"):
             found = (free, attempt)
