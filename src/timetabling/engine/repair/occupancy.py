@@ -13,8 +13,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from timetabling.engine.model import Course, Instance, Rule
-from timetabling.engine.solver.domains import all_course_rooms
+from timetabling.engine.model import Course, Instance, Room, Rule
+from timetabling.engine.solver.domains import room_fits
 
 
 @dataclass(slots=True)
@@ -60,12 +60,15 @@ def student_peers(instance: Instance) -> dict[str, dict[str, int]]:
     return out
 
 
-def course_rooms(instance: Instance) -> dict[str, frozenset[str]]:
-    """Course -> the rooms it may use (type, features, department, capacity when hard); cached."""
-    cache = instance.__dict__.get("_course_rooms")
+def rooms_by_type(instance: Instance) -> dict[str, list[Room]]:
+    """Room type -> its rooms, largest first (cached on the instance)."""
+    cache = instance.__dict__.get("_rooms_by_type")
     if cache is None:
-        cache = {c: frozenset(r) for c, r in all_course_rooms(instance).items()} if instance.rooms else {}
-        instance.__dict__["_course_rooms"] = cache
+        cache = defaultdict(list)
+        for r in sorted(instance.rooms, key=lambda r: (-r.capacity, r.id)):
+            cache[r.type].append(r)
+        cache = dict(cache)
+        instance.__dict__["_rooms_by_type"] = cache
     return cache
 
 
@@ -78,7 +81,7 @@ class Occupancy:
         self.grid = instance.grid
         self.n_periods = instance.grid.n_periods
         self.peers = student_peers(instance)
-        self.rooms_of = course_rooms(instance)
+        self._rooms_for: dict[str, list[str]] = {}
         self.sessions: list[Held] = []
         self.at: dict[str, dict[int, list[int]]] = defaultdict(lambda: defaultdict(list))
         self.room_at: dict[str, dict[int, list[int]]] = defaultdict(lambda: defaultdict(list))
@@ -101,6 +104,20 @@ class Occupancy:
                 self.by_batch[b].append(h.index)
             for f in c.faculty:
                 self.by_faculty[f].append(h.index)
+
+    def rooms_for(self, c: Course) -> list[str]:
+        """Rooms ``c`` may use (type, features, department, and size when capacity is hard), largest first."""
+        rooms = self._rooms_for.get(c.id)
+        if rooms is None:
+            size = self.instance.course_size[c.id]
+            rooms = [r.id for r in rooms_by_type(self.instance).get(c.room_type, ())
+                     if room_fits(self.instance, c, r, size)]
+            self._rooms_for[c.id] = rooms
+        return rooms
+
+    def fits(self, c: Course, room: str) -> bool:
+        r = self.instance.room_by_id[room]
+        return room_fits(self.instance, c, r, self.instance.course_size[c.id])
 
     @staticmethod
     def keys(c: Course) -> list[str]:
@@ -267,7 +284,7 @@ class Occupancy:
         bad: set[int] = set()
         rooms = bool(self.instance.rooms)
         for i, h in enumerate(self.sessions):
-            room_bad = rooms and (h.room is None or h.room not in self.rooms_of.get(h.course.id, ())
+            room_bad = rooms and (h.room is None or not self.fits(h.course, h.room)
                                   or bool(self.room_breaches(i, h.start, h.room, {})))
             if room_bad or self.time_breaches(i, h.start):
                 bad.add(i)

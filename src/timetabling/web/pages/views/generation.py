@@ -8,6 +8,7 @@ from datetime import date
 from django import forms
 from django.conf import settings
 from django.contrib import messages
+from django.core.validators import MaxValueValidator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils import timezone
@@ -56,6 +57,10 @@ class GenerationForm(forms.Form):
     def __init__(self, org: am.Organization, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["departments"].queryset = am.Department.objects.filter(organization=org).order_by("code")
+        cap = int(settings.MAX_TIME_LIMIT)  # the deployment's cap, the same the API and the engine enforce
+        self.fields["time_limit"].max_value = cap
+        self.fields["time_limit"].validators.append(MaxValueValidator(cap))
+        self.fields["time_limit"].widget.attrs["max"] = cap
         choices = [(name, f"{name} ({priorities(name)})") for name in VARIANT_PROFILES]
         for i in range(MAX_VARIANTS):
             self.fields[f"variant_{i + 1}"] = forms.ChoiceField(choices=choices, required=False,
