@@ -46,3 +46,37 @@ def test_bad_delays_are_refused_with_a_message(text: str) -> None:
 def test_an_undelivered_result_is_sent_again_after_doubling_delays_up_to_a_minute() -> None:
     assert [redelivery_delay(n) for n in range(1, 9)] == [0.5, 1, 2, 4, 8, 16, 32, 60]
     assert redelivery_delay(100) == 60
+
+
+class FakeQueue:
+    """Stands in for the waiting jobs: ``due`` more offers wait; each offer takes one."""
+
+    def __init__(self, due: int) -> None:
+        self.due, self.offers = due, 0
+
+    def retry_waiting_jobs(self) -> int:
+        self.offers += 1
+        self.due = max(0, self.due - 1)
+        return 1
+
+    def seconds_to_next_retry(self) -> float | None:
+        return 0.0 if self.due else None
+
+
+def test_the_thread_offers_waiting_jobs_until_none_waits_then_ends(monkeypatch: pytest.MonkeyPatch) -> None:
+    from timetabling.web.scheduling import submission
+
+    jobs = FakeQueue(due=3)
+    monkeypatch.setattr(submission, "retry_waiting_jobs", jobs.retry_waiting_jobs)
+    monkeypatch.setattr(submission, "seconds_to_next_retry", jobs.seconds_to_next_retry)
+    worker = retry.RetryThread()
+    with override_settings(ENGINE_RETRY_THREAD=True):
+        assert worker.ensure_running()
+        thread = worker._thread
+        thread.join(10)
+    assert not thread.is_alive() and jobs.due == 0 and jobs.offers == 3
+
+
+def test_the_thread_can_be_turned_off() -> None:
+    with override_settings(ENGINE_RETRY_THREAD=False):
+        assert not retry.RetryThread().ensure_running()

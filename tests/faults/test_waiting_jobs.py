@@ -3,6 +3,7 @@ failed; a finished job can be re-run (a scripted engine client; the database is 
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from io import StringIO
 from typing import Any, ClassVar
@@ -178,7 +179,7 @@ class RerunTests(PersonasTestCase):
         self.as_user(self.scheduler)
         job = services.start_generation(self.org, self.scheduler, "2026-27", 2, variants=["Balanced"], time_limit=9)
         body = {"job_id": str(job.id), "status": "failed", "variants": [], "generation_time": 0.0, "message": message}
-        response = self.post_json(CALLBACK, body, **signed_headers(__import__("json").dumps(body).encode()))
+        response = self.post_json(CALLBACK, body, **signed_headers(json.dumps(body).encode()))
         assert response.status_code == 200, response.content
         job.refresh_from_db()
         return job
@@ -215,7 +216,7 @@ class RerunTests(PersonasTestCase):
         assert services.fail_interrupted_jobs() == 1
         job.refresh_from_db()
         assert job.status == JobStatus.FAILED
-        body = __import__("json").dumps(callback_body(job.id, self.org)).encode()
+        body = json.dumps(callback_body(job.id, self.org)).encode()
         first = self.client.post(CALLBACK, body, content_type="application/json", **signed_headers(body))
         second = self.client.post(CALLBACK, body, content_type="application/json", **signed_headers(body))
         assert first.json()["stored"] is True and second.json()["stored"] is False

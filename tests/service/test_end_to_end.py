@@ -77,7 +77,7 @@ class EndToEndTests(LiveServerTestCase):
             assert progress["status"] == "completed", progress
             assert seen == sorted(seen) and seen[-1] == 100
 
-            result = web.get(f"/api/timetable/result/{job_id}/").json()
+            result = web.get(f"/api/timetable/result/{job_id}/download/").json()
             assert [t["name"] for t in result["timetables"]] == ["Balanced", "Faculty-focused"]
             instance = build_instance(self.org)
             for timetable in result["timetables"]:

@@ -40,17 +40,31 @@ def test_the_websocket_reports_monotonic_progress_up_to_completion(finished) -> 
     assert any(m["status"] == "running" for m in messages) or len(messages) == 1
 
 
-def test_every_variant_has_zero_clashes_by_the_checker(finished) -> None:
+def test_every_variant_has_zero_clashes_by_the_checker(client, finished) -> None:
     _, _, result = finished
     assert result["status"] == "completed"
     assert [v["name"] for v in result["variants"]] == ["Balanced", "Faculty-focused"]
     instance = Instance.model_validate(tiny_instance_json())
-    for variant in result["variants"]:
+    for summary in result["variants"]:
+        assert "entries" not in summary and summary["entries_count"] == instance.n_sessions
+        variant = client.get("/api/variants/done-1", params={"variant": summary["name"]}).json()["variants"][0]
+        assert variant["name"] == summary["name"] and len(variant["entries"]) == summary["entries_count"]
         solution = Solution(instance=instance.name, assignments=tuple(variant["entries"]))
         assert check(instance, solution).hard_total == 0, variant["name"]
         assert variant["metrics"]["hard_violations"] == 0
     assert [row["name"] for row in result["comparison"]] == ["Balanced", "Faculty-focused"]
     assert result["generation_time"] > 0
+
+
+def test_the_variants_answer_carries_an_etag_that_answers_304(client, finished) -> None:
+    first = client.get("/api/variants/done-1")
+    etag = first.headers["etag"]
+    again = client.get("/api/variants/done-1", headers={"If-None-Match": etag})
+    assert again.status_code == 304 and again.content == b""
+    one = client.get("/api/variants/done-1", params={"variant": "Balanced"}, headers={"If-None-Match": etag})
+    assert one.status_code == 200 and one.headers["etag"] != etag  # another answer, another tag
+    missing = client.get("/api/variants/done-1", params={"variant": "Fastest"})
+    assert missing.status_code == 404 and missing.json()["error"]["field"] == "variant"
 
 
 def test_a_job_id_is_taken_once(client, finished) -> None:

@@ -13,6 +13,7 @@ from timetabling.engine.errors import InputError
 COMMAND_MODULES = (
     "timetabling.cli.demo",
     "timetabling.cli.generate",
+    "timetabling.cli.repair",
     "timetabling.cli.validate",
     "timetabling.cli.generate_data",
     "timetabling.cli.bench",

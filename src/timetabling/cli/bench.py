@@ -35,6 +35,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="optimising run: annealing then CP-SAT (default), or CP-SAT (with LNS) alone")
     s.add_argument("-o", "--output", type=Path, metavar="FILE", help="also write the rows as JSON")
     s.set_defaults(func=run_scale)
+    importlib.import_module("timetabling.cli.bench_repair").add_repair_parser(bench)
     try:
         itc = importlib.import_module("timetabling.cli.bench_itc")
     except ModuleNotFoundError:

@@ -10,8 +10,10 @@ import argparse
 import json
 import re
 import sys
+from dataclasses import replace
 from pathlib import Path
 
+from timetabling.engine.checker import check
 from timetabling.engine.export import write_csv, write_html
 from timetabling.engine.formats.native import load_instance, save
 from timetabling.engine.model import Instance
@@ -23,7 +25,9 @@ from timetabling.engine.pipeline import (
     PipelineResult,
     Variant,
     generate,
+    score_of,
 )
+from timetabling.engine.repair import RepairOptions, check_locks, keep_locks, load_locks, lock_conflicts, pin
 
 
 def add_solver_arguments(p: argparse.ArgumentParser, time_limit: float = 60.0) -> None:
@@ -45,6 +49,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                         "unless --variants is given)")
     p.add_argument("--optimizer", choices=("ga", "anneal", "cpsat"), default="ga",
                    help="what improves each variant (default %(default)s, measured better in docs/benchmarks.md)")
+    p.add_argument("--lock", type=Path, metavar="FILE",
+                   help="sessions pinned to a day and period (optionally a room) that no variant moves")
     p.add_argument("--quiet", action="store_true", help="no progress lines")
     p.set_defaults(func=run)
 
@@ -105,6 +111,24 @@ def print_result(instance: Instance, result: PipelineResult) -> None:
         print(f"  not placed: {label}: {why}")
 
 
+def _with_locks(instance: Instance, variants: list[Variant], locks: tuple, args: argparse.Namespace) -> list[Variant]:
+    """Each variant with every lock kept: the pipeline's solvers pin the locked starts, and a variant that an
+    optimiser moved off a lock anyway is repaired back with the fewest moves (dropped when it cannot be)."""
+    kept = []
+    for v in variants:
+        fixed = keep_locks(instance, v.solution, locks, RepairOptions(time_limit=min(30.0, args.time_limit),
+                                                                       seed=args.seed, workers=args.workers))
+        if fixed.solution is None:
+            print(f"variant {v.name}: dropped, its locks could not be restored: " + "; ".join(fixed.explanation),
+                  file=sys.stderr)
+            continue
+        if fixed.solution is not v.solution:
+            report = check(instance.model_copy(update={"rules": v.rules}), fixed.solution)
+            v = replace(v, solution=fixed.solution, report=report, score=score_of(report, instance.n_sessions))
+        kept.append(v)
+    return kept
+
+
 def run(args: argparse.Namespace) -> int:
     instance = load_instance(args.instance)
     names = _variant_names(args)
@@ -117,7 +141,16 @@ def run(args: argparse.Namespace) -> int:
         variants=names, time_limit=args.time_limit, workers=args.workers, seed=args.seed,
         optimizer="none" if args.first else args.optimizer, progress=None if args.quiet else ProgressPrinter(),
     )
-    result = generate(instance, options)
+    locks = check_locks(instance, load_locks(args.lock), str(args.lock)) if args.lock else ()
+    conflicts = lock_conflicts(instance, locks)
+    if conflicts:
+        print("no timetable: the locks cannot all hold:", file=sys.stderr)
+        for line in conflicts:
+            print(f"  {line}", file=sys.stderr)
+        return 1
+    result = generate(pin(instance, locks), options)
+    if locks and result.variants:
+        result.variants = _with_locks(instance, result.variants, locks, args)
     if not result.variants:
         print(f"no timetable: {result.message or result.status}", file=sys.stderr)
         return 1

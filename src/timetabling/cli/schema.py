@@ -1,4 +1,4 @@
-"""``timetable schema {instance,solution} [-o FILE]``: the JSON Schema of a native file format.
+"""``timetable schema {instance,solution,lock} [-o FILE]``: the JSON Schema of a native file format.
 
 The schemas are generated from the pydantic models, so they cannot disagree with what the loader accepts;
 the copies under ``docs/schema/`` are checked against this output by a test.
@@ -14,12 +14,14 @@ from typing import Any
 from pydantic import BaseModel
 
 from timetabling.engine.model import FORMAT_VERSION, Instance, Solution
+from timetabling.engine.repair.locks import LockFile
 
-MODELS: dict[str, type[BaseModel]] = {"instance": Instance, "solution": Solution}
+MODELS: dict[str, type[BaseModel]] = {"instance": Instance, "solution": Solution, "lock": LockFile}
 DESCRIPTIONS = {
     "instance": "A university timetabling instance: time grid, organisation, rooms, faculty, batches, "
     "students, courses and rules.",
     "solution": "A timetable for an instance: one assignment (start slot and room) per session.",
+    "lock": "Sessions pinned to a day and period (optionally a room) that generate and repair never move.",
 }
 
 

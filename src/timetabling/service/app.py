@@ -15,6 +15,7 @@ from typing import Annotated, Any
 import psutil
 from fastapi import Depends, FastAPI, Request, WebSocket, WebSocketDisconnect
 from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 from starlette.exceptions import HTTPException
@@ -32,6 +33,7 @@ from timetabling.service.outbox import make_outbox
 from timetabling.service.runner import Runner
 from timetabling.service.schemas import CancelResponse, GenerateRequest, GenerateResponse, VariantsResponse
 from timetabling.service.settings import ServiceSettings
+from timetabling.service.variants import finished_answer
 
 
 class Engine:
@@ -118,6 +120,7 @@ def create_app(settings: ServiceSettings | None = None, runner: Runner | None = 
     app.add_middleware(EngineGuard, secret=settings.shared_secret, max_body_bytes=settings.max_body_bytes,
                        origins=settings.origins())
 
+    app.add_middleware(GZipMiddleware, minimum_size=1024)  # a variant's entries are megabytes of JSON
     app.add_exception_handler(HTTPException, http_error)  # a body FastAPI cannot parse: 400 naming the body
 
     @app.exception_handler(RequestValidationError)
@@ -160,12 +163,11 @@ def create_app(settings: ServiceSettings | None = None, runner: Runner | None = 
                                 estimated_time_seconds=int(body.time_limit + 5))
 
     @app.get("/api/variants/{job_id}", response_model=VariantsResponse, tags=["jobs"])
-    def variants(job_id: str, engine: EngineDep) -> Any:
+    def variants(job_id: str, engine: EngineDep, request: Request, variant: str | None = None) -> Any:
+        """A summary of the job's variants; ``?variant=NAME`` for that one's entries (ETag, If-None-Match)."""
         outcome = engine.results.get(job_id)
         if outcome is not None:
-            return VariantsResponse(job_id=job_id, status=outcome["status"], variants=outcome["variants"],
-                                    comparison=outcome["comparison"], generation_time=outcome["generation_time"],
-                                    message=outcome.get("message", ""))
+            return finished_answer(job_id, outcome, variant, request.headers.get("if-none-match"))
         latest = engine.bus.latest(job_id)
         if latest is None:
             return error(404, "job_id", f"unknown job {job_id}")

@@ -38,8 +38,11 @@ class GenerateResponse(BaseModel):
 
 
 class VariantOut(BaseModel):
+    """A variant: its entries only when it was asked for by name (``?variant=NAME``)."""
+
     name: str
-    entries: list[dict[str, Any]]
+    entries: list[dict[str, Any]] | None = None
+    entries_count: int = 0
     score: float
     metrics: dict[str, Any]
 

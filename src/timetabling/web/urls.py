@@ -6,7 +6,7 @@ from django.contrib import admin
 from django.http import HttpRequest, JsonResponse
 from django.urls import include, path
 
-from timetabling.web.api import academics, auth, timetable
+from timetabling.web.api import academics, auth, results, timetable
 from timetabling.web.api.openapi import openapi_view
 from timetabling.web.api.schemas import ApproveRequest, CallbackRequest, GenerateRequest, LoginRequest
 
@@ -22,7 +22,11 @@ API_ROUTES = [
     (f"api/{T}jobs/", timetable.jobs, "The organization's last generation jobs", "timetable", None),
     (f"api/{T}status/<str:job_id>/", timetable.status, "A generation job", "timetable", None),
     (f"api/{T}progress/<str:job_id>/", timetable.progress, "A job's progress 0-100", "timetable", None),
-    (f"api/{T}result/<str:job_id>/", timetable.result, "A job's variants with their slots", "timetable", None),
+    (f"api/{T}result/<str:job_id>/", results.result,
+     "A job's variants: a summary with each one's checker report; with a variant and/or an owner, their slots a "
+     "page at a time", "timetable", None),
+    (f"api/{T}result/<str:job_id>/download/", results.result_download,
+     "Every slot of a job's variants (or one variant), streamed as JSON or CSV", "timetable", None),
     (f"api/{T}cancel/<str:job_id>/", timetable.cancel, "Cancel a running job", "timetable", None),
     (f"api/{T}rerun/<str:job_id>/", timetable.rerun, "Start a new job with a finished job's parameters",
      "timetable", None),

@@ -8,9 +8,9 @@
 
 from timetabling.engine.repair.changes import Changes, SessionChange, diff
 from timetabling.engine.repair.locks import Lock, LockFile, broken_locks, check_locks, load_locks, lock_conflicts, pin
-from timetabling.engine.repair.minimal import RepairOptions, RepairResult, lock_core, repair
+from timetabling.engine.repair.minimal import RepairOptions, RepairResult, keep_locks, lock_core, repair
 
 __all__ = [
     "Changes", "Lock", "LockFile", "RepairOptions", "RepairResult", "SessionChange", "broken_locks", "check_locks",
-    "diff", "load_locks", "lock_conflicts", "lock_core", "pin", "repair",
+    "diff", "keep_locks", "load_locks", "lock_conflicts", "lock_core", "pin", "repair",
 ]

@@ -22,7 +22,7 @@ from timetabling.engine.model import Assignment, Instance, Solution
 from timetabling.engine.pipeline.decompose import _linked_courses
 from timetabling.engine.repair.carry import Carried, carry_over, hit_sessions, placed_by_course
 from timetabling.engine.repair.changes import Changes, diff, match
-from timetabling.engine.repair.locks import Lock, check_locks, label, lock_conflicts, pin
+from timetabling.engine.repair.locks import Lock, broken_locks, check_locks, label, lock_conflicts, pin
 from timetabling.engine.repair.neighbourhood import Placed, solve_neighbourhood
 from timetabling.engine.solver.cpmodel import build
 from timetabling.engine.solver.domains import build_domains
@@ -109,6 +109,15 @@ def repair(instance: Instance, previous: Solution, locks: tuple[Lock, ...] = (),
     return RepairResult("repaired", solution.model_copy(update={"meta": meta}), changes, n_hit, stats=stats)
 
 
+def keep_locks(instance: Instance, solution: Solution, locks: tuple[Lock, ...],
+               options: RepairOptions | None = None) -> RepairResult:
+    """``solution`` when it keeps every lock; else repaired from it with the locks (the fewest moves). The
+    last word for optimisers that may move a pinned session."""
+    if not broken_locks(instance, solution, locks):
+        return RepairResult("unchanged", solution)
+    return repair(instance, solution, locks, options)
+
+
 def _neighbourhoods(instance: Instance, hit: set[str]) -> list[set[str]]:
     levels = [set(hit)]
     for _ in range(WIDENINGS):
@@ -164,8 +173,14 @@ def _explain(instance: Instance, locks: tuple[Lock, ...], attempts: list[dict[st
     if core:
         return [*lines, "these locks cannot all hold together with the hard rules:", *[f"  {c}" for c in core]]
     from timetabling.engine.diagnostics import diagnose, errors
+    from timetabling.engine.solver import SolveOptions
+    from timetabling.engine.solver.explain import explain_infeasible
 
-    found = [str(f) for f in errors(diagnose(pin(instance, locks)))]
+    pinned = pin(instance, locks)
+    found = [str(f) for f in errors(diagnose(pinned))]
+    if not found:
+        found = explain_infeasible(pinned, build_domains(pinned), False,
+                                   SolveOptions(time_limit=options.time_limit, workers=1))
     return [*lines, "the instance has no timetable that keeps every hard rule" + (":" if found else ""), *found]
 
 

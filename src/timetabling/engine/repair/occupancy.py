@@ -82,12 +82,16 @@ class Occupancy:
         self.n_periods = instance.grid.n_periods
         self.peers = student_peers(instance)
         self._rooms_for: dict[str, list[str]] = {}
+        self._keys: dict[str, list[str]] = {}
+        self._room_sets: dict[str, frozenset[str]] = {}
         self.sessions: list[Held] = []
         self.at: dict[str, dict[int, list[int]]] = defaultdict(lambda: defaultdict(list))
         self.room_at: dict[str, dict[int, list[int]]] = defaultdict(lambda: defaultdict(list))
         self.courses_at: list[dict[str, list[int]]] = [defaultdict(list) for _ in range(instance.grid.n_slots)]
         self.by_course: dict[str, list[int]] = defaultdict(list)
+        self.starting: dict[int, list[int]] = defaultdict(list)  # flat start slot -> sessions starting there
         self.by_batch: dict[str, list[int]] = defaultdict(list)
+        self.batch_day: dict[tuple[str, int], list[int]] = defaultdict(list)
         self.by_faculty: dict[str, list[int]] = defaultdict(list)
         for cid, k, t, room in placements:
             h = Held(len(self.sessions), instance.course_by_id[cid], k, t, room)
@@ -100,8 +104,10 @@ class Occupancy:
                 if room is not None:
                     self.room_at[room][u].append(h.index)
             self.by_course[c.id].append(h.index)
+            self.starting[t].append(h.index)
             for b in c.batches:
                 self.by_batch[b].append(h.index)
+                self.batch_day[b, t // self.n_periods].append(h.index)
             for f in c.faculty:
                 self.by_faculty[f].append(h.index)
 
@@ -116,12 +122,27 @@ class Occupancy:
         return rooms
 
     def fits(self, c: Course, room: str) -> bool:
-        r = self.instance.room_by_id[room]
-        return room_fits(self.instance, c, r, self.instance.course_size[c.id])
+        """True when ``c`` may use ``room``."""
+        fit = self._room_sets.get(c.id)
+        if fit is None:
+            if c.id not in self._rooms_for:  # one room to judge: cheaper than listing every room of the course
+                return room_fits(self.instance, c, self.instance.room_by_id[room], self.instance.course_size[c.id])
+            fit = self._room_sets[c.id] = frozenset(self._rooms_for[c.id])
+        return room in fit
 
-    @staticmethod
-    def keys(c: Course) -> list[str]:
-        return [f"course {c.id}", *(f"faculty {f}" for f in c.faculty), *(f"batch {b}" for b in c.batches)]
+    def day_full(self, j: int, day: int) -> bool:
+        """True when the course of session ``j`` already has its most sessions a day on ``day`` without it."""
+        c = self.sessions[j].course
+        n = sum(1 for k in self.by_course[c.id] if k != j and self.sessions[k].start // self.n_periods == day)
+        return n >= c.max_per_day and self.instance.rules.is_hard(Rule.COURSE_MAX_PER_DAY)
+
+    def keys(self, c: Course) -> list[str]:
+        """The resources a session of ``c`` holds: its course, its faculty, its batches."""
+        keys = self._keys.get(c.id)
+        if keys is None:
+            keys = [f"course {c.id}", *(f"faculty {f}" for f in c.faculty), *(f"batch {b}" for b in c.batches)]
+            self._keys[c.id] = keys
+        return keys
 
     def span(self, c: Course, t: int) -> range:
         """Flat slots a session of ``c`` starting at ``t`` occupies, clipped to its day (as the checker)."""
@@ -143,6 +164,10 @@ class Occupancy:
         c = me.course
         inst = self.instance
         grid = self.grid
+        twins = [j for j in self.by_course[c.id] if j != i and self.where(j, moved) == t]
+        if twins:  # the checker keeps one session per course and start: this one would be lost
+            return [Breach(Rule.UNSCHEDULED, f"course {c.id} already has a session starting there",
+                           tuple(self.sessions[j].label for j in twins))]
         out: list[Breach] = []
         day, period = divmod(t, self.n_periods)
         if not grid.block_fits(period, c.session_length):
@@ -174,18 +199,14 @@ class Occupancy:
 
     def _clashes(self, i: int, span: range, moved: Mapping[int, int | None]) -> list[Breach]:
         c = self.sessions[i].course
-        me_t = moved[i]
         extra = [j for j in moved if j != i and moved[j] is not None]
         found: dict[int, Rule] = {}
-        same_start: list[int] = []
         for key in self.keys(c):
             rule = Rule.BATCH_CLASH if key.startswith("batch") else Rule.FACULTY_CLASH
             key_map = self.at.get(key)
             for u in span:
                 for j in self._others_at(key_map, u, i, moved, [j for j in extra if self._shares(j, key)]):
-                    if key.startswith("course") and self.where(j, moved) == me_t:
-                        same_start.append(j)
-                    elif found.get(j) != Rule.FACULTY_CLASH:
+                    if found.get(j) != Rule.FACULTY_CLASH:
                         found[j] = rule
         peers = self.peers.get(c.id, {})
         if peers:
@@ -201,13 +222,9 @@ class Occupancy:
                     if self.sessions[j].course.id in peers and u in self._span_of(j, moved) and j not in found:
                         found[j] = Rule.STUDENT_CLASH
         out = []
-        if same_start:
-            out.append(Breach(Rule.UNSCHEDULED, f"course {c.id} already has a session starting there",
-                              tuple(self.sessions[j].label for j in sorted(set(same_start)))))
         by_rule: dict[Rule, list[int]] = defaultdict(list)
         for j, rule in found.items():
-            if j not in same_start:
-                by_rule[rule].append(j)
+            by_rule[rule].append(j)
         for rule, idx in by_rule.items():
             names = tuple(self.sessions[j].label for j in sorted(idx))
             if rule == Rule.STUDENT_CLASH:
@@ -217,6 +234,29 @@ class Occupancy:
                 detail = "at the same time as " + ", ".join(names)
             out.append(Breach(rule, detail, names))
         return out
+
+    def held_by_others(self, j: int, t: int, ignore: tuple[int, ...]) -> bool:
+        """True when a faculty member, batch, student or the course of session ``j`` is busy at ``t`` with a
+        session outside ``ignore`` (a quick test before ``time_breaches``)."""
+        c = self.sessions[j].course
+        span = self.span(c, t)
+        for key in self.keys(c):
+            key_map = self.at.get(key)
+            if key_map and any(k not in ignore for u in span for k in key_map.get(u, ())):
+                return True
+        peers = self.peers.get(c.id)
+        if peers:
+            for u in span:
+                here = self.courses_at[u]
+                if any(k not in ignore for cid in here if cid in peers for k in here[cid]):
+                    return True
+        return False
+
+    def linked(self, i: int, j: int) -> bool:
+        """True when two sessions share a course, a faculty member, a batch or students."""
+        a, b = self.sessions[i].course, self.sessions[j].course
+        return (a.id == b.id or bool(set(a.faculty) & set(b.faculty)) or bool(set(a.batches) & set(b.batches))
+                or b.id in self.peers.get(a.id, {}))
 
     def _shares(self, j: int, key: str) -> bool:
         return key in self.keys(self.sessions[j].course)

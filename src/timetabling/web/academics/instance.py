@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import re
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -37,6 +38,14 @@ def _preferred(stored: Any) -> Any:
             if isinstance(p, list | tuple) and len(p) >= 2 else p for p in stored]
 
 
+def _links(rows: Iterable[tuple[int, str]]) -> dict[int, list[str]]:
+    """(record id, linked code) rows -> record id -> linked codes."""
+    links: dict[int, list[str]] = defaultdict(list)
+    for pk, code in rows:
+        links[pk].append(code)
+    return links
+
+
 def instance_data(
     org: am.Organization, department_ids: Iterable[int] = (), batch_ids: Iterable[int] = ()
 ) -> dict[str, Any]:
@@ -48,25 +57,32 @@ def instance_data(
         courses_qs = courses_qs.filter(department_id__in=department_ids)
     if batch_ids:
         courses_qs = courses_qs.filter(batches__id__in=batch_ids).distinct()
-    courses = list(courses_qs.prefetch_related("faculty", "batches"))
+    courses = list(courses_qs)
     course_codes = {c.code for c in courses}
     subset = bool(department_ids or batch_ids)
+    # the many-to-many links as plain rows: at the reference scale, model instances per link take seconds
+    course_faculty = _links(am.Course.faculty.through.objects.filter(course__organization=org)
+                            .values_list("course_id", "faculty__code"))
+    course_batches = _links(am.Course.batches.through.objects.filter(course__organization=org)
+                            .values_list("course_id", "batch__code"))
 
     faculty = list(am.Faculty.objects.filter(organization=org).select_related("department"))
     batches = list(am.Batch.objects.filter(organization=org).select_related("department", "program"))
     if subset:
-        used_faculty = {f.code for c in courses for f in c.faculty.all()}
-        used_batches = {b.code for c in courses for b in c.batches.all()}
+        used_faculty = {f for c in courses for f in course_faculty.get(c.pk, ())}
+        used_batches = {b for c in courses for b in course_batches.get(c.pk, ())}
         faculty = [f for f in faculty if f.code in used_faculty]
         batches = [b for b in batches if b.code in used_batches]
     batch_codes = {b.code for b in batches}
 
+    electives = _links(am.ElectiveChoice.objects.filter(student__organization=org)
+                       .values_list("student_id", "course__code"))
     students = []
-    for s in am.Student.objects.filter(organization=org).select_related("batch").prefetch_related("electives"):
-        chosen = sorted(c.code for c in s.electives.all() if c.code in course_codes)
-        batch = s.batch.code if s.batch and s.batch.code in batch_codes else None
+    for pk, code, batch_code in am.Student.objects.filter(organization=org).values_list("pk", "code", "batch__code"):
+        chosen = sorted(c for c in electives.get(pk, ()) if c in course_codes)
+        batch = batch_code if batch_code in batch_codes else None
         if batch or chosen:
-            students.append({"id": s.code, "batch": batch, "courses": chosen})
+            students.append({"id": code, "batch": batch, "courses": chosen})
 
     try:
         grid: Any = organization_grid(org).model_dump(mode="json")
@@ -101,10 +117,10 @@ def instance_data(
         "students": students,
         "courses": [
             {"id": c.code, "code": c.course_code, "name": c.name, "department": _code(c.department), "kind": c.kind,
-             "faculty": sorted(f.code for f in c.faculty.all()), "sessions_per_week": c.sessions_per_week,
+             "faculty": sorted(course_faculty.get(c.pk, ())), "sessions_per_week": c.sessions_per_week,
              "session_length": c.session_length, "min_days": c.min_days, "max_per_day": c.max_per_day,
              "room_type": c.room_type, "room_features": c.room_features,
-             "batches": sorted(b.code for b in c.batches.all() if b.code in batch_codes),
+             "batches": sorted(b for b in course_batches.get(c.pk, ()) if b in batch_codes),
              "size": c.size, "fixed": _pairs_json(c.fixed), "unavailable": _pairs_json(c.unavailable)}
             for c in courses
         ],

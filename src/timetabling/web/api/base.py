@@ -8,6 +8,7 @@ from collections.abc import Callable, Collection
 from typing import Any, TypeVar
 
 from django.http import HttpRequest, JsonResponse
+from django.http.response import HttpResponseBase
 from django.views.decorators.csrf import csrf_exempt
 from pydantic import BaseModel, ValidationError
 
@@ -16,7 +17,7 @@ from timetabling.web.api.credentials import authenticate_request
 from timetabling.web.api.errors import ApiError, from_validation_error
 
 M = TypeVar("M", bound=BaseModel)
-View = Callable[..., JsonResponse | dict[str, Any]]
+View = Callable[..., HttpResponseBase | dict[str, Any]]
 
 
 MAX_JSON_DEPTH = 32  # our deepest body (the engine's callback) nests 4 levels; Python's parser stops near 1000
@@ -102,16 +103,16 @@ def membership_of(request: HttpRequest) -> Membership:
 
 def api(methods: Collection[str] = ("GET",), roles: Collection[str] | None = None, auth: bool = True,
         csrf: bool = True):
-    """Wrap a view ``view(request, [membership,] **kwargs)`` that returns a dict or a JsonResponse.
+    """Wrap a view ``view(request, [membership,] **kwargs)`` that returns a dict or a response.
 
     ``roles`` limits the view to members with one of these roles (403 otherwise). A session-authenticated
     write needs the CSRF token, an API token (``Authorization: Bearer``) does not (see ``credentials``);
     ``csrf=False`` only for a caller that proves itself otherwise (the engine's signed callback)."""
 
-    def decorate(view: View) -> Callable[..., JsonResponse]:
+    def decorate(view: View) -> Callable[..., HttpResponseBase]:
         @csrf_exempt  # Django's middleware would answer an HTML 403, and cannot tell a token from a session
         @functools.wraps(view)
-        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             try:
                 for name, value in kwargs.items():  # an id no database row can have is simply not there
                     if isinstance(value, int) and not 0 < value < 2**63:
@@ -128,7 +129,7 @@ def api(methods: Collection[str] = ("GET",), roles: Collection[str] | None = Non
                     result = view(request, *args, **kwargs)
             except ApiError as err:
                 return err.response()
-            if isinstance(result, JsonResponse):
+            if isinstance(result, HttpResponseBase):  # a 304, a download, or JSON the view built itself
                 return result
             return JsonResponse({"success": True, **result})
 

@@ -36,6 +36,17 @@ QUERY_PARAMS: dict[str, list[dict[str, Any]]] = {
     "timetables": [_query("status", {"type": "string", "enum": list(TimetableStatus.values)},
                           "only timetables in this status")],
     "owner_timetable": [_query("timetable_id", RECORD_ID, "staff: this timetable instead of the published one")],
+    "result": [_query("timetable_id", RECORD_ID, "this variant's slots (by id)"),
+               _query("variant", {"type": "string", "maxLength": 200}, "this variant's slots (by name)"),
+               _query("kind", {"type": "string", "enum": ["batch", "faculty", "room", "student"]},
+                      "with owner_id: only this owner's slots"),
+               _query("owner_id", RECORD_ID, "with kind: only this owner's slots"),
+               _query("page", {"type": "integer", "minimum": 1, "maximum": 2**63 - 1}, "1-based page of slots"),
+               _query("page_size", {"type": "integer", "minimum": 1, "maximum": 5000},
+                      "slots per page (default 500)")],
+    "result_download": [_query("format", {"type": "string", "enum": ["json", "csv"]}, "json (default) or csv"),
+                        _query("timetable_id", RECORD_ID, "only this variant (by id)"),
+                        _query("variant", {"type": "string", "maxLength": 200}, "only this variant (by name)")],
 }
 PATH_ENUMS: dict[tuple[str, str], dict[str, Any]] = {
     ("owner_timetable", "kind"): {"enum": ["batch", "faculty", "room", "student"]},
@@ -48,6 +59,8 @@ EXTRA_RESPONSES: dict[str, dict[str, str]] = {
     "cancel": {"409": "the job has already finished"},
     "approve": {"409": "the job cannot be approved (not finished, or already decided)"},
 }
+# reads that carry an ETag: If-None-Match with it answers 304 and no body
+CONDITIONAL = {"result", "result_download"}
 
 
 DESCRIPTION = (
@@ -101,6 +114,8 @@ def build_openapi(routes: list[tuple[str, Any, str, str, type[BaseModel] | None]
             }
             if path.endswith("auth/login/"):
                 op["responses"]["429"] = {**ERROR, "description": "too many failed sign-ins; try again in N s"}
+            if view.__name__ in CONDITIONAL:
+                op["responses"]["304"] = {"description": "not modified: the ETag sent in If-None-Match still holds"}
             for code, what in EXTRA_RESPONSES.get(view.__name__, {}).items():
                 op["responses"][code] = {**ERROR, "description": what}
             if body is not None:

@@ -6,8 +6,8 @@ import hmac
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Q
 from django.http import HttpRequest
+from django.views.decorators.gzip import gzip_page
 from pydantic import ValidationError
 
 from timetabling.service.signing import SIGNATURE_HEADER, verify
@@ -19,7 +19,7 @@ from timetabling.web.api.errors import ApiError, from_validation_error, not_foun
 from timetabling.web.api.schemas import ApproveRequest, CallbackRequest, GenerateRequest
 from timetabling.web.api.serializers import job_json, ref, slots_of, timetable_json
 from timetabling.web.scheduling import services, submission
-from timetabling.web.scheduling.models import GenerationJob, Timetable, TimetableSlot, TimetableStatus
+from timetabling.web.scheduling.models import GenerationJob, Timetable, TimetableSlot, TimetableStatus, owner_q
 
 
 def _job(membership: Membership, job_id: str) -> GenerationJob:
@@ -94,16 +94,6 @@ def progress(request: HttpRequest, membership: Membership, job_id: str) -> dict[
             "eta_seconds": job.metadata.get("eta_seconds")}
 
 
-@api(["GET"], roles=STAFF_ROLES)
-def result(request: HttpRequest, membership: Membership, job_id: str) -> dict[str, Any]:
-    job = _job(membership, job_id)
-    timetables = []
-    for t in Timetable.objects.filter(generation_job=job).order_by("id"):
-        timetables.append({**timetable_json(t), "slots": slots_of(t.slots.all(), _days(t))})
-    return {"job_id": str(job.id), "status": job.status, "timetables": timetables,
-            "comparison": job.metadata.get("comparison", []), "generation_time": job.metadata.get("generation_time")}
-
-
 @api(["POST"], roles=CAN_GENERATE)
 def cancel(request: HttpRequest, membership: Membership, job_id: str) -> dict[str, Any]:
     job = services.cancel_generation(_job(membership, job_id))
@@ -160,6 +150,7 @@ def _int_id(value: str, field: str) -> int:
     return number
 
 
+@gzip_page  # a JSON read: it reflects no secret or CSRF token
 @api(["GET"])
 def owner_timetable(request: HttpRequest, membership: Membership, kind: str, owner_id: int) -> dict[str, Any]:
     model = OWNER_KINDS.get(kind)
@@ -180,11 +171,7 @@ def owner_timetable(request: HttpRequest, membership: Membership, kind: str, own
         timetable = Timetable.objects.filter(organization=org, status=TimetableStatus.PUBLISHED).first()
     if timetable is None:
         raise not_found("published timetable" if wanted is None else "timetable")
-    slots = TimetableSlot.objects.filter(timetable=timetable)
-    if kind == "student":
-        slots = slots.filter(Q(batch_id=owner.batch_id) | Q(course__in=owner.electives.all()))
-    else:
-        slots = slots.filter(**{kind: owner})
+    slots = TimetableSlot.objects.filter(owner_q(kind, owner), timetable=timetable)
     rows = slots_of(slots.order_by("day", "period", "id"), _days(timetable))
     if kind in ("student", "room"):  # one row per session (a joint session has a row per batch and faculty)
         seen: set[tuple[int, int]] = set()

@@ -1,10 +1,14 @@
-"""One person's (batch's, room's) week as a file: PDF, iCalendar, Excel or CSV, each built from ``WeekGrid``."""
+"""One person's (batch's, room's) week as a file: PDF, iCalendar, Excel or CSV, each built from ``WeekGrid``;
+a whole department's sessions as CSV or Excel, written as the slot rows stream from the database."""
 
 from __future__ import annotations
 
 import csv
 import io
+import tempfile
+from collections.abc import Iterable, Iterator
 from datetime import date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from fpdf import FPDF
@@ -13,6 +17,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 
 from timetabling.engine.export.csv import _cell as spreadsheet_safe
 from timetabling.web.pages.grids import Session, WeekGrid
+from timetabling.web.streaming import Echo
 
 FORMATS = {
     "pdf": "application/pdf",
@@ -187,3 +192,60 @@ def to_ics(week: WeekGrid, title: str, uid_prefix: str, first_week: date, weeks:
         lines.append("END:VEVENT")
     lines.append("END:VCALENDAR")
     return ("\r\n".join(_fold(line) for line in lines) + "\r\n").encode("utf-8")
+
+
+# ------------------------------------------------------------------------------ a whole department, streamed
+
+
+def merged_sessions(slots: Iterable[Any], days: list[str]) -> Iterator[dict[str, str | int]]:
+    """Slot rows ordered by day, period, course and session, merged into one row per session as they come."""
+    current: dict[str, Any] | None = None
+    key = None
+    for s in slots:
+        here = (s.day, s.period, s.course_id, s.session)
+        if here != key:
+            if current is not None:
+                yield _joined(current)
+            key = here
+            current = {
+                "day": days[s.day] if s.day < len(days) else str(s.day), "start": s.start_time.strftime("%H:%M"),
+                "end": s.end_time.strftime("%H:%M"), "course": s.course.course_code or s.course.code,
+                "name": s.course.name, "session": s.session + 1, "faculty": [],
+                "room": s.room.code if s.room else "", "batches": [],
+            }
+        for field, who in (("faculty", s.faculty), ("batches", s.batch)):
+            if who is not None and who.code not in current[field]:
+                current[field].append(who.code)
+    if current is not None:
+        yield _joined(current)
+
+
+def _joined(row: dict[str, Any]) -> dict[str, str | int]:
+    return {**row, "faculty": ";".join(row["faculty"]), "batches": ";".join(row["batches"])}
+
+
+def csv_stream(rows: Iterable[dict[str, str | int]], chunk_rows: int = 500) -> Iterator[str]:
+    """CSV text a chunk of rows at a time, never the whole file in memory."""
+    writer = csv.DictWriter(Echo(), fieldnames=CSV_COLUMNS)
+    lines = [writer.writeheader()]
+    for row in rows:
+        lines.append(writer.writerow({k: spreadsheet_safe(v) for k, v in row.items()}))
+        if len(lines) >= chunk_rows:
+            yield "".join(lines)
+            lines = []
+    yield "".join(lines)
+
+
+def xlsx_file(rows: Iterable[dict[str, str | int]], title: str) -> Any:
+    """An Excel file of the rows, written row by row (openpyxl's write-only mode) to a temporary file, which
+    the response then streams."""
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("Sessions")
+    sheet.append([title])
+    sheet.append(list(CSV_COLUMNS))
+    for row in rows:
+        sheet.append([spreadsheet_safe(row[k]) for k in CSV_COLUMNS])
+    out = tempfile.TemporaryFile()  # noqa: SIM115 (the response closes it once sent)
+    book.save(out)
+    out.seek(0)
+    return out

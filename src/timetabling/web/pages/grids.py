@@ -1,5 +1,6 @@
 """The week grid of one batch, faculty member, room or student in a stored timetable, and the checker's
-judgement of the whole timetable. Every page and every export draws from ``WeekGrid``."""
+judgement of the whole timetable (stored with it, see ``scheduling.reports``). Every page and every export
+draws from ``WeekGrid``."""
 
 from __future__ import annotations
 
@@ -9,15 +10,13 @@ from dataclasses import dataclass, field
 from datetime import time
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 
-from timetabling.engine.checker import check
-from timetabling.engine.errors import InputError
-from timetabling.engine.model import Assignment, Instance, Solution, TimeGrid
+from timetabling.engine.model import TimeGrid
 from timetabling.web.academics import models as am
 from timetabling.web.academics.grid import organization_grid
-from timetabling.web.academics.instance import build_instance
-from timetabling.web.scheduling.models import Timetable, TimetableSlot
+from timetabling.web.scheduling import reports
+from timetabling.web.scheduling.models import Timetable, TimetableReport, TimetableSlot, owner_q
 
 OWNER_MODELS: dict[str, type[am.OrgScoped]] = {
     "batch": am.Batch, "faculty": am.Faculty, "room": am.Room, "student": am.Student,
@@ -94,10 +93,7 @@ def timetable_grid(timetable: Timetable) -> TimeGrid:
 
 
 def owner_slots(timetable: Timetable, kind: str, owner: am.OrgScoped) -> QuerySet[TimetableSlot]:
-    slots = TimetableSlot.objects.filter(timetable=timetable)
-    if kind == "student":
-        return slots.filter(Q(batch_id=owner.batch_id) | Q(course__in=owner.electives.all()))
-    return slots.filter(**{kind: owner})
+    return TimetableSlot.objects.filter(owner_q(kind, owner), timetable=timetable)
 
 
 def sessions_of(slots: QuerySet[TimetableSlot]) -> list[Session]:
@@ -205,37 +201,18 @@ def mark(week: WeekGrid, judgement: Judgement) -> WeekGrid:
     return week
 
 
-def solution_of(timetable: Timetable) -> Solution:
-    seen: dict[tuple[str, int], Assignment] = {}
-    for course, session, day, period, room in TimetableSlot.objects.filter(timetable=timetable).values_list(
-        "course__code", "session", "day", "period", "room__code"
-    ).order_by("id"):
-        seen.setdefault((course, session), Assignment(course=course, session=session, day=day, period=period,
-                                                      room=room))
-    return Solution(instance=timetable.organization.slug, assignments=tuple(seen.values()))
-
-
-def instance_of(timetable: Timetable) -> Instance:
-    job = timetable.generation_job
-    meta = job.metadata if job is not None else {}
-    instance = build_instance(timetable.organization, meta.get("department_ids") or (), meta.get("batch_ids") or ())
-    if "grid" in meta and TimeGrid.model_validate(meta["grid"]) != instance.grid:
-        instance = Instance.model_validate({**instance.model_dump(mode="json"), "grid": meta["grid"]})
-    return instance
-
-
-def judge(timetable: Timetable, max_offenders: int = 50) -> Judgement:
-    """Run the engine's checker on the stored timetable against today's academic data."""
-    try:
-        report = check(instance_of(timetable), solution_of(timetable))
-    except (InputError, ValueError) as err:
-        return Judgement(error=f"the checker could not run on this timetable: {err}")
-    offenders = [(rule.value, what) for rule, items in report.offenders.items() if report.hard.get(rule)
-                 for what in items]
-    judgement = Judgement(
-        hard={r.value: n for r, n in report.hard.items()}, hard_total=report.hard_total,
-        offenders=offenders[:max_offenders], soft_cost=report.soft_cost, metrics=dict(report.metrics),
-    )
+def judgement_of(report: TimetableReport, max_offenders: int = 50) -> Judgement:
+    """The stored checker report as the pages show it, its findings tied to the sessions they name."""
+    if report.error:
+        return Judgement(error=report.error)
+    offenders = [(rule, what) for rule, what in report.offenders]
+    judgement = Judgement(hard=dict(report.hard), hard_total=report.hard_total, offenders=offenders[:max_offenders],
+                          soft_cost=report.soft_cost, metrics=dict(report.metrics))
     for rule, what in offenders:
         _flag(judgement, rule, what)
     return judgement
+
+
+def judge(timetable: Timetable, max_offenders: int = 50) -> Judgement:
+    """The checker's judgement of the timetable's current slots, as stored with it (``reports``)."""
+    return judgement_of(reports.report_of(timetable), max_offenders)

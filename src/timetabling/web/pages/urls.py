@@ -43,6 +43,9 @@ urlpatterns = [
     path("admin/timetables/jobs/<str:job_id>/compare", review.compare, name="compare"),
     path("admin/timetables/<id:timetable_id>/review", review.review, name="review"),
     path("admin/timetables/<id:timetable_id>/decide", review.decide, name="decide"),
+    # before the owners' route, whose kind would match 'department'
+    path("timetables/department/<id:department_id>/export.<str:fmt>", published.department_export,
+         name="department_export"),
     path("timetables/<str:kind>/<id:owner_id>/", published.published, name="published"),
     path("timetables/<str:kind>/<id:owner_id>/export.<str:fmt>", published.export, name="export"),
 ]

@@ -4,6 +4,8 @@ Approving one publishes it and archives the timetable published before it."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -64,6 +66,8 @@ class Timetable(models.Model):
     # the engine's judgement of this variant
     score = models.FloatField(null=True, blank=True)
     metrics = models.JSONField(default=dict, blank=True)
+    # goes up whenever the slots change; the stored checker report names the version it judged
+    slots_version = models.PositiveIntegerField(default=0, editable=False)
 
     class Meta:
         ordering = ("-created_at", "id")
@@ -97,7 +101,62 @@ class TimetableSlot(models.Model):
 
     class Meta:
         ordering = ("day", "period", "id")
-        indexes = [models.Index(fields=["timetable", "day", "period"])]
+        # one owner's week is read through these (pages, exports, the API's filters)
+        indexes = [
+            models.Index(fields=["timetable", "day", "period"]),
+            models.Index(fields=["timetable", "batch"], name="slot_timetable_batch"),
+            models.Index(fields=["timetable", "faculty"], name="slot_timetable_faculty"),
+            models.Index(fields=["timetable", "room"], name="slot_timetable_room"),
+            models.Index(fields=["timetable", "course"], name="slot_timetable_course"),
+        ]
 
     def __str__(self) -> str:
         return f"day {self.day} {self.start_time:%H:%M} {self.course.code}"
+
+    # a slot changed one at a time (the admin) makes its timetable's stored report stale; bulk writes go
+    # through ``services`` and call ``slots_changed`` themselves
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        before = None
+        if self.pk is not None:
+            before = TimetableSlot.objects.filter(pk=self.pk).values_list("timetable_id", flat=True).first()
+        super().save(*args, **kwargs)
+        bump_slots_version({self.timetable_id, before} - {None})
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        timetable_id = self.timetable_id
+        deleted = super().delete(*args, **kwargs)
+        bump_slots_version({timetable_id})
+        return deleted
+
+
+def owner_q(kind: str, owner: Any) -> models.Q:
+    """The slot rows of one batch, faculty member or room; a student's are their batch's and their electives'."""
+    if kind == "student":
+        return models.Q(batch_id=owner.batch_id) | models.Q(course__in=owner.electives.all())
+    return models.Q(**{f"{kind}_id": owner.pk})
+
+
+def bump_slots_version(timetable_ids: Iterable[int]) -> None:
+    """Mark the timetables' slots as changed: their stored checker reports no longer apply."""
+    Timetable.objects.filter(pk__in=list(timetable_ids)).update(slots_version=models.F("slots_version") + 1)
+
+
+class TimetableReport(models.Model):
+    """The checker's judgement of one version of a timetable's slots (``slots_version``), computed once when the
+    slots are stored or changed, so that pages read it instead of running the checker."""
+
+    timetable = models.OneToOneField(Timetable, on_delete=models.CASCADE, primary_key=True, related_name="report")
+    slots_version = models.PositiveIntegerField()
+    hard = models.JSONField(default=dict, blank=True)  # rule -> count
+    hard_total = models.PositiveIntegerField(default=0)
+    soft_cost = models.BigIntegerField(default=0)  # under the university's own weights
+    metrics = models.JSONField(default=dict, blank=True)
+    offenders = models.JSONField(default=list, blank=True)  # [[rule, what], ...]: every hard offender
+    error = models.TextField(blank=True)  # why the checker could not run
+    sessions = models.PositiveIntegerField(default=0)
+    slot_rows = models.PositiveIntegerField(default=0)
+    seconds = models.FloatField(default=0.0)  # what computing it took
+    computed_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"report of timetable {self.timetable_id} v{self.slots_version}: {self.hard_total} hard"

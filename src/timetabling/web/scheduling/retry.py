@@ -27,7 +27,7 @@ from django.conf import settings
 log = logging.getLogger(__name__)
 
 WAITING_PHASE = "waiting for the engine"
-# 5 s, x3 each time, capped at 5 min: the engine is offered the job for about 24 minutes in all
+# 5 s, x3 each time, capped at 5 min: the engine is offered the job for about 28 minutes in all
 DEFAULT_DELAYS: tuple[float, ...] = (5, 15, 45, 135, 300, 300, 300, 300, 300)
 THREAD_MAX_SLEEP_S = 30.0  # the thread looks again at least this often (jobs parked by other processes)
 
@@ -88,13 +88,13 @@ class RetryThread:
     def _run(self) -> None:
         from django.db import close_old_connections
 
-        from timetabling.web.scheduling import services
+        from timetabling.web.scheduling import submission
 
         while True:
             self._wake.clear()
             try:
-                services.retry_waiting_jobs()
-                next_in = services.seconds_to_next_retry()
+                submission.retry_waiting_jobs()
+                next_in = submission.seconds_to_next_retry()
             except Exception:  # the database is away for a moment: look again later
                 log.exception("retrying the jobs that wait for the engine failed")
                 next_in = THREAD_MAX_SLEEP_S
@@ -117,10 +117,10 @@ def resume_on_first_request(**_: object) -> None:
     waiting by an earlier process (a restart). Disconnects itself once it could look."""
     from django.core.signals import request_started
 
-    from timetabling.web.scheduling import services
+    from timetabling.web.scheduling import submission
 
     try:
-        waiting = services.seconds_to_next_retry() is not None
+        waiting = submission.seconds_to_next_retry() is not None
     except Exception:  # no database yet (or none allowed): look at the next request
         return
     request_started.disconnect(dispatch_uid=RESUME_UID)

@@ -10,14 +10,15 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from timetabling.engine.errors import InputError
 from timetabling.engine.model import TimeGrid
 from timetabling.web.academics import models as am
 from timetabling.web.academics.instance import UnusableData, build_instance
 from timetabling.web.api.errors import ApiError
-from timetabling.web.scheduling import submission
+from timetabling.web.scheduling import reports, submission
 from timetabling.web.scheduling.engine_client import EngineUnavailable, engine_client
 from timetabling.web.scheduling.models import (
     ACTIVE_STATUSES,
@@ -173,38 +174,65 @@ def record_progress(job: GenerationJob, status: str, progress: float, phase: str
     return True
 
 
-def _slot_rows(
-    org: am.Organization, timetable: Timetable, grid: TimeGrid, entries: list[dict[str, Any]], lookups: dict
-) -> list[TimetableSlot]:
-    rows = []
+# a variant's slots go to the database as plain rows: at the reference scale (8,000 sessions, five variants) a
+# model instance per row and the ORM's insert compiler took most of the callback's time
+SLOT_COLUMNS = ("timetable_id", "day", "period", "start_time", "end_time", "course_id", "session", "faculty_id",
+                "room_id", "batch_id")
+Placement = tuple[str, int, int, int, str | None]  # course code, session, day, period, room code: as the checker reads
+
+
+def _slot_rows(timetable_id: int, grid: TimeGrid, entries: list[dict[str, Any]], lookups: dict
+               ) -> tuple[list[tuple[Any, ...]], list[Placement]]:
+    """The variant's slot rows (``SLOT_COLUMNS``, one per faculty member and batch of each session) and its
+    placements; 400 naming the entry for an unknown course or a slot outside the grid."""
+    rows: list[tuple[Any, ...]] = []
+    placed: list[Placement] = []
+    starts = [connection.ops.adapt_timefield_value(p.start) for p in grid.periods]
+    ends = [connection.ops.adapt_timefield_value(p.end) for p in grid.periods]
     for i, e in enumerate(entries):
         course = lookups["course"].get(e.get("course"))
         if course is None:
             raise ApiError(400, f"unknown course '{e.get('course')}'", field=f"entries[{i}].course")
+        course_id, length = course
         day, period = int(e.get("day", -1)), int(e.get("period", -1))
-        last = period + course.session_length - 1
+        last = period + length - 1
         if not (0 <= day < grid.n_days and period >= 0 and last < grid.n_periods):
             raise ApiError(400, f"slot [{day}, {period}] is outside the grid", field=f"entries[{i}].day")
         room = lookups["room"].get(e.get("room")) if e.get("room") else None
-        faculty = lookups["course_faculty"].get(course.pk) or [None]
-        batches = lookups["course_batches"].get(course.pk) or [None]
-        for f in faculty:
-            for b in batches:
-                rows.append(TimetableSlot(
-                    timetable=timetable, day=day, period=period, start_time=grid.periods[period].start,
-                    end_time=grid.periods[last].end, course=course, session=int(e.get("session", 0)),
-                    faculty=f, room=room, batch=b,
-                ))
-    return rows
+        session = int(e.get("session", 0))
+        placed.append((e["course"], session, day, period, e["room"] if room is not None else None))
+        for f in lookups["course_faculty"].get(course_id) or (None,):
+            for b in lookups["course_batches"].get(course_id) or (None,):
+                rows.append((timetable_id, day, period, starts[period], ends[last], course_id, session, f, room, b))
+    return rows, placed
+
+
+def _insert_slots(rows: list[tuple[Any, ...]]) -> None:
+    table = connection.ops.quote_name(TimetableSlot._meta.db_table)
+    columns = ", ".join(connection.ops.quote_name(c) for c in SLOT_COLUMNS)
+    sql = f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * len(SLOT_COLUMNS))})"
+    with connection.cursor() as cursor:
+        for first in range(0, len(rows), 2000):
+            cursor.executemany(sql, rows[first:first + 2000])
+
+
+def _links(rows: Iterable[tuple[int, int]]) -> dict[int, list[int]]:
+    links: dict[int, list[int]] = {}
+    for pk, other in rows:
+        links.setdefault(pk, []).append(other)
+    return links
 
 
 def _lookups(org: am.Organization) -> dict[str, dict]:
-    courses = list(am.Course.objects.filter(organization=org).prefetch_related("faculty", "batches"))
+    """Course code -> (id, session length), room code -> id, course id -> its faculty ids and batch ids."""
+    courses = am.Course.objects.filter(organization=org)
     return {
-        "course": {c.code: c for c in courses},
-        "room": {r.code: r for r in am.Room.objects.filter(organization=org)},
-        "course_faculty": {c.pk: list(c.faculty.all()) for c in courses},
-        "course_batches": {c.pk: list(c.batches.all()) for c in courses},
+        "course": {code: (pk, length) for pk, code, length in courses.values_list("pk", "code", "session_length")},
+        "room": dict(am.Room.objects.filter(organization=org).values_list("code", "pk")),
+        "course_faculty": _links(am.Course.faculty.through.objects.filter(course__organization=org)
+                                 .order_by("faculty__code").values_list("course_id", "faculty_id")),
+        "course_batches": _links(am.Course.batches.through.objects.filter(course__organization=org)
+                                 .order_by("batch__code").values_list("course_id", "batch_id")),
     }
 
 
@@ -212,7 +240,10 @@ def store_result(job: GenerationJob, status: str, variants: list[dict[str, Any]]
                  message: str = "", comparison: list[dict[str, Any]] | None = None) -> bool:
     """Store one draft Timetable with its slots per variant and finish the job. Idempotent: a job that is
     already finished stores nothing more, except a job failed only because nothing was heard of it
-    (``result_may_follow``), which takes the result that arrives late. Returns whether this call stored it."""
+    (``result_may_follow``), which takes the result that arrives late. Returns whether this call stored it.
+
+    Each variant's checker report is computed once here, after the slots are committed, and kept with it."""
+    stored: list[tuple[Timetable, list[Placement], int]] = []
     try:
         with transaction.atomic():
             job = GenerationJob.objects.select_for_update().get(pk=job.pk)
@@ -231,9 +262,9 @@ def store_result(job: GenerationJob, status: str, variants: list[dict[str, Any]]
                     organization=org, name=str(v.get("name", "variant"))[:200], academic_year=job.academic_year,
                     semester=job.semester, generation_job=job, score=v.get("score"), metrics=v.get("metrics") or {},
                 )
-                TimetableSlot.objects.bulk_create(
-                    _slot_rows(org, timetable, grid, list(v.get("entries") or []), lookups), batch_size=1000
-                )
+                rows, placed = _slot_rows(timetable.pk, grid, list(v.get("entries") or []), lookups)
+                _insert_slots(rows)
+                stored.append((timetable, placed, len(rows)))
             job.status = status
             job.progress = 100 if status == JobStatus.COMPLETED else job.progress
             job.completed_at = timezone.now()
@@ -246,7 +277,21 @@ def store_result(job: GenerationJob, status: str, variants: list[dict[str, Any]]
             job.save()
     except IntegrityError:  # a parallel delivery of the same result won the race
         return False
+    _store_reports(job, stored)
     return True
+
+
+def _store_reports(job: GenerationJob, stored: list[tuple[Timetable, list[Placement], int]]) -> None:
+    """The checker's report of each new variant, from its placements and one instance for the job."""
+    if not stored:
+        return
+    try:
+        instance = reports.job_instance(job.organization, job)
+    except (InputError, ValueError):  # the data no longer builds an instance: each report says why
+        instance = None
+    for timetable, placed, slot_rows in stored:
+        solution = reports.solution_from(placed, job.organization.slug)
+        reports.compute(timetable, timetable.slots_version, instance, solution, slot_rows=slot_rows)
 
 
 # ------------------------------------------------------------------------------------------ approval

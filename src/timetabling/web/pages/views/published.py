@@ -1,4 +1,4 @@
-"""Published timetables of one faculty member, student, batch or room, and their exports."""
+"""Published timetables of one faculty member, student, batch or room, and their exports; a department's."""
 
 from __future__ import annotations
 
@@ -7,16 +7,20 @@ from datetime import date
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.utils import timezone
 
+from timetabling.web.academics import models as am
 from timetabling.web.accounts.models import STAFF_ROLES, Membership
 from timetabling.web.api.timetable import _may_read as may_read  # the API's rule, kept in one place
 from timetabling.web.pages import exports
 from timetabling.web.pages.access import page
-from timetabling.web.pages.grids import KIND_LABELS, OWNER_MODELS, owner_week
+from timetabling.web.pages.grids import KIND_LABELS, OWNER_MODELS, owner_week, timetable_grid
 from timetabling.web.pages.views.common import record_id, render_page, timetable_of
-from timetabling.web.scheduling.models import Timetable, TimetableStatus
+from timetabling.web.scheduling.models import Timetable, TimetableSlot, TimetableStatus
+from timetabling.web.streaming import StreamingFileResponse, StreamingResponse
 
 
 def _owner_and_timetable(request: HttpRequest, membership: Membership, kind: str, owner_id: int):
@@ -76,4 +80,41 @@ def export(request: HttpRequest, membership: Membership, kind: str, owner_id: in
     response = HttpResponse(body, content_type=exports.FORMATS[fmt])
     safe = re.sub(r"[^A-Za-z0-9._-]+", "_", owner.code)
     response["Content-Disposition"] = f'attachment; filename="timetable-{kind}-{safe}.{fmt}"'
+    return response
+
+
+DEPARTMENT_FORMATS = ("csv", "xlsx")
+
+
+@page(roles=STAFF_ROLES)
+def department_export(request: HttpRequest, membership: Membership, department_id: int, fmt: str) -> HttpResponseBase:
+    """Every session of a department's courses and batches in the published timetable (staff: ``?timetable=``
+    for another), as CSV or Excel written while the slot rows stream from the database."""
+    if fmt not in DEPARTMENT_FORMATS:
+        raise Http404(f"department exports come as {', '.join(DEPARTMENT_FORMATS)}")
+    department = am.Department.objects.filter(organization=membership.organization, pk=department_id).first()
+    if department is None:
+        raise Http404("no such department")
+    wanted = request.GET.get("timetable")
+    if wanted:
+        timetable = timetable_of(membership, record_id(wanted, "timetable"))
+    else:
+        timetable = Timetable.objects.filter(organization=membership.organization, status=TimetableStatus.PUBLISHED
+                                             ).select_related("generation_job").first()
+    if timetable is None:
+        raise Http404("there is no published timetable yet")
+    theirs = Q(course__in=am.Course.objects.filter(department=department)) | Q(
+        batch__in=am.Batch.objects.filter(department=department))
+    slots = (TimetableSlot.objects.filter(theirs, timetable=timetable)
+             .select_related("course", "faculty", "room", "batch")
+             .order_by("day", "period", "course_id", "session", "id").iterator(chunk_size=2000))
+    rows = exports.merged_sessions(slots, list(timetable_grid(timetable).days))
+    safe = re.sub(r"[^A-Za-z0-9._-]+", "_", department.code)
+    if fmt == "csv":
+        response: HttpResponseBase = StreamingResponse(exports.csv_stream(rows), content_type=exports.FORMATS["csv"])
+    else:
+        title = f"Department {department.code} - {timetable.name}, {timetable.academic_year} semester " \
+                f"{timetable.semester} ({timetable.status})"
+        response = StreamingFileResponse(exports.xlsx_file(rows, title), content_type=exports.FORMATS["xlsx"])
+    response["Content-Disposition"] = f'attachment; filename="timetable-department-{safe}.{fmt}"'
     return response

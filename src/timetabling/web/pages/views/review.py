@@ -13,7 +13,7 @@ from timetabling.web.api.errors import ApiError
 from timetabling.web.pages.access import page
 from timetabling.web.pages.grids import KIND_LABELS, judge, mark, owner_week, owners_in
 from timetabling.web.pages.views.common import job_of, render_page, timetable_of
-from timetabling.web.scheduling import services
+from timetabling.web.scheduling import reports, services
 from timetabling.web.scheduling.models import Timetable
 
 REVIEW_KINDS = ("batch", "faculty", "room")
@@ -79,11 +79,16 @@ def decide(request: HttpRequest, membership: Membership, timetable_id: int) -> H
 def compare(request: HttpRequest, membership: Membership, job_id: str) -> HttpResponse:
     job = job_of(membership, job_id)
     variants = list(Timetable.objects.filter(generation_job=job).order_by("id"))
-    judgements = {t.pk: judge(t, max_offenders=0) for t in variants}
+    checked = reports.summaries_of(variants)  # stored with each variant: no checker run here
+
+    def checker(t: Timetable, value: int) -> str:
+        return "could not run" if checked[t.pk].error else str(value)
+
     keys = sorted({k for t in variants for k in t.metrics})
     rows = [("score", [_number(t.score) if t.score is not None else "" for t in variants])]
-    rows.append(("hard violations (checker)", [str(judgements[t.pk].hard_total) for t in variants]))
-    rows.append(("soft cost, the university's weights (checker)", [str(judgements[t.pk].soft_cost) for t in variants]))
+    rows.append(("hard violations (checker)", [checker(t, checked[t.pk].hard_total) for t in variants]))
+    rows.append(("soft cost, the university's weights (checker)",
+                 [checker(t, checked[t.pk].soft_cost) for t in variants]))
     rows += [(metric_label(k), [_number(t.metrics.get(k, "")) for t in variants]) for k in keys]
     best = max(variants, key=lambda t: (t.score is not None, t.score or 0), default=None)
     return render_page(request, "pages/compare.html", {

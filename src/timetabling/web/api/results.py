@@ -1,0 +1,206 @@
+"""``/api/timetable/result/<job>/``: a job's variants, as a summary (the checker's report stored with each), or
+the slots of one variant and/or one owner a page at a time; and the whole result as a streamed download.
+
+Reads carry an ETag (If-None-Match answers 304) and are gzipped: they reflect no secret or CSRF token."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+from collections.abc import Iterator
+from typing import Any
+
+from django.http import HttpRequest, JsonResponse
+from django.http.response import HttpResponseBase
+from django.urls import reverse
+from django.utils.cache import get_conditional_response, patch_cache_control
+from django.utils.http import urlencode
+from django.views.decorators.gzip import gzip_page
+
+from timetabling.engine.export.csv import _cell as spreadsheet_safe
+from timetabling.web.academics.grid import organization_grid
+from timetabling.web.accounts.models import STAFF_ROLES, Membership
+from timetabling.web.api.base import api
+from timetabling.web.api.errors import ApiError, not_found
+from timetabling.web.api.serializers import slot_json, timetable_json
+from timetabling.web.api.timetable import OWNER_KINDS, _int_id, _job
+from timetabling.web.scheduling import reports
+from timetabling.web.scheduling.models import GenerationJob, Timetable, TimetableSlot, owner_q
+from timetabling.web.streaming import Echo, StreamingResponse
+
+PAGE_SIZE = 500
+MAX_PAGE_SIZE = 5000
+DOWNLOAD_FORMATS = {"json": "application/json", "csv": "text/csv; charset=utf-8"}
+CSV_COLUMNS = ("timetable_id", "variant", "day", "day_name", "period", "start_time", "end_time", "course",
+               "course_name", "session", "faculty", "room", "batch")
+
+
+def job_days(job: GenerationJob) -> list[str]:
+    """The day names of the grid the job's variants were generated on."""
+    if "grid" in job.metadata:
+        return list(job.metadata["grid"]["days"])
+    return list(organization_grid(job.organization).days)
+
+
+def _variants(request: HttpRequest, job: GenerationJob) -> tuple[list[Timetable], list[Timetable] | None]:
+    """The job's variants, and the ones ``timetable_id`` or ``variant`` (a name) choose (None: no choice)."""
+    variants = list(Timetable.objects.filter(generation_job=job).order_by("id"))
+    wanted_id, wanted_name = request.GET.get("timetable_id"), request.GET.get("variant")
+    if wanted_id is None and wanted_name is None:
+        return variants, None
+    chosen = variants
+    if wanted_id is not None:
+        number = _int_id(wanted_id, "timetable_id")
+        chosen = [t for t in chosen if t.pk == number]
+    if wanted_name is not None:
+        chosen = [t for t in chosen if t.name == wanted_name]
+    if not chosen:
+        raise not_found("variant of this job")
+    return variants, chosen
+
+
+def _owner(request: HttpRequest, membership: Membership) -> tuple[str, Any] | None:
+    kind, wanted = request.GET.get("kind"), request.GET.get("owner_id")
+    if kind is None and wanted is None:
+        return None
+    if kind not in OWNER_KINDS:
+        raise ApiError(400, f"kind must be one of {', '.join(OWNER_KINDS)}", field="kind")
+    if wanted is None:
+        raise ApiError(400, "give owner_id with kind", field="owner_id")
+    owner = OWNER_KINDS[kind].objects.filter(organization=membership.organization,
+                                             pk=_int_id(wanted, "owner_id")).first()
+    if owner is None:
+        raise not_found(kind)
+    return kind, owner
+
+
+def _page(request: HttpRequest) -> tuple[int, int]:
+    page = _int_id(request.GET.get("page", "1"), "page")
+    size = _int_id(request.GET.get("page_size", str(PAGE_SIZE)), "page_size")
+    if size > MAX_PAGE_SIZE:
+        raise ApiError(400, f"page_size may be at most {MAX_PAGE_SIZE}", field="page_size")
+    return page, size
+
+
+def _etag(request: HttpRequest, job: GenerationJob, variants: list[Timetable], what: str) -> str:
+    """Changes with the job, any variant's status or slots, and the query: a weak validator of the answer."""
+    state = [what, str(job.pk), job.updated_at.isoformat(), sorted(request.GET.items()),
+             [(t.pk, t.status, t.slots_version, t.score) for t in variants]]
+    return 'W/"' + hashlib.sha256(json.dumps(state, default=str).encode()).hexdigest()[:32] + '"'
+
+
+def _revalidate(response: HttpResponseBase, etag: str) -> HttpResponseBase:
+    response["ETag"] = etag
+    patch_cache_control(response, private=True, no_cache=True)  # the browser keeps it, and asks each time
+    return response
+
+
+def _summary(t: Timetable, report: Any) -> dict[str, Any]:
+    checker = ({"error": report.error} if report.error else
+               {"hard_violations": report.hard_total, "hard": report.hard, "soft_cost": report.soft_cost})
+    return {**timetable_json(t), "sessions": report.sessions, "slot_rows": report.slot_rows, "checker": checker}
+
+
+@gzip_page
+@api(["GET"], roles=STAFF_ROLES)
+def result(request: HttpRequest, membership: Membership, job_id: str) -> HttpResponseBase:
+    """A summary of the job's variants; with ``timetable_id``/``variant`` and/or ``kind`` and ``owner_id``, also
+    the chosen slots, ``page_size`` at a time (``page``), ordered by variant, day, period."""
+    job = _job(membership, job_id)
+    variants, chosen = _variants(request, job)
+    owner = _owner(request, membership)
+    page, size = _page(request)
+    etag = _etag(request, job, variants, "result")
+    unchanged = get_conditional_response(request, etag=etag)
+    if unchanged is not None:
+        return _revalidate(unchanged, etag)
+    checked = reports.summaries_of(variants)
+    body: dict[str, Any] = {
+        "success": True, "job_id": str(job.id), "status": job.status,
+        "timetables": [_summary(t, checked[t.pk]) for t in variants],
+        "comparison": job.metadata.get("comparison", []), "generation_time": job.metadata.get("generation_time"),
+        "download": reverse("result_download", args=[job.pk]),
+    }
+    if chosen is not None or owner is not None:
+        slots = TimetableSlot.objects.filter(timetable__in=chosen if chosen is not None else variants)
+        if owner is not None:
+            slots = slots.filter(owner_q(*owner))
+        total = slots.count()
+        first = (page - 1) * size
+        days = job_days(job)
+        rows = slots.select_related("course", "faculty", "room", "batch").order_by(
+            "timetable_id", "day", "period", "id")[first:first + size]
+        body["slots"] = [{**slot_json(s, days), "timetable_id": s.timetable_id} for s in rows]
+        more = first + size < total
+        body["pagination"] = {
+            "page": page, "page_size": size, "total": total, "pages": max(1, -(-total // size)),
+            "next": f"{request.path}?{urlencode({**request.GET.dict(), 'page': page + 1})}" if more else None,
+        }
+    return _revalidate(JsonResponse(body), etag)
+
+
+# ------------------------------------------------------------------------------------------ download
+
+
+def _slot_rows(variants: list[Timetable]) -> Iterator[TimetableSlot]:
+    for t in variants:
+        yield from (TimetableSlot.objects.filter(timetable=t).select_related("course", "faculty", "room", "batch")
+                    .order_by("day", "period", "id").iterator(chunk_size=2000))
+
+
+def _json_chunks(job: GenerationJob, variants: list[Timetable], days: list[str]) -> Iterator[str]:
+    """The whole result, one variant after another, in the shape the result API once answered in one piece."""
+    head = {"success": True, "job_id": str(job.id), "status": job.status,
+            "comparison": job.metadata.get("comparison", []), "generation_time": job.metadata.get("generation_time")}
+    yield json.dumps(head)[:-1] + ', "timetables": ['
+    for i, t in enumerate(variants):
+        yield ("," if i else "") + json.dumps(timetable_json(t))[:-1] + ', "slots": ['
+        batch: list[str] = []
+        first = True
+        for s in _slot_rows([t]):
+            batch.append(json.dumps(slot_json(s, days)))
+            if len(batch) == 500:
+                yield ("" if first else ",") + ",".join(batch)
+                first, batch = False, []
+        if batch:
+            yield ("" if first else ",") + ",".join(batch)
+        yield "]}"
+    yield "]}"
+
+
+def _csv_chunks(variants: list[Timetable], days: list[str]) -> Iterator[str]:
+    writer = csv.writer(Echo())
+    names = {t.pk: t.name for t in variants}
+    lines = [writer.writerow(CSV_COLUMNS)]
+    for s in _slot_rows(variants):
+        lines.append(writer.writerow([spreadsheet_safe(v) for v in (
+            s.timetable_id, names[s.timetable_id], s.day, days[s.day] if s.day < len(days) else s.day, s.period,
+            s.start_time.strftime("%H:%M"), s.end_time.strftime("%H:%M"), s.course.code, s.course.name, s.session,
+            s.faculty.code if s.faculty else "", s.room.code if s.room else "", s.batch.code if s.batch else "",
+        )]))
+        if len(lines) == 500:  # a chunk per 500 rows, not one per row
+            yield "".join(lines)
+            lines = []
+    yield "".join(lines)
+
+
+@gzip_page
+@api(["GET"], roles=STAFF_ROLES)
+def result_download(request: HttpRequest, membership: Membership, job_id: str) -> HttpResponseBase:
+    """Every slot of every variant (or of the one ``timetable_id``/``variant`` chooses), streamed as JSON or CSV."""
+    fmt = request.GET.get("format", "json")
+    if fmt not in DOWNLOAD_FORMATS:
+        raise ApiError(400, f"format must be one of {', '.join(DOWNLOAD_FORMATS)}", field="format")
+    job = _job(membership, job_id)
+    variants, chosen = _variants(request, job)
+    etag = _etag(request, job, variants, "download")
+    unchanged = get_conditional_response(request, etag=etag)
+    if unchanged is not None:
+        return _revalidate(unchanged, etag)
+    chosen = chosen if chosen is not None else variants
+    days = job_days(job)
+    chunks = _json_chunks(job, chosen, days) if fmt == "json" else _csv_chunks(chosen, days)
+    response = StreamingResponse(chunks, content_type=DOWNLOAD_FORMATS[fmt])
+    response["Content-Disposition"] = f'attachment; filename="timetable-job-{job.pk}.{fmt}"'
+    return _revalidate(response, etag)
