@@ -12,6 +12,7 @@ import logging
 import queue
 import threading
 import time
+from collections import deque
 from typing import Any
 
 import httpx
@@ -43,7 +44,9 @@ class CallbackSender:
         self.progress_interval_s = progress_interval_s
         self.timeout_s = timeout_s
         self.outbox: Outbox = outbox if outbox is not None else MemoryOutbox()
-        self.delivered: list[dict[str, Any]] = []  # final payloads the web side accepted (for tests)
+        # the last final payloads the web side accepted (tests read them); bounded: a long-running engine
+        # must not keep every timetable it ever delivered
+        self.delivered: deque[dict[str, Any]] = deque(maxlen=8)
         self._last_progress: dict[str, tuple[float, str]] = {}
         self._queue: queue.Queue[tuple[str, Any] | None] = queue.Queue()
         self._due: dict[str, tuple[float, int]] = {}  # job -> (when to send next, failures so far); sender only
