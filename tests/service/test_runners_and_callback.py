@@ -80,3 +80,17 @@ def test_progress_callbacks_are_throttled_and_never_retried(monkeypatch: pytest.
     sender.progress({"job_id": "j", "status": "running", "progress": 40, "phase": "done"})  # a new phase
     assert sender.flush(10)
     assert [json.loads(c)["progress"] for c in calls] == [10, 40]
+
+
+def test_a_job_process_runs_below_the_services_priority() -> None:
+    import os
+    import subprocess
+    import sys
+
+    code = ("import os; from timetabling.service.runner import lower_priority; before = os.nice(0); "
+            "lower_priority(); print(before, os.nice(0))")
+    for env_value, expected_step in (("10", 10), ("0", 0)):
+        env = {**os.environ, "TIMETABLE_JOB_NICE": env_value}
+        before, after = map(int, subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                                                text=True, check=True).stdout.split())
+        assert after == min(19, before + expected_step)

@@ -12,8 +12,10 @@ first served.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import multiprocessing as mp
+import os
 import signal
 import threading
 import time
@@ -108,8 +110,22 @@ class ThreadRunner:
             thread.join()
 
 
+def lower_priority() -> None:
+    """Run a job below the services' priority (``TIMETABLE_JOB_NICE``, default 10; 0 keeps it): a generation
+    takes whatever CPU is idle, and people reading timetables on the same machine are not kept waiting
+    behind it. The job's own worker processes inherit it."""
+    try:
+        nice = int(os.environ.get("TIMETABLE_JOB_NICE", "10"))
+    except ValueError:
+        nice = 10
+    if nice > 0 and hasattr(os, "nice"):
+        with contextlib.suppress(OSError):
+            os.nice(nice)
+
+
 def _child_main(spec_dict: dict[str, Any], out: Any, stop: Any) -> None:
     """In the job's process: run the job, send events and the outcome back through the pipe ``out``."""
+    lower_priority()
     token = CancelToken()
     sending = threading.Lock()  # the pipeline reports progress from several threads
 

@@ -235,15 +235,29 @@ def _rooms_per_day(sub: Instance, domains: Domains, starts: list[tuple[str, int]
         return (s not in room_locks, s not in old_at, len(domains.rooms.get(s[0], ())), s)
 
     rooms: dict[tuple[str, int], str] = {}
-    for c, t in sorted(starts, key=order):
-        span = range(t, t + sub.course_by_id[c].session_length)
-        allowed = domains.rooms.get(c, ())
-        wishes = [room_locks.get((c, t)), old_at.get((c, t)), *old_rooms.get(c, ()), *allowed]
-        ok = set(allowed)
-        choice = next((r for r in wishes if r is not None and r in ok and free(r, span)), None)
-        if choice is None:
-            result = assign_rooms(sub, domains, starts, time_limit=5.0, workers=workers or default_workers())
-            return result.rooms, list(result.unplaced)
-        rooms[c, t] = choice
-        busy[choice].update(span)
-    return rooms, []
+    unplaced: list[tuple[str, int]] = []
+    by_day: dict[int, list[tuple[str, int]]] = defaultdict(list)
+    for c, t in starts:
+        by_day[t // grid.n_periods].append((c, t))
+    for day_starts in by_day.values():
+        chosen: dict[tuple[str, int], str] = {}
+        for c, t in sorted(day_starts, key=order):
+            span = range(t, t + sub.course_by_id[c].session_length)
+            allowed = domains.rooms.get(c, ())
+            wishes = [room_locks.get((c, t)), old_at.get((c, t)), *old_rooms.get(c, ()), *allowed]
+            ok = set(allowed)
+            choice = next((r for r in wishes if r is not None and r in ok and free(r, span)), None)
+            if choice is None:
+                break
+            chosen[c, t] = choice
+            busy[choice].update(span)
+        else:
+            rooms.update(chosen)
+            continue
+        # this day's greedy failed: the exact matching of the day (rooms of the other days are not touched)
+        for (c, t), r in chosen.items():
+            busy[r].difference_update(range(t, t + sub.course_by_id[c].session_length))
+        result = assign_rooms(sub, domains, day_starts, time_limit=5.0, workers=workers or default_workers())
+        rooms.update(result.rooms)
+        unplaced += result.unplaced
+    return rooms, unplaced
