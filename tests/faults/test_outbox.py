@@ -79,7 +79,20 @@ def test_a_result_refused_for_good_leaves_the_outbox(web) -> None:
     sender = CallbackSender("http://web/callback/", "s3cret")
     sender.final(result("job-3"))
     assert sender.flush(5)
-    assert len(web.received) == 1 and sender.pending() == [] and sender.delivered == []
+    assert len(web.received) == 1 and sender.pending() == [] and not sender.delivered
+
+
+def test_a_result_refused_for_its_signature_is_kept_sent_again_and_logged_with_the_reason(web, caplog) -> None:
+    web.status = 403  # the web backend has another secret: an operator fixes it, the result must not be lost
+    sender = CallbackSender("http://web/callback/", "s3cret")
+    with caplog.at_level("ERROR", logger="timetabling.service.callback"):
+        sender.final(result("job-6"))
+        assert not sender.flush(2.0)
+    assert sender.pending() == ["job-6"] and len(web.received) >= 2
+    assert "the shared secret differs (TIMETABLE_ENGINE_SECRET)" in caplog.text
+    web.status = 200  # the secrets agree again
+    assert sender.flush(20)
+    assert sender.pending() == [] and [d["job_id"] for d in sender.delivered] == ["job-6"]
 
 
 def test_a_busy_web_429_is_asked_again(web) -> None:

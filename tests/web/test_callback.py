@@ -45,9 +45,9 @@ class CallbackTests(PersonasTestCase):
 
     def test_it_rejects_a_wrong_or_missing_signature(self) -> None:
         body = callback_body(self.job.pk, self.org)
-        assert self.deliver(body, headers={"HTTP_X_ENGINE_SIGNATURE": "sha256=" + "0" * 64}).status_code == 401
+        assert self.deliver(body, headers={"HTTP_X_ENGINE_SIGNATURE": "sha256=" + "0" * 64}).status_code == 403
         assert self.deliver(body, headers={}).status_code == 401
-        assert self.deliver(body, headers={"HTTP_X_ENGINE_SECRET": "guess"}).status_code == 401
+        assert self.deliver(body, headers={"HTTP_X_ENGINE_SECRET": "guess"}).status_code == 403
         assert not Timetable.objects.exists()
         self.job.refresh_from_db()
         assert self.job.status == JobStatus.QUEUED

@@ -22,6 +22,7 @@ COMMAND_MODULES = (
     "timetabling.cli.train_resolver",
     "timetabling.cli.serve",
     "timetabling.cli.worker",
+    "timetabling.cli.doctor",
 )
 
 

@@ -14,7 +14,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="jobs this worker runs at once (default %(default)s: each job uses every core)")
     p.add_argument("--queue", metavar="NAME", help="queue to take jobs from (default: $TIMETABLE_CELERY_QUEUE "
                    "or timetable)")
-    p.add_argument("--hostname", metavar="NAME", help="worker name (default: celery's, from the host name)")
+    p.add_argument("--hostname", metavar="NAME", help="worker node name (default: worker-<process id>@<host name>, "
+                   "so that several workers on one machine have distinct names)")
     p.add_argument("--loglevel", default="info", help="celery log level (default %(default)s)")
     p.set_defaults(func=run)
 
@@ -26,9 +27,19 @@ def run(args: argparse.Namespace) -> int:
 
     argv = ["worker", f"--concurrency={args.concurrency}", f"--queues={args.queue or SETTINGS.queue}",
             f"--loglevel={args.loglevel}", "--pool=prefork", "--without-gossip", "--without-mingle"]
-    if args.hostname:
-        argv.append(f"--hostname={args.hostname}")
-    print(f"timetable worker: broker {SETTINGS.broker_url}, queue {args.queue or SETTINGS.queue}, "
-          f"concurrency {args.concurrency}", flush=True)
+    hostname = args.hostname or f"worker-{os.getpid()}@%h"
+    argv.append(f"--hostname={hostname}")
+    print(f"timetable worker {hostname}: broker {_without_password(SETTINGS.broker_url)}, queue "
+          f"{args.queue or SETTINGS.queue}, concurrency {args.concurrency}", flush=True)
     app.worker_main(argv)
     return 0
+
+
+def _without_password(url: str) -> str:
+    """The URL as it may be printed: ``redis://:***@host:6379/0``."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    if not parts.password:
+        return url
+    return parts._replace(netloc=parts.netloc.replace(f":{parts.password}@", ":***@", 1)).geturl()

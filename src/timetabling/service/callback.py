@@ -2,7 +2,8 @@
 
 One sender thread keeps the order of a job's messages. A final result goes into the outbox before it is
 first sent and leaves it only when the web backend accepted it (2xx) or refused it for good (a 4xx other
-than 408/425/429); until then it is sent again with backoff, also after the engine service restarts. The
+than 408/425/429, 401/403: a wrong secret is fixed by an operator, so that result is kept); until then it is
+sent again with backoff, also after the engine service restarts. The
 web side stores a result once however often it arrives, so sending again is always safe."""
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ from timetabling.service.signing import SIGNATURE_HEADER, sign
 log = logging.getLogger(__name__)
 
 RETRY_AGAIN_CODES = (408, 425, 429)  # 4xx answers that mean "not now" rather than "never"
+SECRET_REFUSED_CODES = (401, 403)  # the web backend refused our signature: kept and sent again, never dropped
+SECRET_REFUSED = "the web backend refused the engine's result: the shared secret differs (TIMETABLE_ENGINE_SECRET)"
 FIRST_DELAY_S = 0.5
 MAX_DELAY_S = 60.0
 
@@ -175,6 +178,13 @@ class CallbackSender:
             return "retry"
         if response.status_code < 300:
             return "accepted"
+        if response.status_code in SECRET_REFUSED_CODES and "variants" in payload:
+            # the web backend does not take our signature: the secrets differ. The result stays in the outbox
+            # and is sent again (every minute at most) until an operator makes them agree; the web backend
+            # meanwhile fails the job with the same reason (web/scheduling/refusals.py)
+            log.error("callback for %s: %s (the web backend answered %s); the result is kept and sent again",
+                      job_id, SECRET_REFUSED, response.status_code)
+            return "retry"
         if 400 <= response.status_code < 500 and response.status_code not in RETRY_AGAIN_CODES:
             log.error("callback for %s refused: %s %s", job_id, response.status_code, response.text[:300])
             return "refused"

@@ -18,7 +18,12 @@ Reliability:
 - progress goes to Redis pub/sub (``<prefix>events:<job_id>``), best effort; the outcome goes to the
   result backend, which retries while Redis is away;
 - cancel: a key ``<prefix>cancel:<job_id>`` that running tasks watch (the pipeline stops at its next check
-  and returns what it has), plus ``revoke`` for queued tasks.
+  and returns what it has), plus ``revoke`` for queued tasks;
+- a lost worker (its main process killed, its machine gone): a running task refreshes a heartbeat key
+  (``<prefix>alive:<task id>``, every ``heartbeat_s``, kept ``lost_after_s``); the engine service that follows
+  the job sees it vanish and sends the job again under a new task id, once, or fails it with the reason
+  (``celery_runner``). The lost task's id is then *settled* (``<prefix>settled:<task id>``): when its message
+  comes back from the broker later, it is dropped without running and without touching any result.
 """
 
 from __future__ import annotations
@@ -36,7 +41,7 @@ from typing import Any
 
 import redis
 from celery import Celery, Task
-from celery.exceptions import MaxRetriesExceededError
+from celery.exceptions import Ignore, MaxRetriesExceededError
 
 from timetabling.engine.model import Instance
 from timetabling.engine.pipeline import CancelToken
@@ -69,6 +74,9 @@ class DistributedSettings:
     part_slots: int = 1  # split=parts: parts solved at once across the workers (sizes each part's optimisation)
     max_tasks_per_child: int = 200  # a worker's pool process is replaced after this many tasks...
     max_memory_per_child_mb: int = 2048  # ... or after a task that left it larger than this
+    heartbeat_s: float = 5.0  # a running task refreshes its heartbeat this often...
+    lost_after_s: float = 60.0  # ... and its worker counts as lost when none came for this long
+    lost_requeues: int = 1  # a job whose worker was lost is sent again this many times, then fails
 
     @classmethod
     def from_env(cls) -> DistributedSettings:
@@ -95,6 +103,9 @@ class DistributedSettings:
             part_slots=max(1, int(env.get("TIMETABLE_CELERY_PART_SLOTS", "1"))),
             max_tasks_per_child=int(env.get("TIMETABLE_WORKER_MAX_TASKS_PER_CHILD", "200")),
             max_memory_per_child_mb=int(env.get("TIMETABLE_WORKER_MAX_MEMORY_MB", "2048")),
+            heartbeat_s=float(env.get("TIMETABLE_TASK_HEARTBEAT", "5")),
+            lost_after_s=float(env.get("TIMETABLE_WORKER_LOST_AFTER", "60")),
+            lost_requeues=int(env.get("TIMETABLE_TASK_LOST_REQUEUES", "1")),
         )
 
     def backoff(self, retries: int) -> float:
@@ -126,6 +137,20 @@ class DistributedSettings:
 
     def started_key(self, task_id: str, retries: int) -> str:
         return f"{self.prefix}started:{task_id}:{retries}"
+
+    def alive_key(self, task_id: str) -> str:
+        """A running task's heartbeat: gone ``lost_after_s`` after its process stopped."""
+        return f"{self.prefix}alive:{task_id}"
+
+    def settled_key(self, task_id: str) -> str:
+        """Set once nobody follows the task any more (its job ended, or it was sent again under another id):
+        a message of it that comes back from the broker is dropped."""
+        return f"{self.prefix}settled:{task_id}"
+
+    def longest_task_s(self, max_time_limit: float) -> float:
+        """The hard limit of the longest task a job may ask for: the visibility timeout must exceed it, or a
+        running task's message is handed out again."""
+        return self.time_limits(max_time_limit)[1]
 
 
 SETTINGS = DistributedSettings.from_env()
@@ -184,13 +209,27 @@ class _Events:
             self._quiet_until = time.monotonic() + 1.0
 
 
-def _watch_cancel(job_id: str, token: CancelToken, done: threading.Event) -> None:
+def _heartbeat(task_id: str, ttl_s: float | None = None) -> None:
+    """Say that this task's process is alive (best effort: Redis away for longer than ``lost_after_s`` makes
+    the job look lost, and it is then run again elsewhere, once)."""
+    beat = json.dumps({"pid": os.getpid(), "hostname": socket.gethostname(), "at": time.time()})
+    with contextlib.suppress(redis.RedisError):
+        _client().set(SETTINGS.alive_key(task_id), beat, ex=max(1, int(ttl_s or SETTINGS.lost_after_s)))
+
+
+def _watch(job_id: str, task_id: str, token: CancelToken, done: threading.Event) -> None:
+    """While the task runs: its heartbeat every ``heartbeat_s``, and the job's cancel flag every 0.5 s."""
     key = SETTINGS.cancel_key(job_id)
+    next_beat = time.monotonic() + SETTINGS.heartbeat_s
     while not done.wait(0.5):
+        if time.monotonic() >= next_beat:
+            _heartbeat(task_id)
+            next_beat = time.monotonic() + SETTINGS.heartbeat_s
+        if token.cancelled:
+            continue
         try:
             if _client().exists(key):
                 token.cancel()
-                return
         except redis.RedisError:
             pass
 
@@ -203,6 +242,11 @@ def _begin(task: Task, job_id: str, part: str) -> tuple[str, str] | None:
     retries = task.request.retries
     client = _client()
     try:
+        if client.exists(SETTINGS.settled_key(task_id)):
+            # nobody follows this task any more (it was sent again under another id after its worker was lost,
+            # or its job ended): the broker handed out an old message; drop it, leave every result alone
+            log.warning("task %s (%s) is settled: its message came back late and is dropped", task_id, part)
+            raise Ignore()
         first_start = client.set(SETTINGS.started_key(task_id, retries), "1", nx=True, ex=24 * 3600)
         cancelled = bool(client.exists(SETTINGS.cancel_key(job_id)))
     except redis.RedisError as err:  # transient: try again later
@@ -211,10 +255,13 @@ def _begin(task: Task, job_id: str, part: str) -> tuple[str, str] | None:
         return "cancelled", "cancelled before it started"
     if not first_start:  # this message was delivered before and its worker died: back off, then run again
         log.warning("task %s (%s) restarted after a lost worker; retry %d", task_id, part, retries + 1)
+        countdown = SETTINGS.backoff(retries)
+        _heartbeat(task_id, countdown + SETTINGS.lost_after_s)  # held here until the retry starts
         try:
-            raise task.retry(countdown=SETTINGS.backoff(retries), max_retries=SETTINGS.max_retries)
+            raise task.retry(countdown=countdown, max_retries=SETTINGS.max_retries)
         except MaxRetriesExceededError:
             return "failed", f"the worker running it was lost {retries + 1} time(s); gave up"
+    _heartbeat(task_id)
     running = {"pid": os.getpid(), "hostname": socket.gethostname(), "retries": retries, "part": part,
                "job_id": job_id, "started": time.time()}
     with contextlib.suppress(redis.RedisError):
@@ -223,11 +270,12 @@ def _begin(task: Task, job_id: str, part: str) -> tuple[str, str] | None:
 
 
 @contextlib.contextmanager
-def _cancel_watch(job_id: str):
-    """A CancelToken set when the job's cancel flag appears in Redis, for the duration of the block."""
+def _cancel_watch(job_id: str, task_id: str):
+    """For the duration of the block: the task's heartbeat, and a CancelToken set when the job's cancel flag
+    appears in Redis."""
     token = CancelToken()
     done = threading.Event()
-    threading.Thread(target=_watch_cancel, args=(job_id, token, done), daemon=True).start()
+    threading.Thread(target=_watch, args=(job_id, task_id, token, done), daemon=True).start()
     try:
         yield token
     finally:
@@ -249,7 +297,7 @@ def _run(task: Task, spec: JobSpec, part: str, work: Callable[..., dict[str, Any
         return {"job_id": spec.job_id, "status": early[0], "variants": [], "comparison": [],
                 "generation_time": 0.0, "message": early[1], "part": part}
     t0 = time.perf_counter()
-    with _cancel_watch(spec.job_id) as token:
+    with _cancel_watch(spec.job_id, task.request.id) as token:
         outcome = work(*(args or (spec,)), _Events(spec.job_id, part), token)
     outcome.pop("trace", None)
     outcome["part"] = part
@@ -321,7 +369,7 @@ def solve_part_task(self: Task, job_id: str, job: dict[str, Any], refs: dict[str
     except redis.RedisError as err:  # transient: try again later
         raise self.retry(exc=err, countdown=SETTINGS.backoff(self.request.retries),
                          max_retries=SETTINGS.max_retries) from err
-    with _cancel_watch(job_id) as token:
+    with _cancel_watch(job_id, self.request.id) as token:
         part.workers = detect(part.workers).pool_workers
         outcome = part.run(token)
     if token.cancelled and outcome.status not in ("optimal", "feasible"):

@@ -5,6 +5,13 @@ The service that submits a job follows it: a thread per job relays the workers' 
 the outcome once (``on_done``). Any service instance can cancel any job: the cancel flag and the job's task
 ids live in Redis.
 
+A worker lost in the middle of a job (its main process killed, its machine gone) leaves the job's message
+unacknowledged in the broker until the visibility timeout (an hour). The following thread notices sooner:
+the running task's heartbeat (``<prefix>alive:<task id>``) vanishes ``lost_after_s`` after its last beat;
+the job is then sent again under a new task id (``<final id>.r1``), at most ``lost_requeues`` times, and the
+lost task is settled, so that its message, when it comes back, is dropped without running. A job split into
+variants fails with the reason instead; a lost part of ``split=parts`` is a failed part (solved again alone).
+
 With ``split=parts`` the thread also orchestrates the job: stage 1 here, each wave of stage 2 as a group of
 ``solve_part`` tasks (sub-instances built here, results merged here before the next wave is planned), then
 one ``finish_parts`` task (stage 3 and the variants) that it follows like any other job. Orchestrating here
@@ -21,7 +28,7 @@ import logging
 import threading
 import time
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import redis
@@ -38,6 +45,8 @@ from timetabling.service.celery_app import DistributedSettings, make_celery
 from timetabling.service.jobs import JobSpec, options_of, placed_to_json
 from timetabling.service.redis_bus import sync_client
 from timetabling.service.runner import OnDone, OnEvent
+
+Resend = Callable[[str], None]  # sends the job again under the given task id
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +87,32 @@ def _outcome(job_id: str, status: str, message: str) -> dict[str, Any]:
             "message": message}
 
 
+class _Liveness:
+    """Which of the tasks a thread follows lost their worker: a task that runs (STARTED, or RETRY: held by a
+    worker until its countdown ends) whose heartbeat key has been missing for ``grace_s``."""
+
+    def __init__(self, runner: CeleryRunner, grace_s: float) -> None:
+        self.runner, self.grace_s = runner, grace_s
+        self._missing: dict[str, float] = {}
+        self._next_look = 0.0
+
+    def lost(self, task_states: dict[str, str]) -> str | None:
+        """The first task (id -> its state) whose worker is lost, at most one look per second; else None."""
+        now = time.monotonic()
+        if now < self._next_look:
+            return None
+        self._next_look = now + 1.0
+        for task_id, state in task_states.items():
+            if state not in (STARTED, RETRY) or self.runner.alive(task_id):
+                self._missing.pop(task_id, None)
+                continue
+            since = self._missing.setdefault(task_id, now)
+            if now - since >= self.grace_s:
+                del self._missing[task_id]
+                return task_id
+        return None
+
+
 class CeleryRunner:
     name = "celery"
 
@@ -116,14 +151,19 @@ class CeleryRunner:
             task_ids = [f"{stem}.{i}" for i in range(len(parts))] + [final_id]
             self._remember(spec.job_id, task_ids)
             chord(header, callback, app=self.app).apply_async()
+            resend = None  # a chord's lost variant cannot be sent again on its own: the job fails with the reason
         else:
             parts = ["job"]
             final_id = f"{stem}.job"
             task_ids = [final_id]
             self._remember(spec.job_id, task_ids)
-            self.app.send_task("timetabling.generate", args=(body,), task_id=final_id, **options)
-        threading.Thread(target=self._follow, args=(spec.job_id, final_id, parts, on_event, on_done), daemon=True,
-                         name=f"celery-job-{spec.job_id[:8]}").start()
+
+            def resend(task_id: str) -> None:
+                self.app.send_task("timetabling.generate", args=(body,), task_id=task_id, **options)
+
+            resend(final_id)
+        threading.Thread(target=self._follow, args=(spec.job_id, final_id, parts, on_event, on_done, resend),
+                         daemon=True, name=f"celery-job-{spec.job_id[:8]}").start()
 
     def _remember(self, job_id: str, task_ids: list[str], add: bool = False) -> None:
         """The job's task ids, here and in Redis (where any service instance finds them to cancel the job)."""
@@ -191,13 +231,13 @@ class CeleryRunner:
         final_id = f"{stem}.finish"
         args = (spec.to_dict(), placed_to_json(placed), unplaced, state.stats, clock.elapsed, clock.pct)
 
-        def send_finish() -> None:
-            self._remember(job_id, [final_id], add=True)
-            self.app.send_task("timetabling.finish_parts", task_id=final_id, queue=s.queue, soft_time_limit=soft,
+        def send_finish(task_id: str = final_id) -> None:
+            self._remember(job_id, [task_id], add=True)
+            self.app.send_task("timetabling.finish_parts", task_id=task_id, queue=s.queue, soft_time_limit=soft,
                                time_limit=hard, args=args)
 
         self._through_outages(send_finish, token)
-        outcome = self._wait(job_id, final_id, ["finish"], on_event)
+        outcome = self._wait(job_id, final_id, ["finish"], on_event, send_finish)
         if outcome is not None:
             finish_task = outcome.get("task")
             outcome["tasks"] = records + ([finish_task] if finish_task else [])
@@ -239,16 +279,26 @@ class CeleryRunner:
                                                     options), token)
         with contextlib.suppress(redis.RedisError, OSError):  # the wave as a group in the result backend
             GroupResult(group_id, [AsyncResult(t, app=self.app) for t in pending], app=self.app).save()
+        liveness = _Liveness(self, s.heartbeat_s)
+        states: dict[str, str] = {}
         while pending:
             if token.cancelled or self._closing.is_set():
                 self._stop_parts(list(pending))
                 return
             relay.pump(self.poll_s, on_part_event)
+            lost = liveness.lost({t: states[t] for t in pending if t in states})
+            if lost is not None:  # the part's worker is gone: a failed part, solved again alone
+                job = pending.pop(lost)
+                message = self._lost_message(lost)
+                self._settle([lost])
+                yield job, PartOutcome(job.name, "failed", {}, 0.0, message)
+                continue
             for task_id in list(pending):
                 try:
                     meta = self.app.backend.get_task_meta(task_id)
                 except (redis.RedisError, OSError):
                     break  # Redis away: look again at the next round
+                states[task_id] = meta.get("status", "")
                 if meta.get("status") not in READY_STATES:
                     continue
                 job = pending.pop(task_id)
@@ -317,11 +367,12 @@ class CeleryRunner:
 
     # ------------------------------------------------------------------------------------------ follow
 
-    def _follow(self, job_id: str, final_id: str, parts: list[str], on_event: OnEvent, on_done: OnDone) -> None:
+    def _follow(self, job_id: str, final_id: str, parts: list[str], on_event: OnEvent, on_done: OnDone,
+                resend: Resend | None = None) -> None:
         """Relay progress until the final task is ready, then report its outcome (once, whatever happens)."""
         outcome: dict[str, Any] | None = None
         try:
-            outcome = self._wait(job_id, final_id, parts, on_event)
+            outcome = self._wait(job_id, final_id, parts, on_event, resend)
         except Exception as err:  # never leave a job without an outcome
             log.exception("following job %s failed", job_id)
             outcome = _outcome(job_id, "failed", f"lost track of the job: {type(err).__name__}: {err}")
@@ -331,12 +382,17 @@ class CeleryRunner:
             if outcome is not None:
                 on_done(outcome)
 
-    def _wait(self, job_id: str, final_id: str, parts: list[str], on_event: OnEvent) -> dict[str, Any] | None:
+    def _wait(self, job_id: str, final_id: str, parts: list[str], on_event: OnEvent,
+              resend: Resend | None = None) -> dict[str, Any] | None:
+        """Follow the job's final task until it is ready; ``resend(task_id)`` sends the job again under a new
+        id after its worker was lost (None: the job then fails)."""
         result = AsyncResult(final_id, app=self.app)
         channel = self.settings.events_channel(job_id)
         percent = dict.fromkeys(parts, 0.0)
         pubsub = None
         cancel_seen: float | None = None
+        liveness = _Liveness(self, self.settings.heartbeat_s)
+        requeues = 0
         while not self._closing.is_set():
             try:
                 if pubsub is None:
@@ -359,14 +415,93 @@ class CeleryRunner:
                 state = result.state
                 if cancel_seen is None and self._redis.exists(self.settings.cancel_key(job_id)):
                     cancel_seen = time.monotonic()
+                lost = liveness.lost(self._running_states(job_id, result.id, state))
             except (redis.RedisError, OSError):
                 continue
             if state in READY_STATES:
+                self._settle(self._task_ids(job_id))
                 return self._outcome_of(job_id, result, state)
-            if cancel_seen is not None and time.monotonic() - cancel_seen > self.cancel_grace_s:
+            if cancel_seen is not None and (lost is not None or time.monotonic() - cancel_seen > self.cancel_grace_s):
+                held = any(self.alive(t) for t in self._task_ids(job_id))
                 self._revoke(job_id, terminate=True)
-                return _outcome(job_id, "cancelled", "cancelled (the worker's task was stopped)")
+                self._settle(self._task_ids(job_id))
+                return _outcome(job_id, "cancelled", "cancelled (the worker's task was stopped)" if held else
+                                "cancelled; no worker was running the job (it was still queued, or its worker "
+                                "had been lost)")
+            if lost is None:
+                continue
+            message = self._lost_message(lost)
+            self._settle([lost])
+            if resend is None or requeues >= self.settings.lost_requeues:
+                again = f" (it had been started again {requeues} time(s) already)" if requeues else ""
+                log.error("job %s: %s%s; the job fails", job_id, message, again)
+                self._settle(self._task_ids(job_id))
+                return _outcome(job_id, "failed", f"{message}{again}; re-run the job")
+            requeues += 1
+            new_id = f"{final_id}.r{requeues}"
+            log.warning("job %s: %s; sent again as task %s", job_id, message, new_id)
+            self._remember(job_id, [new_id], add=True)
+            resend(new_id)
+            result = AsyncResult(new_id, app=self.app)
+            on_event({"stage": "waiting for another worker (the first one was lost)", "eta_s": None,
+                      "percent": max(percent.values(), default=0.0),
+                      "message": f"{message}; started again on another worker"})
         return None
+
+    # ------------------------------------------------------------------------------------ lost workers
+
+    def alive(self, task_id: str) -> bool:
+        """The task's heartbeat is fresh (its process beat within ``lost_after_s``)."""
+        return bool(self._redis.exists(self.settings.alive_key(task_id)))
+
+    def _running_states(self, job_id: str, final_id: str, final_state: str) -> dict[str, str]:
+        """The states of the job's tasks whose worker could be lost: the job's task, or a chord's variant tasks
+        (its merging task beats no heart: it runs for a moment once every variant is done)."""
+        if self.settings.split != "variants" or not final_id.endswith(".merge"):
+            return {final_id: final_state}
+        return {task_id: self.app.backend.get_task_meta(task_id).get("status", "")
+                for task_id in self._task_ids(job_id) if not task_id.endswith(".merge")}
+
+    def _lost_message(self, task_id: str) -> str:
+        """Why the job stopped, in an operator's words, with the worker's host and process where known."""
+        where = ""
+        with contextlib.suppress(redis.RedisError, OSError, ValueError):
+            raw = self._redis.get(self.settings.running_key(task_id))
+            if raw:
+                record = json.loads(raw)
+                where = f" (host {record.get('hostname')}, process {record.get('pid')})"
+        return (f"the worker running the job{where} stopped sending heartbeats for "
+                f"{self.settings.lost_after_s:.0f} s: killed, or its machine is gone")
+
+    def _settle(self, task_ids: list[str]) -> None:
+        """Nobody follows these tasks any more: a message of theirs that comes back from the broker (a lost
+        worker's, after the visibility timeout) is dropped, and those still held as unacknowledged are
+        removed now. Best effort."""
+        if not task_ids:
+            return
+        with contextlib.suppress(redis.RedisError, OSError):
+            pipe = self._redis.pipeline()
+            for task_id in task_ids:
+                pipe.set(self.settings.settled_key(task_id), "1", ex=DAY_S)
+            pipe.execute()
+        self._forget_unacked(set(task_ids))
+
+    def _forget_unacked(self, task_ids: set[str]) -> None:
+        """Remove the tasks' messages from the Redis broker's unacknowledged set (kombu's ``unacked`` hash), so
+        that they do not come back after the visibility timeout."""
+        broker = self.settings.broker_url
+        if not broker.startswith(("redis://", "rediss://", "unix://")):
+            return
+        try:
+            client = self._redis if broker == self.settings.redis_url else sync_client(broker)
+            for tag, raw in client.hscan_iter("unacked"):
+                with contextlib.suppress(ValueError, KeyError, TypeError, IndexError):
+                    if json.loads(raw)[0]["headers"]["id"] in task_ids:
+                        client.hdel("unacked", tag)
+                        client.zrem("unacked_index", tag)
+        except (redis.RedisError, OSError) as err:
+            log.info("the lost task's message was not removed from the broker (%s); it is dropped when it "
+                     "comes back", err)
 
     def _outcome_of(self, job_id: str, result: AsyncResult, state: str) -> dict[str, Any]:
         if state == SUCCESS:

@@ -90,7 +90,7 @@ def _apply_locks(instance: Instance, carried: Carried, locks: tuple[Lock, ...]) 
     for lock in locks:
         t = grid.slot_index(lock.slot)
         carried.locked.setdefault(lock.course, {})[t] = lock.room
-    for cid, pins in carried.locked.items():
+    for cid in carried.locked:
         seats = carried.seats.setdefault(cid, [])
         course_locks = [lk for lk in locks if lk.course == cid]
         # first the locks already met at their slot, so that the others do not take those sessions
@@ -104,7 +104,6 @@ def _apply_locks(instance: Instance, carried: Carried, locks: tuple[Lock, ...]) 
             k, _t, room = seats[at]
             seats[at] = (k, t, lock.room if lock.room is not None else room)
             done.add(t)
-        del pins
 
 
 def _seat_for(instance: Instance, carried: Carried, cid: str, lock: Lock, seats: list[Seat], done: set[int]) -> int:

@@ -27,7 +27,7 @@ from timetabling.engine.repair.neighbourhood import Placed, solve_neighbourhood
 from timetabling.engine.solver.cpmodel import build
 from timetabling.engine.solver.domains import build_domains
 
-WIDENINGS = 2  # neighbourhoods grown by the courses sharing people, before every course is freed
+WIDENINGS = 1  # neighbourhoods grown by the courses sharing people, before every course is freed
 FIRST_SHARE = 0.5  # of the time left, the most one neighbourhood may take (the last takes all)
 
 
@@ -119,7 +119,18 @@ def keep_locks(instance: Instance, solution: Solution, locks: tuple[Lock, ...],
 
 
 def _neighbourhoods(instance: Instance, hit: set[str]) -> list[set[str]]:
+    """The hit courses; then with the courses sharing a faculty member or a batch with them; then with every
+    course sharing people (students too) with those, ``WIDENINGS`` times; then every course."""
     levels = [set(hit)]
+    people = set(hit)
+    for cid in hit:
+        c = instance.course_by_id[cid]
+        for f in c.faculty:
+            people.update(instance.courses_of_faculty.get(f, ()))
+        for b in c.batches:
+            people.update(instance.courses_of_batch.get(b, ()))
+    if len(people) > len(hit):
+        levels.append(people)
     for _ in range(WIDENINGS):
         grown = levels[-1] | _linked_courses(instance, levels[-1])
         if len(grown) == len(levels[-1]):

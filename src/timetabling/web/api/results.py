@@ -23,7 +23,7 @@ from timetabling.web.academics.grid import organization_grid
 from timetabling.web.accounts.models import STAFF_ROLES, Membership
 from timetabling.web.api.base import api
 from timetabling.web.api.errors import ApiError, not_found
-from timetabling.web.api.serializers import slot_json, timetable_json
+from timetabling.web.api.serializers import SLOT_VALUES, slot_row_json, timetable_json
 from timetabling.web.api.timetable import OWNER_KINDS, _int_id, _job
 from timetabling.web.scheduling import reports
 from timetabling.web.scheduling.models import GenerationJob, Timetable, TimetableSlot, owner_q
@@ -129,9 +129,8 @@ def result(request: HttpRequest, membership: Membership, job_id: str) -> HttpRes
         total = slots.count()
         first = (page - 1) * size
         days = job_days(job)
-        rows = slots.select_related("course", "faculty", "room", "batch").order_by(
-            "timetable_id", "day", "period", "id")[first:first + size]
-        body["slots"] = [{**slot_json(s, days), "timetable_id": s.timetable_id} for s in rows]
+        rows = slots.order_by("timetable_id", "day", "period", "id").values_list(*SLOT_VALUES)[first:first + size]
+        body["slots"] = [slot_row_json(row, days) for row in rows]
         more = first + size < total
         body["pagination"] = {
             "page": page, "page_size": size, "total": total, "pages": max(1, -(-total // size)),
@@ -143,10 +142,11 @@ def result(request: HttpRequest, membership: Membership, job_id: str) -> HttpRes
 # ------------------------------------------------------------------------------------------ download
 
 
-def _slot_rows(variants: list[Timetable]) -> Iterator[TimetableSlot]:
+def _slot_rows(variants: list[Timetable]) -> Iterator[tuple[Any, ...]]:
+    """``SLOT_VALUES`` rows of the variants, one after another, read from the database in chunks."""
     for t in variants:
-        yield from (TimetableSlot.objects.filter(timetable=t).select_related("course", "faculty", "room", "batch")
-                    .order_by("day", "period", "id").iterator(chunk_size=2000))
+        yield from (TimetableSlot.objects.filter(timetable=t).order_by("day", "period", "id")
+                    .values_list(*SLOT_VALUES).iterator(chunk_size=2000))
 
 
 def _json_chunks(job: GenerationJob, variants: list[Timetable], days: list[str]) -> Iterator[str]:
@@ -158,8 +158,10 @@ def _json_chunks(job: GenerationJob, variants: list[Timetable], days: list[str])
         yield ("," if i else "") + json.dumps(timetable_json(t))[:-1] + ', "slots": ['
         batch: list[str] = []
         first = True
-        for s in _slot_rows([t]):
-            batch.append(json.dumps(slot_json(s, days)))
+        for row in _slot_rows([t]):
+            slot = slot_row_json(row, days)
+            del slot["timetable_id"]  # the variant's own list says it
+            batch.append(json.dumps(slot))
             if len(batch) == 500:
                 yield ("" if first else ",") + ",".join(batch)
                 first, batch = False, []
@@ -173,11 +175,12 @@ def _csv_chunks(variants: list[Timetable], days: list[str]) -> Iterator[str]:
     writer = csv.writer(Echo())
     names = {t.pk: t.name for t in variants}
     lines = [writer.writerow(CSV_COLUMNS)]
-    for s in _slot_rows(variants):
+    for (_, timetable_id, day, period, start, end, session, _, course, course_name, _, faculty, _, _, room, _, _,
+         batch, _) in _slot_rows(variants):
         lines.append(writer.writerow([spreadsheet_safe(v) for v in (
-            s.timetable_id, names[s.timetable_id], s.day, days[s.day] if s.day < len(days) else s.day, s.period,
-            s.start_time.strftime("%H:%M"), s.end_time.strftime("%H:%M"), s.course.code, s.course.name, s.session,
-            s.faculty.code if s.faculty else "", s.room.code if s.room else "", s.batch.code if s.batch else "",
+            timetable_id, names[timetable_id], day, days[day] if day < len(days) else day, period,
+            start.strftime("%H:%M"), end.strftime("%H:%M"), course, course_name, session, faculty or "",
+            room or "", batch or "",
         )]))
         if len(lines) == 500:  # a chunk per 500 rows, not one per row
             yield "".join(lines)

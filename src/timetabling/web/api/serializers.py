@@ -37,6 +37,28 @@ def slot_json(slot: TimetableSlot, days: list[str]) -> dict[str, Any]:
     }
 
 
+# a slot as one row of plain values (what ``slot_row_json`` turns into ``slot_json``'s shape): the result API's
+# pages and downloads serialise thousands of slots, and a model instance per slot and relation is most of the work
+SLOT_VALUES = ("id", "timetable_id", "day", "period", "start_time", "end_time", "session",
+               "course_id", "course__code", "course__name", "faculty_id", "faculty__code", "faculty__name",
+               "room_id", "room__code", "room__name", "batch_id", "batch__code", "batch__name")
+
+
+def _ref_of(pk: int | None, code: str, name: str) -> dict[str, Any] | None:
+    return None if pk is None else {"id": pk, "code": code, "name": name}
+
+
+def slot_row_json(row: tuple[Any, ...], days: list[str]) -> dict[str, Any]:
+    """A ``SLOT_VALUES`` row as ``slot_json`` answers it, with the slot's timetable."""
+    pk, timetable_id, day, period, start, end, session = row[:7]
+    return {
+        "id": pk, "day": day, "day_name": days[day] if day < len(days) else str(day), "period": period,
+        "start_time": start.strftime("%H:%M"), "end_time": end.strftime("%H:%M"), "session": session,
+        "course": _ref_of(*row[7:10]), "faculty": _ref_of(*row[10:13]), "room": _ref_of(*row[13:16]),
+        "batch": _ref_of(*row[16:19]), "timetable_id": timetable_id,
+    }
+
+
 def slots_of(qs: QuerySet[TimetableSlot], days: list[str]) -> list[dict[str, Any]]:
     return [slot_json(s, days) for s in qs.select_related("course", "faculty", "room", "batch")]
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hmac
 from typing import Any
 
@@ -18,7 +19,7 @@ from timetabling.web.api.base import api, body_as, load_json, nul_path
 from timetabling.web.api.errors import ApiError, from_validation_error, not_found
 from timetabling.web.api.schemas import ApproveRequest, CallbackRequest, GenerateRequest
 from timetabling.web.api.serializers import job_json, ref, slots_of, timetable_json
-from timetabling.web.scheduling import services, submission
+from timetabling.web.scheduling import refusals, services, submission
 from timetabling.web.scheduling.models import GenerationJob, Timetable, TimetableSlot, TimetableStatus, owner_q
 
 
@@ -195,12 +196,20 @@ def engine_callback(request: HttpRequest) -> dict[str, Any]:
     # a whole timetable outgrows Django's DATA_UPLOAD_MAX_MEMORY_SIZE, which ``request.body`` enforces; the
     # stream is bounded by Content-Length, which BodyLimitMiddleware holds to CALLBACK_MAX_BYTES
     raw = request.read()
-    signed = verify(raw, secret, request.headers.get(SIGNATURE_HEADER))
+    signature = request.headers.get(SIGNATURE_HEADER)
     plain = request.headers.get("X-Engine-Secret")
-    if not signed and not (plain and hmac.compare_digest(plain.encode(), secret.encode())):
+    if not signature and not plain:
         raise ApiError(401, "the callback must carry the engine service's signature", field=SIGNATURE_HEADER)
+    if not verify(raw, secret, signature) and not (plain and hmac.compare_digest(plain.encode(), secret.encode())):
+        # signed under another secret, or forged: nothing is stored; the job it names gets a note (refusals)
+        with contextlib.suppress(ApiError):
+            refusals.note_refused(load_json(raw or b"null"))
+        raise ApiError(403, "the callback's signature is wrong: the engine service and the web backend have "
+                       "different secrets (TIMETABLE_ENGINE_SECRET)", field=SIGNATURE_HEADER)
     try:
         data = load_json(raw or b"null")
+        if isinstance(data, dict) and set(data) == {"ping"}:  # timetable doctor: the secret matches, nothing stored
+            return {"pong": str(data["ping"])[:100]}
         if nul_path(data):
             raise ApiError(400, "text may not contain NUL characters", field=nul_path(data))
         body = CallbackRequest.model_validate(data)

@@ -18,7 +18,7 @@ from timetabling.engine.model import TimeGrid
 from timetabling.web.academics import models as am
 from timetabling.web.academics.instance import UnusableData, build_instance
 from timetabling.web.api.errors import ApiError
-from timetabling.web.scheduling import reports, submission
+from timetabling.web.scheduling import refusals, reports, submission
 from timetabling.web.scheduling.engine_client import EngineUnavailable, engine_client
 from timetabling.web.scheduling.models import (
     ACTIVE_STATUSES,
@@ -169,7 +169,7 @@ def record_progress(job: GenerationJob, status: str, progress: float, phase: str
             return False
         job.status = JobStatus.RUNNING if status == "running" else job.status
         job.progress = max(job.progress, min(99, int(progress)))
-        job.metadata = {**job.metadata, "phase": phase, "eta_seconds": eta}
+        job.metadata = {**refusals.clear(job.metadata), "phase": phase, "eta_seconds": eta}
         job.save(update_fields=["status", "progress", "metadata", "updated_at"])
     return True
 
@@ -207,13 +207,21 @@ def _slot_rows(timetable_id: int, grid: TimeGrid, entries: list[dict[str, Any]],
     return rows, placed
 
 
-def _insert_slots(rows: list[tuple[Any, ...]]) -> None:
+def _insert_slots(rows: list[tuple[Any, ...]], per_statement: int = 500) -> None:
+    """PostgreSQL: one COPY; elsewhere many rows per INSERT statement."""
     table = connection.ops.quote_name(TimetableSlot._meta.db_table)
     columns = ", ".join(connection.ops.quote_name(c) for c in SLOT_COLUMNS)
-    sql = f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * len(SLOT_COLUMNS))})"
+    one = f"({', '.join(['%s'] * len(SLOT_COLUMNS))})"
     with connection.cursor() as cursor:
-        for first in range(0, len(rows), 2000):
-            cursor.executemany(sql, rows[first:first + 2000])
+        if connection.vendor == "postgresql":  # binding 200,000 parameters costs seconds; COPY streams them
+            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            return
+        for first in range(0, len(rows), per_statement):
+            chunk = rows[first:first + per_statement]
+            cursor.execute(f"INSERT INTO {table} ({columns}) VALUES {', '.join([one] * len(chunk))}",
+                           [value for row in chunk for value in row])
 
 
 def _links(rows: Iterable[tuple[int, int]]) -> dict[int, list[int]]:
@@ -274,6 +282,7 @@ def store_result(job: GenerationJob, status: str, variants: list[dict[str, Any]]
                 "comparison": comparison or [],
             }
             job.metadata.pop("result_may_follow", None)
+            job.metadata.pop(refusals.NOTE, None)
             job.save()
     except IntegrityError:  # a parallel delivery of the same result won the race
         return False

@@ -71,11 +71,19 @@ def submit(job: GenerationJob, instance: Instance | None = None) -> bool:
         if err.status == ALREADY_THERE:
             return _taken(job)
         if err.status is not None and 400 <= err.status < 500 and err.status not in NOT_NOW_CODES:
-            finish_without_result(job, JobStatus.FAILED, f"the engine service refused the job: {err}")
+            finish_without_result(job, JobStatus.FAILED, refusal_reason(err))
             return False
         _wait(job, str(err))
         return False
     return _taken(job)
+
+
+def refusal_reason(err: EngineUnavailable) -> str:
+    """What a job failed by the engine's refusal says; a refused credential names the setting to fix."""
+    if err.status in (401, 403) and "signature is wrong" in str(err):
+        return ("the engine service refused the web backend's credential: the shared secret differs "
+                f"(TIMETABLE_ENGINE_SECRET) ({err})")
+    return f"the engine service refused the job: {err}"
 
 
 def _taken(job: GenerationJob) -> bool:

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 from timetabling.web.accounts.models import CAN_APPROVE, STAFF_ROLES, Membership
 from timetabling.web.api.errors import ApiError
 from timetabling.web.pages.access import page
-from timetabling.web.pages.grids import KIND_LABELS, judge, mark, owner_week, owners_in
+from timetabling.web.pages.grids import KIND_LABELS, OWNER_MODELS, judge, mark, owner_week, owners_in
 from timetabling.web.pages.views.common import job_of, render_page, timetable_of
 from timetabling.web.scheduling import reports, services
 from timetabling.web.scheduling.models import Timetable
@@ -37,10 +37,13 @@ def review(request: HttpRequest, membership: Membership, timetable_id: int) -> H
     kind = request.GET.get("kind", "batch")
     if kind not in REVIEW_KINDS:
         raise Http404(f"no view by '{kind}'")
-    owners = list(owners_in(timetable, kind))
+    # the chooser's options as plain rows: a faculty list at the reference scale is a thousand records
+    owners = [(pk, code if not name or name == code else f"{code} – {name}")
+              for pk, code, name in owners_in(timetable, kind).values_list("pk", "code", "name")]
     # an owner of another kind (the kind was changed, the owner not yet) shows this kind's first one
     wanted = request.GET.get("owner", "")
-    owner = next((o for o in owners if str(o.pk) == wanted), owners[0] if owners else None)
+    chosen = next((pk for pk, _ in owners if str(pk) == wanted), owners[0][0] if owners else None)
+    owner = OWNER_MODELS[kind].objects.get(pk=chosen) if chosen is not None else None
     judgement = judge(timetable)
     week = mark(owner_week(timetable, kind, owner), judgement) if owner is not None else None
     job = timetable.generation_job
