@@ -51,7 +51,11 @@ def wait_final(client: TestClient, job_id: str, timeout_s: float = 120.0) -> dic
         body = client.get(f"/api/variants/{job_id}").json()
         return body if body["status"] in ("completed", "failed", "cancelled") else None
 
-    return wait_for(final, timeout_s, f"job {job_id} to finish", every_s=0.3)
+    body = wait_for(final, timeout_s, f"job {job_id} to finish", every_s=0.3)
+    for variant in body["variants"]:  # the summary leaves the entries out: one variant at a time
+        answer = client.get(f"/api/variants/{job_id}", params={"variant": variant["name"]}).json()
+        variant["entries"] = answer["variants"][0]["entries"]
+    return body
 
 
 def running_task(dist, job_id: str) -> dict | None:

@@ -279,14 +279,16 @@ class CeleryRunner:
                                                     options), token)
         with contextlib.suppress(redis.RedisError, OSError):  # the wave as a group in the result backend
             GroupResult(group_id, [AsyncResult(t, app=self.app) for t in pending], app=self.app).save()
-        liveness = _Liveness(self, s.heartbeat_s)
+        liveness = _Liveness(self, 2 * s.heartbeat_s)
         states: dict[str, str] = {}
         while pending:
             if token.cancelled or self._closing.is_set():
                 self._stop_parts(list(pending))
                 return
             relay.pump(self.poll_s, on_part_event)
-            lost = liveness.lost({t: states[t] for t in pending if t in states})
+            lost = None
+            with contextlib.suppress(redis.RedisError, OSError):  # Redis away: look again at the next round
+                lost = liveness.lost({t: states[t] for t in pending if t in states})
             if lost is not None:  # the part's worker is gone: a failed part, solved again alone
                 job = pending.pop(lost)
                 message = self._lost_message(lost)
@@ -391,7 +393,7 @@ class CeleryRunner:
         percent = dict.fromkeys(parts, 0.0)
         pubsub = None
         cancel_seen: float | None = None
-        liveness = _Liveness(self, self.settings.heartbeat_s)
+        liveness = _Liveness(self, 2 * self.settings.heartbeat_s)
         requeues = 0
         while not self._closing.is_set():
             try:

@@ -142,8 +142,9 @@ def callback_check(url: str, secret: str, timeout_s: float = 5.0) -> Check:
     if response.status_code == 400 and "host" in response.text.lower():
         return Check(name, False, f"the web backend does not answer to the name {_host(url)} (400)",
                      f"add {_host(url)} to DJANGO_ALLOWED_HOSTS on the web backend")
-    if response.status_code == 404:
-        return Check(name, False, f"{url} is not the callback (404)",
+    if response.status_code == 404 or response.is_redirect:  # with TIMETABLE_HTTPS=1 any other path redirects
+        where = f", to {response.headers.get('location')}" if response.is_redirect else ""
+        return Check(name, False, f"{url} is not the callback (it answered {response.status_code}{where})",
                      f"TIMETABLE_CALLBACK_URL must end with {CALLBACK_PATH}")
     return Check(name, False, f"{url} answered {response.status_code}: {response.text[:200]}",
                  "check TIMETABLE_CALLBACK_URL and the web backend's log")
