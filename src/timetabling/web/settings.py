@@ -110,6 +110,9 @@ TEMPLATES = [
 DATABASES = {"default": parse_database_url(os.environ.get("DATABASE_URL", ""), DATA_DIR / "timetable.sqlite3")}
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20  # the engine callback and pages write at once
+else:  # a server database: keep a connection for a while instead of opening one per request (tens of ms each)
+    DATABASES["default"]["CONN_MAX_AGE"] = _env_int("TIMETABLE_DB_CONN_MAX_AGE", 60)
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True  # a connection the server dropped is replaced, not an error
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_PASSWORD_VALIDATORS = [
