@@ -1,4 +1,4 @@
-"""The progress line of the CLI shows every phase of a solve, the annealing included."""
+"""The progress line of the CLI: every phase of a solve, costs named for what they are, never a bound of 0."""
 
 from __future__ import annotations
 
@@ -6,13 +6,41 @@ import io
 
 from timetabling.cli.common import ProgressLine
 from timetabling.engine.generator import generate_university
-from timetabling.engine.solver import SolveOptions, solve
+from timetabling.engine.solver import Progress, SolveOptions, solve
+from timetabling.engine.solver.anneal import compiled_ready
 
 
 def test_the_progress_line_shows_annealing_progress() -> None:
     instance = generate_university("tiny", seed=1)
     out = io.StringIO()
     result = solve(instance, SolveOptions(time_limit=5, workers=2, progress=ProgressLine(5, stream=out)))
+    text = out.getvalue()
     assert result.feasible and result.stats["anneal_moves"] > 0
-    assert "(annealing) objective" in out.getvalue()
-    assert "Traceback" not in out.getvalue()
+    assert "(annealing) · soft cost" in text
+    assert "objective" not in text and "bound 0" not in text and "Traceback" not in text
+    assert compiled_ready()  # the search ran, so it is compiled now (and cached for the next process)
+
+
+def test_the_first_line_with_a_cost_is_the_first_timetable_with_its_real_cost() -> None:
+    instance = generate_university("tiny", seed=1)
+    seen: list[Progress] = []
+    solve(instance, SolveOptions(time_limit=5, workers=2, progress=seen.append))
+    first = next(p for p in seen if p.objective is not None)
+    assert first.message == "found a first timetable" and first.bound is None
+    assert first.objective > 0  # tiny has soft costs: a first timetable never reads as "cost 0, optimal"
+    first_found = next(p for p in seen if "first timetable" in p.message)
+    assert first_found.objective is None or first_found is first  # the feasibility search shows no cost
+
+
+def test_the_line_says_when_the_optimiser_is_being_prepared_and_shows_no_unproved_bound() -> None:
+    out = io.StringIO()
+    line = ProgressLine(20, stream=out)
+    line(Progress("solve", 3.0, "found a first timetable", 262.0))
+    line(Progress("solve", 3.1, "preparing the optimiser (first run only, about 15 s) …"))
+    line(Progress("solve", 19.0, "a better timetable (annealing)", 218.0, 0.0))
+    line(Progress("solve", 19.5, "found a timetable", 210.0, 120.0))
+    rows = out.getvalue().splitlines()
+    assert rows[0].endswith("solve: found a first timetable · soft cost 262")
+    assert rows[1].endswith("preparing the optimiser (first run only, about 15 s) … · soft cost 262")
+    assert rows[2].endswith("a better timetable (annealing) · soft cost 218")
+    assert rows[3].endswith("found a timetable · soft cost 210 (lower bound 120)")

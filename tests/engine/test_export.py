@@ -269,18 +269,35 @@ def test_html_header_summarises_the_report() -> None:
         "hard": {"room_clash": 2, "batch_clash": 0},
         "hard_total": 2,
         "soft_cost": 17,
-        "metrics": {"room_utilisation": 0.4567, "idle_periods": 3},
+        "soft": {"batch_idle": 5, "room_stability": 1},
+        "soft_cost_by_rule": {"batch_idle": 15, "room_stability": 2},
+        "metrics": {"room_time_utilisation_pct": 45.678, "idle_periods": 3},
+        "offenders": {"room_clash": ["room R1: C1#0 and C2#0 at Mon P1", "room R1: C1#1 and C2#1 at Tue P1"]},
     }
     page = render_html(university(), timetable(), report)
-    assert '<span class="bad">2 hard violation(s)</span>' in page
-    assert "room clash" in page and "batch clash" not in page  # only rules that were broken
-    assert "Soft cost: 17" in page and "room utilisation" in page and "0.457" in page
+    assert '<span class="bad">2 hard violation(s)</span> (room clash 2)' in page
+    assert "batch clash" not in page  # only rules that were broken
+    assert "soft cost 17 (batch idle 15, room stability 2)" in page
+    assert "A room holds one session at a time" in page  # the meaning, from the checker's own rule
+    assert "Room time utilisation</td><td>45.68%</td><td>higher is better" in page
+    assert "Idle periods</td><td>3</td>" in page  # an unknown metric, in words
+    assert "<b>room R1</b>: 2" in page  # offenders by person
     assert "5 of 5 sessions placed" in page
     partial = Solution(assignments=timetable().assignments[:4])
     assert "4 of 5 sessions placed" in render_html(university(), partial)
     clean = render_html(university(), timetable(), {"hard": {}, "hard_total": 0})
     assert "No hard violations" in clean
     assert "hard violation" not in render_html(university(), timetable())
+
+
+def test_html_lists_the_first_offenders_and_the_rest_behind_show_all() -> None:
+    items = [f"faculty F{i}: C{i}#0 has 1 period(s) outside preferences" for i in range(25)]
+    report = {"hard": {}, "hard_total": 0, "soft_cost": 25, "soft_cost_by_rule": {"faculty_preference": 25},
+              "offenders": {"faculty_preference": items}}
+    page = render_html(university(), timetable(), report)
+    assert "show all 25 items" in page and "show all 25 people and things" in page
+    assert page.count("<details") == 1 + 1 + 1 + 25 + 1  # the list, the rule, its rest, each person, the rest
+    assert "{'" not in page and "[(" not in page
 
 
 # A tiny stand-in for the browser DOM: enough for the page's script to run under node and draw a grid.
@@ -376,3 +393,18 @@ def test_html_embeds_students_only_when_asked() -> None:
     page = render_html(university(), timetable(), students=True)
     assert embedded_data(page)["students"] == [["S1", 0, [3]], ["S2", 1, []]]
     assert '<option value="student">' in page
+
+
+def test_every_rule_and_metric_has_words_for_the_report() -> None:
+    from timetabling.engine.checker.describe import describe_metric, describe_rule
+    from timetabling.engine.checker.metrics import METRICS
+    from timetabling.engine.checker.rules import RULES
+
+    for rule in RULES:
+        d = describe_rule(rule)
+        assert d.title and d.meaning.endswith(".") and "``" not in d.meaning and "_" not in d.meaning, d
+    for name in METRICS:
+        d = describe_metric(name)
+        assert d.unit and d.better in ("higher", "lower") and d.meaning, d
+    assert describe_rule("room_clash").meaning == "A room holds one session at a time: k - 1 per room and period " \
+                                                  "with k sessions."

@@ -41,6 +41,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     except ModuleNotFoundError:
         return
     itc.add_itc_parser(bench)
+    importlib.import_module("timetabling.cli.bench_ectt").add_ectt_parser(bench)
 
 
 def measure_profile(profile: str, seed: int, workers: int, first_limit: float, time_limit: float,

@@ -25,6 +25,8 @@ from timetabling.engine.generator import generate_university
 from timetabling.engine.model import Instance, Slot, Solution
 from timetabling.engine.repair import Lock, LockFile, diff
 from timetabling.engine.repair.candidates import CandidateIndex
+from timetabling.engine.repair.occupancy import rooms_by_type
+from timetabling.engine.solver.domains import room_fits
 from timetabling.engine.solver import SolveOptions, solve
 
 SCENARIOS = ("a", "b", "c", "d", "e")
@@ -84,15 +86,25 @@ def change_electives(inst: Instance, sol: Solution, rng: random.Random) -> tuple
             by_kind.setdefault(c.kind, []).append(c.id)
     choosers = [s for s in inst.students if s.courses]
     changed = {}
+    size = Counter(inst.course_size)
     for s in rng.sample(choosers, min(50, len(choosers))):
         old = rng.choice(s.courses)
         kind = inst.course_by_id[old].kind
-        options = [c for c in by_kind.get(kind, ()) if c not in s.courses]
+        # as a registrar would: only into an elective with a seat left in a room it may use
+        options = [c for c in by_kind.get(kind, ()) if c not in s.courses and _seat_left(inst, c, size[c])]
         if options:
-            new_courses = tuple(rng.choice(options) if c == old else c for c in s.courses)
+            pick = rng.choice(options)
+            size[pick] += 1
+            size[old] -= 1
+            new_courses = tuple(pick if c == old else c for c in s.courses)
             changed[s.id] = s.model_copy(update={"courses": new_courses})
     new = inst.model_copy(update={"students": _replace(inst.students, changed)})
     return new, (), f"{len(changed)} students change an elective"
+
+
+def _seat_left(inst: Instance, cid: str, size: int) -> bool:
+    c = inst.course_by_id[cid]
+    return any(room_fits(inst, c, r, size + 1) for r in rooms_by_type(inst).get(c.room_type, ()))
 
 
 def regenerate_department(inst: Instance, sol: Solution, rng: random.Random

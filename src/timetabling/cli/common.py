@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from timetabling.engine.checker import Report, check
+from timetabling.engine.checker.describe import describe_metric, describe_rule
 from timetabling.engine.export import write_csv, write_html
 from timetabling.engine.formats.native import save
 from timetabling.engine.model import Instance
@@ -15,7 +16,8 @@ from timetabling.engine.solver import Progress, SolveOptions, SolveResult, solve
 
 
 class ProgressLine:
-    """A one-line progress bar on stderr: elapsed time against the limit, objective and bound."""
+    """A one-line progress bar on stderr: elapsed time against the limit, what the solver does, and the best
+    timetable's soft cost once there is one (with a lower bound only where one was proved)."""
 
     def __init__(self, time_limit: float, stream=sys.stderr, width: int = 24):
         self.time_limit = time_limit
@@ -29,9 +31,7 @@ class ProgressLine:
             self.last = p if p.objective is not None or self.last.objective is None else _keep_objective(p, self.last)
         frac = min(1.0, p.elapsed / self.time_limit) if self.time_limit else 1.0
         bar = "#" * int(frac * self.width) + "-" * (self.width - int(frac * self.width))
-        obj = "" if self.last.objective is None else f" objective {self.last.objective:g}"
-        obj += "" if self.last.objective is None or self.last.bound is None else f" bound {self.last.bound:g}"
-        line = f"[{bar}] {p.elapsed:6.1f}s {p.phase}: {p.message}{obj}"
+        line = f"[{bar}] {p.elapsed:6.1f}s {p.phase}: {p.message}{_cost(self.last)}"
         if self.tty:
             self.stream.write("\r" + line[:120].ljust(120))
         else:
@@ -42,6 +42,14 @@ class ProgressLine:
         if self.tty:
             self.stream.write("\n")
             self.stream.flush()
+
+
+def _cost(p: Progress) -> str:
+    """The best timetable's soft cost, and the lower bound only where the solver proved one above zero."""
+    if p.objective is None:
+        return ""
+    bound = f" (lower bound {p.bound:g})" if p.bound is not None and 0 < p.bound < p.objective else ""
+    return f" · soft cost {p.objective:g}{bound}"
 
 
 def _keep_objective(p: Progress, last: Progress) -> Progress:
@@ -97,14 +105,18 @@ def print_summary(instance: Instance, outcome: Outcome) -> None:
         f"{len(instance.rooms)} rooms"
     )
     first = result.stats.get("first_solution_s")
+    bound = f" (lower bound {result.bound:g})" if result.bound and 0 < result.bound < (result.objective or 0) else ""
     print(
-        f"solver: {result.status}, objective {result.objective:g} (bound {result.bound:g}), "
+        f"solver: {result.status}, soft cost {result.objective:g}{bound}, "
         f"first timetable after {first}s, total {outcome.seconds:.1f}s"
     )
-    hard = ", ".join(f"{r.value} {n}" for r, n in report.hard.items() if n) or "none"
+    hard = ", ".join(f"{describe_rule(r).title.lower()} {n}" for r, n in report.hard.items() if n) or "none"
     print(f"checker: {report.hard_total} hard violations ({hard}); soft cost {report.soft_cost}")
-    soft = ", ".join(f"{r.value} {n}" for r, n in report.soft_cost_by_rule.items())
+    soft = ", ".join(f"{describe_rule(r).title.lower()} {n}" for r, n in report.soft_cost_by_rule.items())
     if soft:
         print(f"  soft cost by rule: {soft}")
-    m = report.metrics
-    print("  metrics: " + ", ".join(f"{k} {v:.1f}" for k, v in m.items()))
+    metrics = []
+    for name, value in report.metrics.items():
+        d = describe_metric(name)
+        metrics.append(f"{d.title.lower()} {value:.1f}{'' if d.unit in ('', '%') else ' '}{d.unit}")
+    print("  metrics: " + ", ".join(metrics))

@@ -103,6 +103,16 @@ def prepare_database(profile: str | None) -> str | None:
     return line
 
 
+def first_steps(web_url: str, note: str | None) -> str:
+    """Where to go first: the dashboard (its checklist says what to do next), with the new admin's password."""
+    lines = [f"open {web_url}/ in your browser: the dashboard shows what to do first"]
+    password = note.rpartition("password: ")[2].strip() if note and "password: " in note else None
+    if password:
+        lines.append(f"  sign in as admin, password {password}   (shown this once; the Django admin, for single "
+                     f"records, is at {web_url}/admin/)")
+    return "\n".join(lines)
+
+
 def run(args: argparse.Namespace) -> int:
     refused = refusal(args.host, os.environ)
     if refused:
@@ -143,8 +153,8 @@ def run(args: argparse.Namespace) -> int:
     if not is_loopback(args.host) and "DJANGO_ALLOWED_HOSTS" not in os.environ:
         print(f"note: DJANGO_ALLOWED_HOSTS is not set: requests for names other than {settings.ALLOWED_HOSTS} "
               "get 400 Bad Request")
-    print(f"open {base}:{args.port}/admin/ in your browser   (ready in {time.perf_counter() - started:.1f} s; "
-          "Ctrl-C stops both)")
+    print(f"ready in {time.perf_counter() - started:.1f} s; Ctrl-C stops both")
+    print(first_steps(f"{base}:{args.port}", note))
     sys.stdout.flush()
     # uvicorn stops on SIGINT or SIGTERM and then raises the signal again: both end here as KeyboardInterrupt
     signal.signal(signal.SIGTERM, signal.default_int_handler)

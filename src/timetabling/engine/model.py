@@ -211,6 +211,8 @@ class Batch(Frozen):
     year: int = Field(default=1, ge=1)
     section: str = ""
     size: int = Field(ge=0)
+    min_per_day: int = Field(default=0, ge=0)  # sessions on a day it has any (0: no minimum)
+    max_per_day: int = Field(default=0, ge=0)  # sessions a day (0: no maximum)
 
 
 class Student(Frozen):
@@ -289,6 +291,7 @@ class Rule(StrEnum):
     BATCH_IDLE = "batch_idle"  # per idle period between two sessions of a batch day
     ISOLATED_SESSION = "isolated_session"  # per batch session with no batch session adjacent
     ROOM_STABILITY = "room_stability"  # per distinct room of a course beyond the first
+    BATCH_DAILY_LOAD = "batch_daily_load"  # per session below a batch's daily minimum or above its maximum
 
 
 ALWAYS_HARD: frozenset[Rule] = frozenset(

@@ -10,10 +10,17 @@ from django.http.response import HttpResponseBase
 from django.urls import include, path
 
 from timetabling.web.accounts.models import Membership, Role
-from timetabling.web.api import academics, auth, results, timetable
+from timetabling.web.api import academics, auth, drafts, results, timetable
 from timetabling.web.api.base import api
 from timetabling.web.api.openapi import openapi_view
-from timetabling.web.api.schemas import ApproveRequest, CallbackRequest, GenerateRequest, LoginRequest
+from timetabling.web.api.schemas import (
+    ApproveRequest,
+    CallbackRequest,
+    EditRequest,
+    GenerateRequest,
+    LoginRequest,
+    VersionRequest,
+)
 
 T = "timetable/"
 API_ROUTES = [
@@ -38,6 +45,30 @@ API_ROUTES = [
     (f"api/{T}approve/<str:job_id>/", timetable.approve, "Approve (publish) or reject a job's variants",
      "timetable", ApproveRequest),
     (f"api/{T}timetables/", timetable.timetables, "The organization's timetables", "timetable", None),
+    (f"api/{T}timetables/<int:timetable_id>/draft/", drafts.make_draft,
+     "A new draft version with exactly this version's slots and locks", "versions", None),
+    (f"api/{T}timetables/<int:timetable_id>/publish/", drafts.publish,
+     "Publish a draft, or re-publish an older version (rollback); archives only its scope's published one",
+     "versions", None),
+    (f"api/{T}timetables/<int:timetable_id>/repair/", drafts.repair,
+     "Repair a version for today's data with the fewest moves (locks kept): a new draft and its diff", "versions",
+     None),
+    (f"api/{T}drafts/<int:timetable_id>/", drafts.draft,
+     "A draft's state: slots version, checker report, locks, undo/redo, its edits and its scope's versions",
+     "versions", None),
+    (f"api/{T}drafts/<int:timetable_id>/candidates/", drafts.candidates,
+     "Where one session could move: per (day, period) free, soft cost, or the hard rule broken and with whom; "
+     "and the clash-free swaps", "versions", None),
+    (f"api/{T}drafts/<int:timetable_id>/edits/", drafts.edit,
+     "Move, swap, pick a room, lock or unlock, checked by the checker: 400 naming a broken hard rule, 409 when "
+     "base_version is stale", "versions", EditRequest),
+    (f"api/{T}drafts/<int:timetable_id>/undo/", drafts.undo, "Undo the draft's last edit", "versions",
+     VersionRequest),
+    (f"api/{T}drafts/<int:timetable_id>/redo/", drafts.redo, "Redo the draft's last undone edit", "versions",
+     VersionRequest),
+    (f"api/{T}diff/<int:a>/<int:b>/", drafts.diff,
+     "What changed from version a to version b: per session, per batch, faculty member and student", "versions",
+     None),
     (f"api/{T}<str:kind>/<int:owner_id>/", timetable.owner_timetable,
      "The published timetable of one batch, faculty member, room or student", "timetable", None),
     ("api/academics/timetable/fastapi_callback/", timetable.engine_callback,

@@ -105,6 +105,20 @@ METRICS = {
 }
 
 
+# the unit of each metric and which way is better, for the people reading a report (meanings: the docstrings)
+METRIC_SCALES: dict[str, tuple[str, str]] = {
+    "faculty_preference_pct": ("%", "higher"),
+    "room_seat_utilisation_pct": ("%", "higher"),
+    "room_time_utilisation_pct": ("%", "higher"),
+    "compactness": ("of 10", "higher"),
+    "workload_std": ("periods", "lower"),
+    "peak_load": ("x the mean", "lower"),
+    "continuity_pct": ("%", "higher"),
+    "day_spread_pct": ("%", "higher"),
+    "sessions_placed_pct": ("%", "higher"),
+}
+
+
 def compute_metrics(t: Timeline) -> dict[str, float]:
     """Every metric of ``METRICS`` by name."""
     return {name: fn(t) for name, fn in METRICS.items()}

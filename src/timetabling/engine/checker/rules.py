@@ -313,6 +313,24 @@ def room_stability(t: Timeline) -> Tally:
     return Tally(units, offenders)
 
 
+def batch_daily_load(t: Timeline) -> Tally:
+    """A batch's day with sessions has between its ``min_per_day`` and ``max_per_day`` sessions (0: no
+    limit): one unit per session below the minimum or above the maximum."""
+    units, offenders = 0, []
+    for b, idx in sorted(t.by_batch.items()):
+        batch = t.inst.batch_by_id[b]
+        if not (batch.min_per_day or batch.max_per_day):
+            continue
+        for day, n in sorted(Counter(t.sessions[i].day for i in idx).items()):
+            excess = n - batch.max_per_day if batch.max_per_day else 0
+            short = batch.min_per_day - n
+            if excess > 0 or short > 0:
+                units += max(excess, short)
+                limits = f"{batch.min_per_day}-{batch.max_per_day or 'any'}"
+                offenders.append(f"batch {b}: {n} session(s) on {t.grid.days[day]} (wants {limits})")
+    return Tally(units, offenders)
+
+
 # ------------------------------------------------------------------------------------------- registry
 
 RuleCheck = Callable[[Timeline], Tally]
@@ -338,6 +356,7 @@ SOFT_RULES: dict[Rule, RuleCheck] = {
     Rule.BATCH_IDLE: batch_idle,
     Rule.ISOLATED_SESSION: isolated_session,
     Rule.ROOM_STABILITY: room_stability,
+    Rule.BATCH_DAILY_LOAD: batch_daily_load,
 }
 # every rule the checker knows, hard by default first; an instance may make the hard-by-default ones soft
 RULES: dict[Rule, RuleCheck] = HARD_RULES | SOFT_RULES

@@ -18,10 +18,24 @@ h1{font-size:20px;margin:0 0 4px}
 h2{font-size:17px;margin:4px 0 8px}
 .counts,.meta{color:var(--muted);margin:2px 0}
 .counts span,.meta span{margin-right:14px;white-space:nowrap}
-.report{margin-top:8px;display:flex;flex-wrap:wrap;gap:8px 24px}
-.report table{border-collapse:collapse;font-size:13px}
-.report td,.report th{padding:1px 8px 1px 0;text-align:left;vertical-align:top}
-.report td.n{text-align:right}
+.verdict{margin:4px 0 0}
+.hint{color:var(--muted);font-size:12px}
+a.jump{font-size:13px}
+.report{margin-top:24px;border-top:1px solid var(--line);padding-top:8px}
+table.rep{border-collapse:collapse;font-size:13px;margin:8px 0 14px;max-width:100%}
+table.rep caption{text-align:left;font-weight:600;padding:2px 0 4px}
+table.rep th,table.rep td{padding:3px 10px 3px 0;text-align:left;vertical-align:top;
+ border-bottom:1px solid var(--brk)}
+table.rep td:nth-child(2),table.rep td:nth-child(3){white-space:nowrap}
+.report .meta span{margin-right:12px}
+details.offenders{margin:8px 0;border:1px solid var(--line);border-radius:6px;padding:6px 10px}
+details.offenders>summary{font-weight:600;cursor:pointer}
+.offenders .cols{display:flex;flex-wrap:wrap;gap:8px 32px}
+.offenders .cols>div{flex:1 1 420px;min-width:0}
+.offenders h3{font-size:14px;margin:10px 0 4px}
+.offenders ul{margin:2px 0 6px;padding-left:20px}
+.offenders details summary{cursor:pointer}
+details.more>summary{color:#1d4ed8}
 .ok{color:var(--good);font-weight:600}.bad{color:var(--bad);font-weight:600}
 .controls{display:flex;flex-wrap:wrap;gap:8px;align-items:center;margin-bottom:10px}
 .controls select,.controls input{font:inherit;padding:4px 6px;max-width:100%}
@@ -54,7 +68,9 @@ td.clash::before{content:"\\26A0 overlap";color:var(--bad);font-size:11px;displa
 @media print{
  @page{size:landscape;margin:10mm}
  body{font-size:10px}
- .controls,.report,noscript{display:none}
+ .controls,.offenders,a.jump,.hint,noscript{display:none}
+ .report{page-break-before:always;border:0}
+ table.rep{font-size:9px}
  header{background:none;border:0;padding:0}
  main{padding:0}
  .wrap{overflow:visible}

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from timetabling.engine.export.assets import CSS, JS
+from timetabling.engine.export.report_html import made_line, report_section, verdict
 from timetabling.engine.export.views import placed, session_length
 from timetabling.engine.model import Instance, Solution
 
@@ -74,7 +75,8 @@ def render_html(
     report: Mapping[str, Any] | None = None,
     students: bool = False,
 ) -> str:
-    """The whole page: header with counts (and the checker's report, when given), selector, week grid.
+    """The whole page: header with counts and the checker's verdict, the week grid on the first screen, then
+    the checker's report in words (when given) with who is affected in collapsible lists.
 
     ``students=True`` adds a per-student view (batch courses plus elective choices); it makes the file
     about twice as large at university scale, so it is off by default.
@@ -94,8 +96,7 @@ def render_html(
 <header>
 <h1>{title}</h1>
 {_counts(instance, len(data["sessions"]))}
-{_meta(solution)}
-{_report(report) if report else ""}
+{verdict(report) if report else ""}
 </header>
 <main>
 <div class="controls">
@@ -110,6 +111,7 @@ def render_html(
 <div id="tt-grid"></div>
 <noscript><p class="bad">This timetable is drawn by JavaScript: please allow scripts for this file,
 or use the CSV export.</p></noscript>
+{report_section(report, solution.meta) if report else _made(solution)}
 </main>
 <script type="application/json" id="tt-data">{script_json(data)}</script>
 <script>{JS}</script>
@@ -137,8 +139,8 @@ def write_html(
 def _counts(instance: Instance, n_placed: int) -> str:
     g = instance.grid
     items = [
-        f"{len(instance.courses):,} courses",
         f"{n_placed:,} of {instance.n_sessions:,} sessions placed",
+        f"{len(instance.courses):,} courses",
         f"{len(instance.batches):,} batches",
         f"{len(instance.faculty):,} faculty",
         f"{len(instance.rooms):,} rooms",
@@ -148,58 +150,6 @@ def _counts(instance: Instance, n_placed: int) -> str:
     return '<p class="counts">' + "".join(f"<span>{escape(i)}</span>" for i in items) + "</p>"
 
 
-def _meta(solution: Solution) -> str:
-    """The solver's scalar facts about this solution (solver, status, objective, time, seed...)."""
-    shown = [(k, v) for k, v in solution.meta.items() if isinstance(v, str | int | float | bool)]
-    if not shown:
-        return ""
-    spans = "".join(f"<span>{escape(str(k))}: {_fmt(v)}</span>" for k, v in shown)
-    return f'<p class="meta">{spans}</p>'
-
-
-def _report(report: Mapping[str, Any]) -> str:
-    """The checker's verdict: hard violations by rule, soft cost, and the metrics."""
-    parts = []
-    hard = report.get("hard") if isinstance(report.get("hard"), Mapping) else {}
-    total = report.get("hard_total", sum(v for v in hard.values() if isinstance(v, int | float)))
-    verdict = (
-        '<span class="ok">No hard violations</span>'
-        if total == 0
-        else f'<span class="bad">{_fmt(total)} hard violation(s)</span>'
-    )
-    lines = [verdict]
-    if "soft_cost" in report:
-        lines.append(f"Soft cost: {_fmt(report['soft_cost'])}")
-    parts.append("<div>" + "<br>".join(lines) + "</div>")
-    broken = {k: v for k, v in hard.items() if v}
-    if broken:
-        parts.append(_table("Hard violations", broken))
-    for key in ("soft", "metrics"):
-        if isinstance(report.get(key), Mapping) and report[key]:
-            parts.append(_table(key.capitalize(), report[key]))
-    known = {"hard", "hard_total", "soft_cost", "soft", "metrics"}
-    rest = {k: v for k, v in report.items() if k not in known}
-    if rest:
-        parts.append(_table("Other", rest))
-    return '<section class="report">' + "".join(parts) + "</section>"
-
-
-def _table(caption: str, rows: Mapping[str, Any]) -> str:
-    row = '<tr><td>{}</td><td class="n">{}</td></tr>'
-    body = "".join(row.format(escape(str(k).replace("_", " ")), _fmt(v)) for k, v in rows.items())
-    return f"<table><tr><th colspan=2>{escape(caption)}</th></tr>{body}</table>"
-
-
-def _fmt(value: Any) -> str:
-    """A report value for people, escaped: numbers rounded, containers as compact JSON."""
-    if isinstance(value, float):
-        text = f"{value:,.3f}".rstrip("0").rstrip(".")
-    elif isinstance(value, bool) or value is None:
-        text = str(value)
-    elif isinstance(value, int):
-        text = f"{value:,}"
-    elif isinstance(value, str):
-        text = value
-    else:
-        text = json.dumps(value, default=str, separators=(", ", ": "))
-    return escape(text)
+def _made(solution: Solution) -> str:
+    line = made_line(solution.meta)
+    return f'<section id="report" class="report">{line}</section>' if line else ""

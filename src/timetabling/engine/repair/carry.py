@@ -90,9 +90,12 @@ def _apply_locks(instance: Instance, carried: Carried, locks: tuple[Lock, ...]) 
     for lock in locks:
         t = grid.slot_index(lock.slot)
         carried.locked.setdefault(lock.course, {})[t] = lock.room
+    by_course: dict[str, list[Lock]] = defaultdict(list)
+    for lock in locks:
+        by_course[lock.course].append(lock)
     for cid in carried.locked:
         seats = carried.seats.setdefault(cid, [])
-        course_locks = [lk for lk in locks if lk.course == cid]
+        course_locks = by_course[cid]
         # first the locks already met at their slot, so that the others do not take those sessions
         course_locks.sort(key=lambda lk: not any(t == grid.slot_index(lk.slot) for _k, t, _r in seats))
         done: set[int] = set()  # starts already holding a lock

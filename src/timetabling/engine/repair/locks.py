@@ -164,8 +164,8 @@ def lock_conflicts(instance: Instance, locks: tuple[Lock, ...]) -> list[str]:
             day_load[f, lock.day] += c.session_length
         course_day[c.id, lock.day].append(i)
     reported: set[tuple[str, tuple[int, ...]]] = set()
-    for (key, t), idx in sorted(held.items()):
-        if len(idx) > 1 and (key, tuple(idx)) not in reported:
+    for (key, t), idx in sorted(item for item in held.items() if len(item[1]) > 1):
+        if (key, tuple(idx)) not in reported:
             reported.add((key, tuple(idx)))
             names = " and ".join(label(instance, i, locks[i]) for i in idx)
             out.append(f"{names} put {key} in two places at {grid.slot_label(grid.slot_of(t))}")

@@ -2,10 +2,12 @@
 
 1. the previous timetable is carried onto the (changed) instance, locks applied (``carry.py``);
 2. the sessions that now break a hard rule, the new sessions and the courses to re-generate are *hit*;
-3. CP-SAT re-solves the courses of the hit sessions, every other session kept where it is, minimising the
+3. a quick pass moves each hit session to the nearest place that breaks nothing, and places each new one
+   (``greedy.py``); when it leaves none, that is the answer;
+4. else CP-SAT re-solves the courses of the sessions the pass left, every other session kept where it is, minimising the
    weighted moves first and the soft cost second (``neighbourhood.py``); when that has no answer the
    neighbourhood widens to the courses sharing people with it, twice, then to every course;
-4. the result is numbered like the previous timetable and compared with it (``changes.py``).
+5. the result is numbered like the previous timetable and compared with it (``changes.py``).
 
 A lock set that cannot hold is diagnosed in words before any search (``locks.lock_conflicts``), else from an
 infeasible core of the locks.
@@ -14,21 +16,25 @@ infeasible core of the locks.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from ortools.sat.python import cp_model
 
 from timetabling.engine.model import Assignment, Instance, Solution
 from timetabling.engine.pipeline.decompose import _linked_courses
-from timetabling.engine.repair.carry import Carried, carry_over, hit_sessions, placed_by_course
+from timetabling.engine.repair.carry import Carried, Seat, carry_over, hit_sessions, placed_by_course
 from timetabling.engine.repair.changes import Changes, diff, match
+from timetabling.engine.repair.greedy import quick_repair
 from timetabling.engine.repair.locks import Lock, broken_locks, check_locks, label, lock_conflicts, pin
 from timetabling.engine.repair.neighbourhood import Placed, solve_neighbourhood
+from timetabling.engine.repair.occupancy import Occupancy
 from timetabling.engine.solver.cpmodel import build
 from timetabling.engine.solver.domains import build_domains
 
 WIDENINGS = 1  # neighbourhoods grown by the courses sharing people, before every course is freed
 FIRST_SHARE = 0.5  # of the time left, the most one neighbourhood may take (the last takes all)
+BUILD_S_PER_COURSE = 0.02  # seconds to build a neighbourhood's model, per free course (university, 2 cores)
+QUICK_SHARE = 0.3  # of the time limit, the most the quick pass (``greedy.py``) may take
 
 
 @dataclass
@@ -39,6 +45,7 @@ class RepairOptions:
     workers: int = 0  # 0: every core
     regenerate: frozenset[str] = frozenset()  # courses placed afresh: their moves cost nothing
     polish: float = 0.2  # share of the time limit spent lowering the soft cost once the fewest moves are known
+    quick: bool = True  # first the quick pass (``greedy.py``); CP-SAT only for the sessions it leaves
 
 
 @dataclass
@@ -79,6 +86,19 @@ def repair(instance: Instance, previous: Solution, locks: tuple[Lock, ...] = (),
         solution = carried.solution(instance).model_copy(update={"meta": {"solver": "repair", "moves": 0}})
         return RepairResult("unchanged", solution, diff(instance, previous, solution), 0, stats=stats)
     previous_seats = placed_by_course(carried)
+    if options.quick and not options.regenerate:
+        t1 = time.perf_counter()
+        quick = quick_repair(occ, hit, carried.new, carried.locked, t0 + QUICK_SHARE * options.time_limit)
+        stats["quick"] = {"moved": len(quick.moved), "left": len(quick.left), "s": round(time.perf_counter() - t1, 3)}
+        if options.max_moves is None or len(quick.moved) <= options.max_moves:
+            carried = _carried_from(occ, carried)
+            hit_courses = {occ.sessions[j].course.id for j in quick.left}
+            if not hit_courses:
+                return _result(instance, previous, carried.solution(instance), "quick", n_hit, options, stats, t0)
+    roomless = _roomless(occ, hit_courses)
+    if roomless:
+        return RepairResult("infeasible", None, hit=n_hit, stats=stats, explanation=[
+            "the instance has no timetable that keeps every hard rule:", *roomless])
     attempts = []
     found = None
     neighbourhoods = _neighbourhoods(pinned, hit_courses)
@@ -86,6 +106,9 @@ def repair(instance: Instance, previous: Solution, locks: tuple[Lock, ...] = (),
         left = options.time_limit - (time.perf_counter() - t0)
         last = level == len(neighbourhoods) - 1
         if left <= 0.05:
+            break
+        if level and len(free) * BUILD_S_PER_COURSE > left:  # its model alone would take the time left
+            attempts.append({"level": level, "status": "unknown", "courses": len(free), "skipped": "no time"})
             break
         kept = {c: s for c, s in previous_seats.items() if c not in free}
         attempt = solve_neighbourhood(pinned, kept, free, previous_seats, locks=locks,
@@ -102,11 +125,28 @@ def repair(instance: Instance, previous: Solution, locks: tuple[Lock, ...] = (),
                             explanation=_explain(instance, locks, attempts, options))
     free, attempt = found
     solution = _merge(instance, carried, free, attempt.placed, previous_seats)
+    return _result(instance, previous, solution, attempt.status, n_hit, options, stats, t0)
+
+
+def _result(instance: Instance, previous: Solution, solution: Solution, status: str, n_hit: int,
+            options: RepairOptions, stats: dict[str, object], t0: float) -> RepairResult:
     changes = diff(instance, previous, solution)
     stats["solve_s"] = round(time.perf_counter() - t0, 3)
-    meta = {"solver": "repair", "status": attempt.status, "seed": options.seed, "time_limit": options.time_limit,
+    meta = {"solver": "repair", "status": status, "seed": options.seed, "time_limit": options.time_limit,
             "moves": changes.moved_in_time, "rooms_changed": changes.count("room"), "hit": n_hit}
     return RepairResult("repaired", solution.model_copy(update={"meta": meta}), changes, n_hit, stats=stats)
+
+
+def _carried_from(occ: Occupancy, carried: Carried) -> Carried:
+    """``carried`` with the sessions where ``occ`` has them now (those without a place are new again)."""
+    seats: dict[str, list[Seat]] = {}
+    new: dict[str, int] = {}
+    for h in occ.sessions:
+        if h.start is None:
+            new[h.course.id] = new.get(h.course.id, 0) + 1
+        else:
+            seats.setdefault(h.course.id, []).append((h.session, h.start, h.room))
+    return replace(carried, seats=seats, new=new)
 
 
 def keep_locks(instance: Instance, solution: Solution, locks: tuple[Lock, ...],
@@ -166,6 +206,20 @@ def _merge(instance: Instance, carried: Carried, free: set[str], placed: Placed,
         rows += [b.model_copy(update={"session": next(spare)}) for b in pending]
     rows.sort(key=lambda a: (a.course, a.session))
     return Solution(instance=instance.name, assignments=tuple(rows))
+
+
+def _roomless(occ: Occupancy, courses: set[str]) -> list[str]:
+    """The courses of ``courses`` that no room may hold (type, features, department, size when capacity is
+    hard): no timetable can place them, so no search is worth its time."""
+    if not occ.instance.rooms:
+        return []
+    out = []
+    for cid in sorted(courses):
+        c = occ.instance.course_by_id[cid]
+        if not occ.rooms_for(c):
+            out.append(f"course {cid}: no room of type '{c.room_type}' it may use seats its "
+                       f"{occ.instance.course_size[cid]} attendees")
+    return out
 
 
 def _failure(attempts: list[dict[str, object]]) -> str:

@@ -19,12 +19,12 @@ from timetabling.engine.solver.domains import room_fits
 
 @dataclass(slots=True)
 class Held:
-    """One placed session: a start (flat slot), a room, and the flat slots it occupies (clipped to the day)."""
+    """One session: a start (flat slot; None while it has no place) and a room."""
 
     index: int
     course: Course
     session: int
-    start: int
+    start: int | None
     room: str | None
 
     @property
@@ -94,22 +94,59 @@ class Occupancy:
         self.batch_day: dict[tuple[str, int], list[int]] = defaultdict(list)
         self.by_faculty: dict[str, list[int]] = defaultdict(list)
         for cid, k, t, room in placements:
-            h = Held(len(self.sessions), instance.course_by_id[cid], k, t, room)
-            self.sessions.append(h)
-            c = h.course
-            for u in self.span(c, t):
-                for key in self.keys(c):
-                    self.at[key][u].append(h.index)
-                self.courses_at[u][c.id].append(h.index)
-                if room is not None:
-                    self.room_at[room][u].append(h.index)
-            self.by_course[c.id].append(h.index)
-            self.starting[t].append(h.index)
-            for b in c.batches:
-                self.by_batch[b].append(h.index)
-                self.batch_day[b, t // self.n_periods].append(h.index)
-            for f in c.faculty:
-                self.by_faculty[f].append(h.index)
+            j = self.add(cid, k)
+            self.put(j, t, room)
+
+    # ---------------------------------------------------------------------------- changing the timetable
+
+    def add(self, course: str, session: int) -> int:
+        """A session of ``course`` that has no place yet (``put`` places it); its index."""
+        c = self.instance.course_by_id[course]
+        h = Held(len(self.sessions), c, session, None, None)
+        self.sessions.append(h)
+        self.by_course[c.id].append(h.index)
+        for b in c.batches:
+            self.by_batch[b].append(h.index)
+        for f in c.faculty:
+            self.by_faculty[f].append(h.index)
+        return h.index
+
+    def put(self, j: int, t: int, room: str | None) -> None:
+        """Session ``j`` now starts at ``t`` in ``room`` (taken from where it was)."""
+        self.lift(j)
+        h = self.sessions[j]
+        h.start, h.room = t, room
+        c = h.course
+        for u in self.span(c, t):
+            for key in self.keys(c):
+                self.at[key][u].append(j)
+            self.courses_at[u][c.id].append(j)
+            if room is not None:
+                self.room_at[room][u].append(j)
+        self.starting[t].append(j)
+        for b in c.batches:
+            self.batch_day[b, t // self.n_periods].append(j)
+
+    def lift(self, j: int) -> None:
+        """Session ``j`` leaves its place: it holds nothing until ``put`` again."""
+        h = self.sessions[j]
+        t, room = h.start, h.room
+        if t is None:
+            return
+        c = h.course
+        for u in self.span(c, t):
+            for key in self.keys(c):
+                self.at[key][u].remove(j)
+            here = self.courses_at[u]
+            here[c.id].remove(j)
+            if not here[c.id]:
+                del here[c.id]  # the query tests a course's presence by its key
+            if room is not None:
+                self.room_at[room][u].remove(j)
+        self.starting[t].remove(j)
+        for b in c.batches:
+            self.batch_day[b, t // self.n_periods].remove(j)
+        h.start, h.room = None, None
 
     def rooms_for(self, c: Course) -> list[str]:
         """Rooms ``c`` may use (type, features, department, and size when capacity is hard), largest first."""
@@ -324,6 +361,8 @@ class Occupancy:
         bad: set[int] = set()
         rooms = bool(self.instance.rooms)
         for i, h in enumerate(self.sessions):
+            if h.start is None:
+                continue
             room_bad = rooms and (h.room is None or not self.fits(h.course, h.room)
                                   or bool(self.room_breaches(i, h.start, h.room, {})))
             if room_bad or self.time_breaches(i, h.start):

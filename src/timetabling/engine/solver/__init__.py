@@ -82,7 +82,9 @@ class _Reporter(cp_model.CpSolverSolutionCallback):
         elapsed = time.perf_counter() - self.t0
         if self.first_solution_s is None:
             self.first_solution_s = elapsed
-        if self.progress:
+        if self.progress and self.stop_at_first:  # a feasibility search: no objective, no bound to show
+            self.progress(Progress("solve", elapsed, "found a first timetable", solutions=self.solutions))
+        elif self.progress:
             self.progress(
                 Progress("solve", elapsed, "found a timetable", self.ObjectiveValue(), self.BestObjectiveBound(),
                          self.solutions)
@@ -170,9 +172,14 @@ def _solve_annealing(instance: Instance, options: SolveOptions) -> SolveResult:
     from dataclasses import replace
 
     from timetabling.engine.checker import check
-    from timetabling.engine.solver.anneal import AnnealConfig, anneal
+    from timetabling.engine.solver.anneal import AnnealConfig, anneal, compiled_ready
 
     t0 = time.perf_counter()
+
+    def report(message: str, cost: int | None = None) -> None:
+        if options.progress:  # the soft cost as the checker counts it; no bound: none is proved here
+            options.progress(Progress("solve", time.perf_counter() - t0, message,
+                                      None if cost is None else float(cost)))
 
     def left() -> float:
         return options.time_limit - (time.perf_counter() - t0)
@@ -181,22 +188,26 @@ def _solve_annealing(instance: Instance, options: SolveOptions) -> SolveResult:
     domains: Domains | None = None
     if options.hint is not None and check(instance, options.hint).hard_total == 0:
         start = options.hint
+        report("starting from the given timetable", check(instance, start).soft_cost)
         domains = build_domains(instance)  # for the model's size here, and for the annealing
         variables = sum(len(domains.starts[c.id]) * (1 + len(domains.rooms.get(c.id, ()))) for c in instance.courses)
     else:
         first = _solve_cpsat(instance, replace(options, optimize=False, anneal=False))
         if first.solution is None or left() < MIN_ANNEAL_TIME:
             return _zero_is_optimal(instance, first)
-        if check(instance, first.solution).soft_cost == 0:
+        first_cost = check(instance, first.solution).soft_cost
+        report("found a first timetable", first_cost)
+        if first_cost == 0:
             first.status, first.objective, first.bound = "optimal", 0.0, 0.0
             return first
         start = first.solution
         variables = int(first.stats.get("variables", 0))  # type: ignore[call-overload]
 
     def on_improve(cost: int) -> None:
-        if options.progress:
-            options.progress(Progress("solve", time.perf_counter() - t0, "found a timetable (annealing)",
-                                      float(cost), 0.0))  # every soft rule costs 0 or more
+        report("a better timetable (annealing)", cost)
+
+    if not compiled_ready():
+        report("preparing the optimiser (first run only, about 15 s) …")
 
     cancelled = lambda: bool(getattr(options.cancel, "cancelled", False))  # noqa: E731
     polish = variables <= POLISH_VARIABLES

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -271,6 +272,18 @@ def anneal(
     return AnnealResult(
         prob.solution(winner.best_start, winner.best_room, meta), int(winner.best_cost), first_cost,
         sum(c.moves for c in chains), sum(c.accepted for c in chains), time.perf_counter() - t0)
+
+
+def compiled_ready() -> bool:
+    """Whether the compiled search is loaded in this process or cached on disk; when not, the first ``anneal``
+    compiles it (numba, about 15 s once per install), which a progress display should say."""
+    for fn in (_seed, _init, _kempe_ops, _search):
+        if fn.signatures:
+            continue
+        index = getattr(getattr(getattr(fn, "_cache", None), "_cache_file", None), "_index_path", None)
+        if not index or not os.path.exists(index):
+            return False
+    return True
 
 
 def _cycles(seconds: float, cycle: float | None) -> list[tuple[float, float]]:

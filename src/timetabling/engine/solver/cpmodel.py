@@ -448,6 +448,35 @@ def add_batch_idle(tm: TimeModel) -> None:
                 tm.penalties[Rule.BATCH_IDLE].append((idle, 1))
 
 
+def add_batch_daily_load(tm: TimeModel) -> None:
+    """Each session of a batch's day below its ``min_per_day`` (on a day with sessions) or above its
+    ``max_per_day`` costs one point."""
+    if tm.instance.rules.weight(Rule.BATCH_DAILY_LOAD) == 0:
+        return
+    for b, courses in tm.instance.courses_of_batch.items():
+        batch = tm.instance.batch_by_id[b]
+        if not courses or not (batch.min_per_day or batch.max_per_day):
+            continue
+        for d in range(tm.instance.grid.n_days):
+            day = tm.day_slots(d)
+            starts = [tm.x[c, t] for c in courses for t in tm.domains.starts[c] if t in day]
+            if not starts:
+                continue
+            n = sum(starts)
+            if batch.max_per_day and len(starts) > batch.max_per_day:
+                over = tm.model.NewIntVar(0, len(starts), f"load_over[{b},{d}]")
+                tm.model.Add(over >= n - batch.max_per_day)
+                tm.penalties[Rule.BATCH_DAILY_LOAD].append((over, 1))
+            if batch.min_per_day > 1:
+                # short >= min - n on a day with sessions; a day without any costs nothing
+                busy = tm.model.NewBoolVar(f"load_busy[{b},{d}]")
+                tm.model.Add(n >= 1).OnlyEnforceIf(busy)
+                tm.model.Add(n == 0).OnlyEnforceIf(busy.Not())
+                short = tm.model.NewIntVar(0, batch.min_per_day, f"load_short[{b},{d}]")
+                tm.model.Add(short >= batch.min_per_day - n).OnlyEnforceIf(busy)
+                tm.penalties[Rule.BATCH_DAILY_LOAD].append((short, 1))
+
+
 def add_room_stability(tm: TimeModel) -> None:
     """Each distinct room of a course beyond the first costs one point (rooms chosen in this model)."""
     if not tm.with_rooms or tm.instance.rules.weight(Rule.ROOM_STABILITY) == 0:
@@ -488,4 +517,5 @@ SOFT_RULES = (
     add_batch_idle,
     add_room_stability,
     add_room_capacity_soft,
+    add_batch_daily_load,
 )

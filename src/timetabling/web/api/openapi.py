@@ -47,6 +47,8 @@ QUERY_PARAMS: dict[str, list[dict[str, Any]]] = {
     "result_download": [_query("format", {"type": "string", "enum": ["json", "csv"]}, "json (default) or csv"),
                         _query("timetable_id", RECORD_ID, "only this variant (by id)"),
                         _query("variant", {"type": "string", "maxLength": 200}, "only this variant (by name)")],
+    "candidates": [_query("course", {"type": "string", "maxLength": 200}, "the session's course code (required)"),
+                   _query("session", {"type": "integer", "minimum": 0, "maximum": 9999}, "the session number")],
 }
 PATH_ENUMS: dict[tuple[str, str], dict[str, Any]] = {
     ("owner_timetable", "kind"): {"enum": ["batch", "faculty", "room", "student"]},
@@ -58,6 +60,10 @@ EXTRA_RESPONSES: dict[str, dict[str, str]] = {
     "generate": {"429": "the organization runs as many jobs as it may", "503": "the engine service is down"},
     "cancel": {"409": "the job has already finished"},
     "approve": {"409": "the job cannot be approved (not finished, or already decided)"},
+    "edit": {"409": "base_version is stale: someone else changed this draft (reload), or it is not a draft"},
+    "undo": {"409": "nothing to undo, a stale base_version, or not a draft"},
+    "redo": {"409": "nothing to redo, a stale base_version, or not a draft"},
+    "publish": {"409": "already published, or another timetable of the scope was published at the same moment"},
 }
 # reads that carry an ETag: If-None-Match with it answers 304 and no body
 CONDITIONAL = {"result", "result_download"}

@@ -75,3 +75,21 @@ class CallbackRequest(BaseModel):
     comparison: list[dict[str, Any]] = Field(default_factory=list)
     generation_time: float | None = None
     message: str = ""
+
+
+class EditRequest(Body):
+    """One edit of a draft, made on the slots version the editor last saw."""
+
+    op: Literal["move", "swap", "room", "lock", "unlock"]
+    course: str = Field(min_length=1, max_length=200, description="the session's course code")
+    session: int = Field(default=0, ge=0, le=1000)
+    day: int | None = Field(default=None, ge=0, le=1000, description="move: the new day (0-based)")
+    period: int | None = Field(default=None, ge=0, le=1000, description="move: the new first period (0-based)")
+    room: str | None = Field(default=None, max_length=200, description="move, room: the room code")
+    other_course: str | None = Field(default=None, max_length=200, description="swap: the other session's course")
+    other_session: int | None = Field(default=None, ge=0, le=1000)
+    base_version: int = Field(ge=0, description="the draft's slots_version this edit was made on (409 if stale)")
+
+
+class VersionRequest(Body):
+    base_version: int | None = Field(default=None, ge=0, description="the draft's slots_version (409 if stale)")

@@ -19,7 +19,7 @@ from timetabling.web.api.base import api, body_as, load_json, nul_path
 from timetabling.web.api.errors import ApiError, from_validation_error, not_found
 from timetabling.web.api.schemas import ApproveRequest, CallbackRequest, GenerateRequest
 from timetabling.web.api.serializers import job_json, ref, slots_of, timetable_json
-from timetabling.web.scheduling import refusals, services, submission
+from timetabling.web.scheduling import refusals, services, submission, versions
 from timetabling.web.scheduling.models import GenerationJob, Timetable, TimetableSlot, TimetableStatus, owner_q
 
 
@@ -169,7 +169,7 @@ def owner_timetable(request: HttpRequest, membership: Membership, kind: str, own
             raise ApiError(403, "only staff may read draft timetables", field="timetable_id")
         timetable = Timetable.objects.filter(organization=org, pk=_int_id(wanted, "timetable_id")).first()
     else:
-        timetable = Timetable.objects.filter(organization=org, status=TimetableStatus.PUBLISHED).first()
+        timetable = versions.published_for(org, owner_q(kind, owner))  # each scope has its own published one
     if timetable is None:
         raise not_found("published timetable" if wanted is None else "timetable")
     slots = TimetableSlot.objects.filter(owner_q(kind, owner), timetable=timetable)

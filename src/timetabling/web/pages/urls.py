@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import path, register_converter
 
-from timetabling.web.pages.views import data, generation, home, published, review
+from timetabling.web.pages.views import data, generation, home, published, review, start
 from timetabling.web.pages.views.common import MAX_ID
 
 
@@ -33,6 +33,8 @@ urlpatterns = [
     path("signin/", home.SignInView.as_view(), name="sign_in"),
     path("signout/", home.sign_out, name="sign_out"),
     path("my/timetable/", home.my_timetable, name="my_timetable"),
+    path("start/data/", start.load_order_page, name="load_order"),
+    path("start/sample-university.zip", start.sample_download, name="sample_zip"),
     path("data/<str:kind>/", data.data_list, name="data_list"),
     path("data/<str:kind>/upload/", data.data_upload, name="data_upload"),
     path("data/<str:kind>/template.<str:fmt>", data.data_template, name="data_template"),
@@ -43,6 +45,7 @@ urlpatterns = [
     path("admin/timetables/jobs/<str:job_id>/compare", review.compare, name="compare"),
     path("admin/timetables/<id:timetable_id>/review", review.review, name="review"),
     path("admin/timetables/<id:timetable_id>/decide", review.decide, name="decide"),
+    path("admin/timetables/<id:timetable_id>/diff/<id:other_id>", review.diff, name="diff"),
     # before the owners' route, whose kind would match 'department'
     path("timetables/department/<id:department_id>/export.<str:fmt>", published.department_export,
          name="department_export"),

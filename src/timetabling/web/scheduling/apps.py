@@ -16,3 +16,7 @@ class SchedulingConfig(AppConfig):
         from timetabling.web.scheduling.retry import RESUME_UID, resume_on_first_request
 
         request_started.connect(resume_on_first_request, dispatch_uid=RESUME_UID)
+
+        from timetabling.web.scheduling import datachange
+
+        datachange.connect()  # academic data changed: cached instances and "what this breaks" are recomputed

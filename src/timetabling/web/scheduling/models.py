@@ -68,16 +68,23 @@ class Timetable(models.Model):
     metrics = models.JSONField(default=dict, blank=True)
     # goes up whenever the slots change; the stored checker report names the version it judged
     slots_version = models.PositiveIntegerField(default=0, editable=False)
+    # versions: a draft made from another version (copied, edited, repaired) names it, and who made it
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="children")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    # the departments it covers, canonical ("all", or sorted ids "3,7"): publishing replaces only this scope
+    scope = models.CharField(max_length=400, default="all")
+    # sessions a person pinned: [{"course", "session", "day", "period", "room"}]; repair never moves them
+    locks = models.JSONField(default=list, blank=True)
 
     class Meta:
         ordering = ("-created_at", "id")
         constraints = [
             # the engine callback may be delivered twice: a variant is stored once per job
             models.UniqueConstraint(fields=["generation_job", "name"], name="unique_variant_per_job"),
-            # one published timetable per scope; approval archives the organization's published one first, so
-            # the scope is the organization
-            models.UniqueConstraint(fields=["organization"], condition=models.Q(status="published"),
-                                    name="one_published_timetable_per_organization"),
+            # one published version per scope; publishing archives the scope's published one first
+            models.UniqueConstraint(fields=["organization", "academic_year", "semester", "scope"],
+                                    condition=models.Q(status="published"), name="one_published_timetable_per_scope"),
         ]
 
     def __str__(self) -> str:
@@ -127,6 +134,27 @@ class TimetableSlot(models.Model):
         deleted = super().delete(*args, **kwargs)
         bump_slots_version({timetable_id})
         return deleted
+
+
+class TimetableEdit(models.Model):
+    """One edit of a draft, who made it and when, with the placements (and locks) before and after it, so that
+    it can be undone and redone: ``{"placements": [[course, session, day, period, room], ...], "locks": [...]}``."""
+
+    timetable = models.ForeignKey(Timetable, on_delete=models.CASCADE, related_name="edits")
+    op = models.CharField(max_length=20)
+    summary = models.CharField(max_length=300, blank=True)
+    before = models.JSONField(default=dict)
+    after = models.JSONField(default=dict)
+    undone = models.BooleanField(default=False)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ("id",)
+
+    def __str__(self) -> str:
+        return f"{self.op} on timetable {self.timetable_id}: {self.summary}"
 
 
 def owner_q(kind: str, owner: Any) -> models.Q:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable
 
-from timetabling.engine.checker import check
+from timetabling.engine.checker import Report, check
 from timetabling.engine.errors import InputError
 from timetabling.engine.model import Assignment, Instance, Solution, TimeGrid
 from timetabling.web.academics.instance import build_instance
@@ -51,13 +51,15 @@ def solution_of(timetable: Timetable) -> Solution:
 
 
 def compute(timetable: Timetable, version: int, instance: Instance | None = None,
-            solution: Solution | None = None, slot_rows: int | None = None) -> TimetableReport:
-    """Run the checker on the timetable and store its report as the report of slots version ``version``."""
+            solution: Solution | None = None, slot_rows: int | None = None,
+            checked: Report | None = None) -> TimetableReport:
+    """Run the checker on the timetable (unless ``checked`` is its report of ``solution`` already) and store
+    its report as the report of slots version ``version``."""
     started = time.perf_counter()
     fields: dict[str, object] = {"slots_version": version}
     try:
         solution = solution if solution is not None else solution_of(timetable)
-        report = check(instance if instance is not None else instance_of(timetable), solution)
+        report = checked or check(instance if instance is not None else instance_of(timetable), solution)
     except (InputError, ValueError) as err:
         fields.update(hard={}, hard_total=0, soft_cost=0, metrics={}, offenders=[],
                       error=f"the checker could not run on this timetable: {err}", sessions=0)

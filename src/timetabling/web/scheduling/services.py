@@ -18,7 +18,7 @@ from timetabling.engine.model import TimeGrid
 from timetabling.web.academics import models as am
 from timetabling.web.academics.instance import UnusableData, build_instance
 from timetabling.web.api.errors import ApiError
-from timetabling.web.scheduling import refusals, reports, submission
+from timetabling.web.scheduling import refusals, reports, submission, versions
 from timetabling.web.scheduling.engine_client import EngineUnavailable, engine_client
 from timetabling.web.scheduling.models import (
     ACTIVE_STATUSES,
@@ -269,6 +269,9 @@ def store_result(job: GenerationJob, status: str, variants: list[dict[str, Any]]
                 timetable = Timetable.objects.create(
                     organization=org, name=str(v.get("name", "variant"))[:200], academic_year=job.academic_year,
                     semester=job.semester, generation_job=job, score=v.get("score"), metrics=v.get("metrics") or {},
+                    scope=versions.scope_key(job.metadata.get("department_ids") or (),
+                                             job.metadata.get("batch_ids") or ()),
+                    created_by=job.created_by,
                 )
                 rows, placed = _slot_rows(timetable.pk, grid, list(v.get("entries") or []), lookups)
                 _insert_slots(rows)
@@ -308,7 +311,7 @@ def _store_reports(job: GenerationJob, stored: list[tuple[Timetable, list[Placem
 
 def approve(job: GenerationJob, user: Any, action: str, comments: str, timetable_id: int | None) -> Timetable | None:
     """Approve: publish the chosen variant (the best scored when none is named) and archive the timetable
-    published before it. Reject: archive the job's drafts. Both record who decided and why."""
+    published before it in the same scope. Reject: archive the job's drafts. Both record who decided and why."""
     if job.status != JobStatus.COMPLETED:
         raise ApiError(409, f"only a completed job can be reviewed; this one is {job.status}", field="job_id")
     if job.metadata.get("review"):
@@ -349,9 +352,7 @@ def _decide(job: GenerationJob, drafts: Any, action: str, review: dict[str, Any]
             raise ApiError(400, f"timetable {timetable_id} is not a variant of this job", field="timetable_id")
     else:
         chosen = drafts.order_by("-score", "id").first()
-    Timetable.objects.filter(organization=job.organization, status=TimetableStatus.PUBLISHED).exclude(
-        pk=chosen.pk
-    ).update(status=TimetableStatus.ARCHIVED, is_active=False)
+    versions.archive_scope(chosen)  # only the same (academic year, semester, departments)
     chosen.status, chosen.is_active = TimetableStatus.PUBLISHED, True
     chosen.save(update_fields=["status", "is_active"])
     job.metadata = {**job.metadata, "review": {**review, "timetable_id": chosen.pk}}

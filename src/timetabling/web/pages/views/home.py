@@ -9,10 +9,12 @@ from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
 
 from timetabling.web.academics import models as am
-from timetabling.web.accounts.models import STAFF_ROLES, Membership, Role
+from timetabling.web.accounts.models import CAN_GENERATE, STAFF_ROLES, Membership, Role
 from timetabling.web.pages.access import page
+from timetabling.web.pages.samples import getting_started
 from timetabling.web.pages.uploads import TABLES
 from timetabling.web.pages.views.common import render_page
+from timetabling.web.scheduling import breakage
 from timetabling.web.scheduling.models import GenerationJob, Timetable, TimetableStatus
 
 
@@ -51,6 +53,9 @@ def dashboard(request: HttpRequest, membership: Membership) -> HttpResponse:
         context["counts"] = [(t.title, kind, t.model.objects.filter(organization=org).count())
                              for kind, t in TABLES.items()]
         context["jobs"] = GenerationJob.objects.filter(organization=org).select_related("created_by")[:5]
+        context["breaks"] = breakage.what_breaks(org)  # cached per data fingerprint: the checker runs after changes
+    if membership.role in CAN_GENERATE and published is None:  # a new organization: what to do first
+        context["getting_started"] = getting_started(org)
     return render_page(request, "pages/dashboard.html", context)
 
 

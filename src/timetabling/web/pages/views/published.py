@@ -19,7 +19,8 @@ from timetabling.web.pages import exports
 from timetabling.web.pages.access import page
 from timetabling.web.pages.grids import KIND_LABELS, OWNER_MODELS, owner_week, timetable_grid
 from timetabling.web.pages.views.common import record_id, render_page, timetable_of
-from timetabling.web.scheduling.models import Timetable, TimetableSlot, TimetableStatus
+from timetabling.web.scheduling import versions
+from timetabling.web.scheduling.models import TimetableSlot, owner_q
 from timetabling.web.streaming import StreamingFileResponse, StreamingResponse
 
 
@@ -37,8 +38,7 @@ def _owner_and_timetable(request: HttpRequest, membership: Membership, kind: str
         if membership.role not in STAFF_ROLES:
             raise PermissionDenied("only staff may read timetables that are not published")
         return owner, timetable_of(membership, record_id(wanted, "timetable"))
-    published = Timetable.objects.filter(organization=membership.organization, status=TimetableStatus.PUBLISHED)
-    return owner, published.select_related("generation_job").first()
+    return owner, versions.published_for(membership.organization, owner_q(kind, owner))  # one per scope
 
 
 @page()
@@ -95,16 +95,15 @@ def department_export(request: HttpRequest, membership: Membership, department_i
     department = am.Department.objects.filter(organization=membership.organization, pk=department_id).first()
     if department is None:
         raise Http404("no such department")
+    theirs = Q(course__in=am.Course.objects.filter(department=department)) | Q(
+        batch__in=am.Batch.objects.filter(department=department))
     wanted = request.GET.get("timetable")
     if wanted:
         timetable = timetable_of(membership, record_id(wanted, "timetable"))
     else:
-        timetable = Timetable.objects.filter(organization=membership.organization, status=TimetableStatus.PUBLISHED
-                                             ).select_related("generation_job").first()
+        timetable = versions.published_for(membership.organization, theirs)
     if timetable is None:
         raise Http404("there is no published timetable yet")
-    theirs = Q(course__in=am.Course.objects.filter(department=department)) | Q(
-        batch__in=am.Batch.objects.filter(department=department))
     slots = (TimetableSlot.objects.filter(theirs, timetable=timetable)
              .select_related("course", "faculty", "room", "batch")
              .order_by("day", "period", "course_id", "session", "id").iterator(chunk_size=2000))

@@ -13,7 +13,7 @@ from timetabling.web.api.errors import ApiError
 from timetabling.web.pages.access import page
 from timetabling.web.pages.grids import KIND_LABELS, OWNER_MODELS, judge, mark, owner_week, owners_in
 from timetabling.web.pages.views.common import job_of, render_page, timetable_of
-from timetabling.web.scheduling import reports, services
+from timetabling.web.scheduling import reports, services, versions
 from timetabling.web.scheduling.models import Timetable
 
 REVIEW_KINDS = ("batch", "faculty", "room")
@@ -97,3 +97,17 @@ def compare(request: HttpRequest, membership: Membership, job_id: str) -> HttpRe
     return render_page(request, "pages/compare.html", {
         "job": job, "variants": variants, "rows": rows, "best": best, "review": job.metadata.get("review"),
     })
+
+
+@page(roles=STAFF_ROLES)
+def diff(request: HttpRequest, membership: Membership, timetable_id: int, other_id: int) -> HttpResponse:
+    """What changed from one version to another: moved sessions, and per batch, faculty member and student."""
+    a, b = timetable_of(membership, timetable_id), timetable_of(membership, other_id)
+    try:
+        changes = versions.diff_of(a, b)
+    except ApiError as err:
+        messages.error(request, err.message)
+        return redirect("pages:review", timetable_id=b.pk)
+    lists = [(title, sorted(changes[key].items())[:500]) for title, key in (
+        ("Batches", "per_batch"), ("Faculty", "per_faculty"), ("Students", "per_student"))]
+    return render_page(request, "pages/diff.html", {"diff": changes, "lists": lists})
