@@ -21,10 +21,16 @@ def test_the_progress_line_shows_annealing_progress() -> None:
     assert compiled_ready()  # the search ran, so it is compiled now (and cached for the next process)
 
 
-def test_the_first_line_with_a_cost_is_the_first_timetable_with_its_real_cost() -> None:
+def test_the_first_line_with_a_cost_is_the_first_timetable_with_its_real_cost(monkeypatch) -> None:
+    from timetabling.engine.solver import anneal
+
+    monkeypatch.setattr(anneal, "compiled_ready", lambda: False)  # as on the first run after an install
     instance = generate_university("tiny", seed=1)
     seen: list[Progress] = []
     solve(instance, SolveOptions(time_limit=5, workers=2, progress=seen.append))
+    messages = [p.message for p in seen]
+    preparing = messages.index("preparing the optimiser (first run only, about 15 s) …")
+    assert messages.index("found a first timetable") < preparing < messages.index("a better timetable (annealing)")
     first = next(p for p in seen if p.objective is not None)
     assert first.message == "found a first timetable" and first.bound is None
     assert first.objective > 0  # tiny has soft costs: a first timetable never reads as "cost 0, optimal"

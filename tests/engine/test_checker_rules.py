@@ -417,3 +417,18 @@ def test_room_stability_counts_rooms_beyond_the_first():
     report = check(build(courses), s)
     assert report.soft[Rule.ROOM_STABILITY] == 2
     assert report.offenders[Rule.ROOM_STABILITY] == ["course C1: 3 rooms (LAB, R1, R2)"]
+
+
+def test_batch_daily_load_counts_sessions_below_the_minimum_and_above_the_maximum():
+    weights = dict(DEFAULT_WEIGHTS) | {Rule.BATCH_DAILY_LOAD: 2}
+    batches = (Batch(id="B1", size=30, min_per_day=2, max_per_day=2), Batch(id="B2", size=20))
+    courses = (
+        Course(id="C1", faculty=("F1",), batches=("B1",), sessions_per_week=3, max_per_day=3),
+        Course(id="C2", faculty=("F2",), batches=("B1", "B2")),
+    )
+    # B1: 3 on Monday (1 over), 1 on Tuesday (1 under), none on Wednesday (free); B2 has no limits
+    s = sol(a("C1", 0, MON, P1), a("C1", 1, MON, P2), a("C2", 0, MON, P3, "R2"), a("C1", 2, TUE, P1))
+    report = check(build(courses, batches=batches, rules=Rules(weights=weights)), s)
+    assert report.soft[Rule.BATCH_DAILY_LOAD] == 2
+    assert report.soft_cost_by_rule[Rule.BATCH_DAILY_LOAD] == 4
+    assert report.offenders[Rule.BATCH_DAILY_LOAD][0] == "batch B1: 3 session(s) on Mon (wants 2-2)"

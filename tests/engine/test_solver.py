@@ -134,3 +134,27 @@ def test_any_timetable_the_solver_calls_feasible_has_zero_checker_violations(ins
     else:
         assert result.status == "infeasible"
         assert result.explanation
+
+
+def test_it_keeps_a_batch_within_its_daily_load_when_the_rule_is_weighed() -> None:
+    from timetabling.engine.model import Rules
+
+    grid = TimeGrid.standard(n_days=3, n_periods=4, lunch_after=None)
+    batch = Batch(id="B", size=10, min_per_day=2, max_per_day=2)
+    courses = tuple(
+        Course(id=f"C{i}", faculty=(f"F{i}",), batches=("B",), sessions_per_week=2, max_per_day=2) for i in range(2)
+    )
+    inst = Instance(
+        grid=grid,
+        faculty=(Faculty(id="F0"), Faculty(id="F1")),
+        batches=(batch,),
+        courses=courses,
+        rooms=(Room(id="R", capacity=10),),
+        rules=Rules(weights={Rule.BATCH_DAILY_LOAD: 5}),
+    )
+    result = solve(inst, SolveOptions(time_limit=10, workers=1, anneal=False))
+    assert result.status == "optimal" and result.objective == 0
+    report = check(inst, result.solution)
+    assert report.soft[Rule.BATCH_DAILY_LOAD] == 0
+    days = sorted(a.day for a in result.solution.assignments)
+    assert all(days.count(d) in (0, 2) for d in range(3))

@@ -24,6 +24,10 @@ from timetabling.engine.model import Instance, Solution
 from timetabling.engine.repair import Changes, RepairOptions, diff, load_locks, repair
 from timetabling.engine.repair.carry import carry_over
 
+WRITE_S = 0.5  # seconds kept for writing the outputs
+WRITE_SHARE = 1.5  # the check after the repair, as a multiple of the check before it
+MIN_REPAIR_S = 1.0  # seconds the repair is given however long reading took
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("repair", help="re-solve a timetable after its data changed, moving as few sessions as possible")
@@ -32,7 +36,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="the timetable to keep as much of as possible")
     p.add_argument("-o", "--output", type=Path, required=True, metavar="DIR")
     p.add_argument("--lock", type=Path, metavar="FILE", help="sessions that must not move (see docs/formats.md)")
-    p.add_argument("--time-limit", type=float, default=10.0, metavar="S", help="seconds (default %(default)s)")
+    p.add_argument("--time-limit", type=float, default=10.0, metavar="S",
+                   help="seconds for the whole command, reading and writing included (default %(default)s)")
     p.add_argument("--max-moves", type=int, metavar="N",
                    help="at most N sessions move; spare moves may lower the soft cost")
     p.add_argument("--regenerate", nargs="+", default=(), metavar="COURSE",
@@ -57,11 +62,15 @@ def run_repair(args: argparse.Namespace) -> int:
     previous = load_solution(args.previous)
     locks = load_locks(args.lock) if args.lock else ()
     source = str(args.previous)
+    t_check = time.perf_counter()
     before = check(instance, carry_over(instance, previous, (), source).solution(instance))
+    check_s = time.perf_counter() - t_check
     unknown = [c for c in args.regenerate if c not in instance.course_by_id]
     if unknown:
         raise InputError("--regenerate", [f"unknown course '{c}'" for c in unknown])
-    options = RepairOptions(time_limit=args.time_limit, max_moves=args.max_moves, seed=args.seed,
+    # the limit is the whole command's: what reading took is spent, the check afterwards and writing are kept
+    left = args.time_limit - (time.perf_counter() - t0) - WRITE_SHARE * check_s - WRITE_S
+    options = RepairOptions(time_limit=max(MIN_REPAIR_S, left), max_moves=args.max_moves, seed=args.seed,
                             workers=args.workers, regenerate=frozenset(args.regenerate))
     result = repair(instance, previous, locks, options, source=source)
     if result.solution is None:

@@ -54,6 +54,16 @@ def label(instance: Instance, index: int, lock: Lock) -> str:
     return f"lock {index + 1} ({lock.course} at {where}{room})"
 
 
+class _LazyLabel:
+    """A lock's ``label``, worded only when a message needs it (thousands of locks, few messages)."""
+
+    def __init__(self, instance: Instance, index: int, lock: Lock):
+        self.args = (instance, index, lock)
+
+    def __str__(self) -> str:
+        return label(*self.args)
+
+
 def _in_grid(instance: Instance, slot: Slot) -> bool:
     return slot.day < instance.grid.n_days and slot.period < instance.grid.n_periods
 
@@ -141,7 +151,7 @@ def lock_conflicts(instance: Instance, locks: tuple[Lock, ...]) -> list[str]:
     course_day: dict[tuple[str, int], list[int]] = defaultdict(list)
     for i, lock in enumerate(locks):
         c = instance.course_by_id[lock.course]
-        name = label(instance, i, lock)
+        name = _LazyLabel(instance, i, lock)
         if not grid.block_fits(lock.period, c.session_length):
             out.append(f"{name}: a session of {c.session_length} periods runs past the end of the day or "
                        "across a break")
@@ -186,7 +196,7 @@ def lock_conflicts(instance: Instance, locks: tuple[Lock, ...]) -> list[str]:
     return out
 
 
-def _room_problems(instance: Instance, name: str, lock: Lock, span: list[Slot]) -> list[str]:
+def _room_problems(instance: Instance, name: object, lock: Lock, span: list[Slot]) -> list[str]:
     c = instance.course_by_id[lock.course]
     room = instance.room_by_id[lock.room]  # type: ignore[index]
     out = []
@@ -216,8 +226,9 @@ def _student_overlaps(instance: Instance, locks: tuple[Lock, ...]) -> list[str]:
     pairs: set[tuple[int, int]] = set()
     for idx in at.values():
         for a in range(len(idx)):
-            mine = peers.get(locks[idx[a]].course, {})
-            pairs.update((idx[a], j) for j in idx[a + 1:] if locks[j].course in mine)
+            mine = peers.get(locks[idx[a]].course)
+            if mine:
+                pairs.update((idx[a], j) for j in idx[a + 1:] if locks[j].course in mine)
     out = []
     for i, j in sorted(pairs):
         ci, cj = instance.course_by_id[locks[i].course], instance.course_by_id[locks[j].course]

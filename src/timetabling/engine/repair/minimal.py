@@ -45,6 +45,7 @@ class RepairOptions:
     workers: int = 0  # 0: every core
     regenerate: frozenset[str] = frozenset()  # courses placed afresh: their moves cost nothing
     polish: float = 0.2  # share of the time limit spent lowering the soft cost once the fewest moves are known
+    # (re-generated courses: whatever time is left, their soft cost being the point of placing them afresh)
     quick: bool = True  # first the quick pass (``greedy.py``); CP-SAT only for the sessions it leaves
 
 
@@ -114,7 +115,8 @@ def repair(instance: Instance, previous: Solution, locks: tuple[Lock, ...] = (),
         attempt = solve_neighbourhood(pinned, kept, free, previous_seats, locks=locks,
                                       regenerate=options.regenerate, time_limit=left if last else FIRST_SHARE * left,
                                       seed=options.seed, workers=options.workers, max_moves=options.max_moves,
-                                      polish=options.polish * options.time_limit)
+                                      polish=options.time_limit if options.regenerate
+                                      else options.polish * options.time_limit)
         attempts.append({"level": level, "status": attempt.status, **attempt.stats})
         if attempt.placed or attempt.status in ("feasible", "optimal"):
             found = (free, attempt)

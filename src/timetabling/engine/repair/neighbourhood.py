@@ -71,7 +71,7 @@ def solve_neighbourhood(instance: Instance, kept: Placed, free: set[str], previo
     if polish_until - time.perf_counter() > 0.2:
         bound = first.weighted if max_moves is None else None
         second = job.run(polish_until, moves_bound=bound, cap=max_moves, hint=first.placed)
-        if second.status in ("optimal", "feasible") and second.soft <= first.soft:
+        if second.status in ("optimal", "feasible"):  # started from the first answer, never more moves
             best = second
         stats["polish"] = second.status
     stats["weighted_moves"] = best.weighted
@@ -257,7 +257,8 @@ def _rooms_per_day(sub: Instance, domains: Domains, starts: list[tuple[str, int]
         # this day's greedy failed: the exact matching of the day (rooms of the other days are not touched)
         for (c, t), r in chosen.items():
             busy[r].difference_update(range(t, t + sub.course_by_id[c].session_length))
-        result = assign_rooms(sub, domains, day_starts, time_limit=5.0, workers=workers or default_workers())
+        result = assign_rooms(sub, domains, day_starts, time_limit=5.0, workers=workers or default_workers(),
+                              keep={s: old_at[s] for s in day_starts if s in old_at})
         rooms.update(result.rooms)
         unplaced += result.unplaced
     return rooms, unplaced

@@ -24,8 +24,10 @@ class RoomResult:
 
 
 def assign_rooms(
-    instance: Instance, domains: Domains, sessions: list[Session], time_limit: float = 10.0, workers: int = 1
+    instance: Instance, domains: Domains, sessions: list[Session], time_limit: float = 10.0, workers: int = 1,
+    keep: dict[Session, str] | None = None,
 ) -> RoomResult:
+    """Rooms per day; ``keep``: a room each session had before, kept wherever the day allows (repair)."""
     if not instance.rooms:
         return RoomResult({}, ())
     by_day: dict[int, list[Session]] = defaultdict(list)
@@ -38,7 +40,7 @@ def assign_rooms(
         day_sessions = by_day[day]
         placed, failed = _greedy_day(instance, domains, day_sessions, preferred)
         if failed:
-            placed, failed = _exact_day(instance, domains, day_sessions, time_limit, workers)
+            placed, failed = _exact_day(instance, domains, day_sessions, time_limit, workers, keep or {})
         rooms.update(placed)
         unplaced.extend(failed)
         for (c, _t), r in placed.items():
@@ -83,9 +85,11 @@ def _greedy_day(
 
 
 def _exact_day(
-    instance: Instance, domains: Domains, sessions: list[Session], time_limit: float, workers: int
+    instance: Instance, domains: Domains, sessions: list[Session], time_limit: float, workers: int,
+    keep: dict[Session, str] | None = None,
 ) -> tuple[dict[Session, str], list[Session]]:
-    """Maximum matching of one day's sessions to rooms (the greedy's fallback)."""
+    """Maximum matching of one day's sessions to rooms (the greedy's fallback), each session's ``keep`` room
+    worth more than any best fit, fewer than one more session placed."""
     model = cp_model.CpModel()
     y: dict[tuple[Session, str], cp_model.IntVar] = {}
     covering: dict[tuple[str, int], list[cp_model.IntVar]] = defaultdict(list)
@@ -107,7 +111,10 @@ def _exact_day(
         model.AddAtMostOne(vs)
     # place as many sessions as possible, preferring best-fit rooms (earlier in the candidate list)
     rank = {(c, r): i for c in {s[0] for s in sessions} for i, r in enumerate(domains.rooms.get(c, ()))}
-    model.Maximize(sum(v * (1000 - min(rank[s[0], r], 999)) for (s, r), v in y.items()))
+    kept = keep or {}
+    place = 2000 * (len(sessions) + 1)  # one more session placed outweighs every kept room and best fit
+    model.Maximize(sum(v * (place + 1000 - min(rank[s[0], r], 999) + (1000 if kept.get(s) == r else 0))
+                       for (s, r), v in y.items()))
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = time_limit
     solver.parameters.num_workers = workers

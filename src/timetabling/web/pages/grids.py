@@ -70,6 +70,7 @@ class Row:
     cells: list[list[Cell]] = field(default_factory=list)
     conflict_days: set[int] = field(default_factory=set)  # days whose cell holds a clash
     break_name: str = ""
+    index: int = -1  # the period's index in the grid (-1 for a break)
 
 
 @dataclass
@@ -124,7 +125,7 @@ def week_grid(grid: TimeGrid, sessions: list[Session]) -> WeekGrid:
     breaks = {b.after_period: b.name for b in grid.breaks}
     rows, clashes = [], 0
     for p, period in enumerate(grid.periods):
-        row = Row(label=period.name, start=period.start.strftime("%H:%M"), end=period.end.strftime("%H:%M"))
+        row = Row(label=period.name, start=period.start.strftime("%H:%M"), end=period.end.strftime("%H:%M"), index=p)
         for d in range(grid.n_days):
             cells = at.get((d, p), [])
             row.cells.append(cells)

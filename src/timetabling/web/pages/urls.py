@@ -46,6 +46,8 @@ urlpatterns = [
     path("admin/timetables/<id:timetable_id>/review", review.review, name="review"),
     path("admin/timetables/<id:timetable_id>/decide", review.decide, name="decide"),
     path("admin/timetables/<id:timetable_id>/diff/<id:other_id>", review.diff, name="diff"),
+    path("admin/timetables/<id:timetable_id>/draft", review.make_draft, name="make_draft"),
+    path("admin/timetables/<id:timetable_id>/publish", review.publish, name="publish"),
     # before the owners' route, whose kind would match 'department'
     path("timetables/department/<id:department_id>/export.<str:fmt>", published.department_export,
          name="department_export"),

@@ -3,18 +3,21 @@ variants side by side."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from timetabling.web.accounts.models import CAN_APPROVE, STAFF_ROLES, Membership
+from timetabling.web.accounts.models import CAN_APPROVE, CAN_GENERATE, STAFF_ROLES, Membership
 from timetabling.web.api.errors import ApiError
 from timetabling.web.pages.access import page
 from timetabling.web.pages.grids import KIND_LABELS, OWNER_MODELS, judge, mark, owner_week, owners_in
 from timetabling.web.pages.views.common import job_of, render_page, timetable_of
 from timetabling.web.scheduling import reports, services, versions
-from timetabling.web.scheduling.models import Timetable
+from timetabling.web.scheduling.models import Timetable, TimetableEdit, TimetableStatus
 
 REVIEW_KINDS = ("batch", "faculty", "room")
 # the engine's metrics under names that say whose measure they are
@@ -48,6 +51,7 @@ def review(request: HttpRequest, membership: Membership, timetable_id: int) -> H
     week = mark(owner_week(timetable, kind, owner), judgement) if owner is not None else None
     job = timetable.generation_job
     return render_page(request, "pages/review.html", {
+        "editor": _editor(membership, timetable), "lineage": versions.lineage(timetable),
         "timetable": timetable, "job": job, "kind": kind, "kind_label": KIND_LABELS[kind],
         "kinds": [(k, KIND_LABELS[k]) for k in REVIEW_KINDS], "owners": owners, "owner": owner, "week": week,
         "judgement": judgement,
@@ -55,6 +59,38 @@ def review(request: HttpRequest, membership: Membership, timetable_id: int) -> H
         "review": job.metadata.get("review") if job else None,
         "variants": Timetable.objects.filter(generation_job=job).order_by("id") if job else [],
     })
+
+
+def _editor(membership: Membership, timetable: Timetable) -> dict[str, Any] | None:
+    """What the grid's editor (static/pages/editor.js) starts from, for a draft and a member who may edit it."""
+    if timetable.status != TimetableStatus.DRAFT or membership.role not in CAN_GENERATE:
+        return None
+    history = TimetableEdit.objects.filter(timetable=timetable)
+    return {"version": timetable.slots_version, "can_undo": history.filter(undone=False).exists(),
+            "can_redo": history.filter(undone=True).exists(),
+            "locked": {f"{lk['course']}#{lk.get('session', 0)}" for lk in timetable.locks}}
+
+
+@require_POST
+@page(roles=CAN_GENERATE)
+def make_draft(request: HttpRequest, membership: Membership, timetable_id: int) -> HttpResponse:
+    """A new draft of this version (its slots and locks), opened in the editor."""
+    draft = versions.create_draft(timetable_of(membership, timetable_id), request.user)
+    messages.success(request, f"Draft '{draft.name}' made: select a session to move it.")
+    return redirect(f"{reverse('pages:review', args=[draft.pk])}?{request.GET.urlencode()}")
+
+
+@require_POST
+@page(roles=CAN_APPROVE)
+def publish(request: HttpRequest, membership: Membership, timetable_id: int) -> HttpResponse:
+    """Publish a draft, or re-publish an older version (rollback); only its scope's published one is archived."""
+    try:
+        t = versions.publish(timetable_of(membership, timetable_id), request.user)
+    except ApiError as err:
+        messages.error(request, err.message)
+    else:
+        messages.success(request, f"Timetable '{t.name}' is published for {versions.scope_label(t)}.")
+    return redirect(f"{reverse('pages:review', args=[timetable_id])}?{request.GET.urlencode()}")
 
 
 @require_POST

@@ -1,0 +1,170 @@
+"""The draft editor in a real browser (Playwright driving Debian's Chromium) against a live ``timetable serve``:
+make a draft of the published timetable, select a session and see where it can go, move it with the keyboard,
+undo, move it again by dragging, publish, and find the move in the published batch and student weeks."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import pytest
+
+from tests.pages.browser import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    LiveServer,
+    need_chromium,
+    shot,
+    start_live_server,
+    stop_live_server,
+)
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    need_chromium()
+    server = start_live_server(tmp_path_factory.mktemp("live-editor"))
+    yield server
+    stop_live_server(server)
+
+
+@pytest.fixture
+def page(live: LiveServer):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        context = browser.new_context(base_url=live.url, viewport={"width": 1400, "height": 1000})
+        context.set_default_timeout(20_000)
+        page = context.new_page()
+        refused: list[str] = []  # what the Content-Security-Policy blocked: the editor must need nothing it forbids
+        page.on("console", lambda msg: refused.append(msg.text) if "Content Security Policy" in msg.text else None)
+        yield page
+        context.close()
+        browser.close()
+        assert not refused, refused
+
+
+def sign_in(page, live: LiveServer, username: str) -> None:
+    page.goto("/signin/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(live.password)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"{live.url}/")
+
+
+def published_timetable(page) -> str:
+    """Generate one variant and approve it; the review page's address."""
+    page.goto("/admin/timetables/new")
+    page.get_by_label("Number of variants").fill("1")
+    page.get_by_label("Time limit (seconds)").fill("3")
+    page.get_by_role("button", name="Generate").click()
+    page.wait_for_url(re.compile(r"/admin/timetables/status/[0-9a-f-]{36}$"))
+    page.wait_for_selector("#results:not([hidden]) a", timeout=90_000)
+    page.locator("#results a").first.click()
+    page.get_by_role("button", name="Approve and publish").click()
+    page.wait_for_load_state()
+    assert page.locator("h1 .badge").inner_text() == "published"
+    return page.url.split("?")[0]
+
+
+def cell(page, day: str, period: str):
+    return page.locator(f"#week-table td[data-day='{day}'][data-period='{period}']")
+
+
+def week_cell(page, day: str, period: str):
+    """A cell of a week grid without the editor's marks (the published pages): by period row and day column."""
+    return page.locator("table.week tbody tr:not(.break)").nth(int(period)).locator("td").nth(int(day))
+
+
+def wait_for_status(page, text: str) -> None:
+    page.wait_for_function("(t) => document.getElementById('edit-status').textContent.includes(t)", arg=text)
+
+
+def test_a_draft_is_edited_in_the_grid_undone_published_and_seen_by_batch_and_student(page, live: LiveServer) -> None:
+    sign_in(page, live, "admin")
+    review_url = published_timetable(page)
+    page.goto(review_url)
+    batch_id = page.locator("#owner").input_value()
+    page.get_by_role("button", name="Make a draft").click()
+    page.wait_for_load_state()
+    assert page.locator("h1 .badge").inner_text() == "draft"
+    assert page.locator("#editor").is_visible()
+
+    # select a session with the keyboard: the cells say where it can go, with the reason
+    session = page.locator("#week-table .session[draggable]").first
+    label, course = session.get_attribute("data-label"), session.get_attribute("data-title")
+    home = session.locator("xpath=ancestor::td[1]")
+    day, period = home.get_attribute("data-day"), home.get_attribute("data-period")
+    home.focus()
+    page.keyboard.press("Enter")
+    page.wait_for_function("() => document.getElementById('edit-selected').textContent.includes('free cells')")
+    assert page.locator("#week-table td.cand-free").count() >= 1
+    hard = page.locator("#week-table td.cand-hard").first
+    why = hard.get_attribute("title")
+    assert why.startswith("Breaks a hard rule: ") and len(why) > len("Breaks a hard rule: ")
+    described = hard.get_attribute("aria-describedby")
+    assert page.locator(f"#{described}").inner_text() == why  # what a screen reader hears on focus
+    hard.focus()
+    assert page.locator("#edit-hint").inner_text().endswith(why)
+    assert "free cells" in page.locator("#edit-status").inner_text()
+    shot(page, "20-editor-selected")
+
+    # the arrow keys move the focus; Enter drops the session on a free cell
+    home.focus()
+    page.keyboard.press("ArrowDown" if period == "0" else "ArrowUp")
+    assert page.evaluate("document.activeElement.tagName") == "TD"
+    target = page.locator("#week-table td.cand-free:not(.cand-current)").first
+    to_day, to_period = target.get_attribute("data-day"), target.get_attribute("data-period")
+    target.focus()
+    page.keyboard.press("Enter")
+    wait_for_status(page, "moved to")
+    assert cell(page, to_day, to_period).locator(f".session[data-label='{label}']").count() == 1
+    assert cell(page, day, period).locator(f".session[draggable][data-label='{label}']").count() == 0
+    shot(page, "21-editor-moved")
+
+    # undo puts it back (Ctrl+Z); the redo button is offered
+    page.keyboard.press("Control+z")
+    wait_for_status(page, "Undone:")
+    assert cell(page, day, period).locator(f".session[draggable][data-label='{label}']").count() == 1
+    assert page.get_by_role("button", name="Redo").is_enabled()
+
+    # a move the server refuses (a hard cell) leaves the grid as it was and says why
+    page.locator(f"#week-table .session[draggable][data-label='{label}']").click()
+    page.wait_for_function("() => document.getElementById('edit-selected').textContent.includes('free cells')")
+    refused = page.locator("#week-table td.cand-hard:not(.cand-current)").first
+    refused_day, refused_period = refused.get_attribute("data-day"), refused.get_attribute("data-period")
+    refused.focus()
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#edit-error:not([hidden])")
+    assert page.locator("#edit-error-text").inner_text().startswith("Not done: ")
+    assert cell(page, refused_day, refused_period).locator(f".session[data-label='{label}']").count() == 0
+
+    # move it again, by dragging this time
+    target = page.locator("#week-table td.cand-free:not(.cand-current)").first
+    to_day, to_period = target.get_attribute("data-day"), target.get_attribute("data-period")
+    page.locator(f"#week-table .session[draggable][data-label='{label}']").drag_to(target)
+    wait_for_status(page, "moved to")
+    assert cell(page, to_day, to_period).locator(f".session[data-label='{label}']").count() == 1
+
+    # publish the draft; the batch and its students see the move
+    page.get_by_role("button", name="Publish", exact=True).click()
+    page.wait_for_load_state()
+    assert "is published" in page.locator(".messages").inner_text()
+    assert page.locator("h1 .badge").inner_text() == "published"
+    page.goto(f"/timetables/batch/{batch_id}/")
+    assert course in week_cell(page, to_day, to_period).inner_text()
+    shot(page, "22-published-after-edit")
+    students = page.request.get("/api/academics/students/?page_size=500").json()["results"]
+    ours = [s["id"] for s in students if s["batch"] and str(s["batch"]["id"]) == batch_id]
+    assert ours
+    seen = 0
+    for student_id in ours[:10]:
+        page.goto(f"/timetables/student/{student_id}/")
+        if course not in page.locator("table.week").inner_text():
+            continue  # an elective this student did not choose
+        seen += 1
+        assert course in week_cell(page, to_day, to_period).inner_text()
+    assert seen
