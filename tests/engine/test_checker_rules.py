@@ -432,3 +432,44 @@ def test_batch_daily_load_counts_sessions_below_the_minimum_and_above_the_maximu
     assert report.soft[Rule.BATCH_DAILY_LOAD] == 2
     assert report.soft_cost_by_rule[Rule.BATCH_DAILY_LOAD] == 4
     assert report.offenders[Rule.BATCH_DAILY_LOAD][0] == "batch B1: 3 session(s) on Mon (wants 2-2)"
+
+
+def test_batch_travel_counts_building_changes_between_consecutive_periods_not_across_lunch():
+    weights = dict(DEFAULT_WEIGHTS) | {Rule.BATCH_TRAVEL: 3}
+    rooms = (Room(id="R1", capacity=60, building="North"), Room(id="R2", capacity=60, building="South"))
+    courses = (
+        Course(id="C1", faculty=("F1",), batches=("B1",), sessions_per_week=3, max_per_day=3),
+        Course(id="C2", faculty=("F2",), batches=("B1",), sessions_per_week=2, max_per_day=2),
+    )
+    s = sol(
+        a("C1", 0, MON, P1, "R1"),
+        a("C2", 0, MON, P2, "R2"),  # North -> South: 1
+        a("C1", 1, MON, P3, "R1"),  # after lunch: no move counted
+        a("C2", 1, MON, P4, "R1"),  # same building: none
+        a("C1", 2, TUE, P1, "R2"),  # alone: none
+    )
+    report = check(build(courses, rooms=rooms, rules=Rules(weights=weights)), s)
+    assert report.soft[Rule.BATCH_TRAVEL] == 1
+    assert report.soft_cost_by_rule[Rule.BATCH_TRAVEL] == 3
+    assert report.offenders[Rule.BATCH_TRAVEL] == ["batch B1: building North -> South after Mon P1"]
+
+
+def test_course_double_sessions_counts_unpaired_sessions_on_days_with_several():
+    weights = dict(DEFAULT_WEIGHTS) | {Rule.COURSE_DOUBLE_SESSIONS: 1}
+    courses = (Course(id="C1", faculty=("F1",), batches=("B1",), sessions_per_week=6, max_per_day=3,
+                      double_sessions=True),)  # fmt: skip
+    s = sol(
+        a("C1", 0, MON, P1), a("C1", 1, MON, P2),  # a pair: 0
+        a("C1", 2, TUE, P2), a("C1", 3, TUE, P3),  # lunch between: 2
+        a("C1", 4, WED, P3), a("C1", 5, WED, P4, "R2"),  # two rooms: 2
+    )  # fmt: skip
+    report = check(build(courses, rules=Rules(weights=weights)), s)
+    assert report.soft[Rule.COURSE_DOUBLE_SESSIONS] == 4
+    assert report.offenders[Rule.COURSE_DOUBLE_SESSIONS][0] == "course C1: C1#2 at Tue P2 is unpaired"
+
+
+def test_course_double_sessions_leave_a_single_session_alone():
+    weights = dict(DEFAULT_WEIGHTS) | {Rule.COURSE_DOUBLE_SESSIONS: 1}
+    courses = (Course(id="C1", faculty=("F1",), batches=("B1",), sessions_per_week=2, double_sessions=True),)
+    report = check(build(courses, rules=Rules(weights=weights)), sol(a("C1", 0, MON, P1), a("C1", 1, TUE, P3)))
+    assert report.soft[Rule.COURSE_DOUBLE_SESSIONS] == 0

@@ -219,7 +219,14 @@ def test_the_mapping_carries_buildings_room_constraints_and_weights(data):
     assert "allowed:SceCosC" in native.room_by_id["rB"].features
     assert native.course_by_id["TecCos"].unavailable >= {Slot(2, 0), Slot(3, 3)}
     weights = {r: native.rules.weight(r) for r in Rule if native.rules.weight(r)}
-    assert weights == {Rule.ROOM_CAPACITY: 1, Rule.COURSE_MIN_DAYS: 1, Rule.BATCH_IDLE: 1, Rule.BATCH_DAILY_LOAD: 1}
+    assert weights == {
+        Rule.ROOM_CAPACITY: 1,
+        Rule.COURSE_MIN_DAYS: 1,
+        Rule.BATCH_IDLE: 1,
+        Rule.BATCH_DAILY_LOAD: 1,
+        Rule.COURSE_DOUBLE_SESSIONS: 1,
+    }
+    assert native.course_by_id["SceCosC"].double_sessions and not native.course_by_id["ArcTec"].double_sessions
     assert (native.batch_by_id["Cur1"].min_per_day, native.batch_by_id["Cur1"].max_per_day) == (2, 3)
     assert to_instance(inst, "UD2").course_by_id["SceCosC"].room_features == frozenset()
 

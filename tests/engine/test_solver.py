@@ -158,3 +158,49 @@ def test_it_keeps_a_batch_within_its_daily_load_when_the_rule_is_weighed() -> No
     assert report.soft[Rule.BATCH_DAILY_LOAD] == 0
     days = sorted(a.day for a in result.solution.assignments)
     assert all(days.count(d) in (0, 2) for d in range(3))
+
+
+@pytest.mark.parametrize(("travel", "objective", "moves"), [(5, 5, 1), (30, 20, 0)])
+def test_a_batch_changes_building_between_consecutive_periods_only_when_it_is_cheaper(travel, objective, moves):
+    from timetabling.engine.model import ALWAYS_HARD, Rules
+
+    grid = TimeGrid.standard(n_days=1, n_periods=2, lunch_after=None)
+    courses = (
+        Course(id="C1", faculty=("F1",), batches=("B",), room_features=frozenset({"north"})),
+        Course(id="C2", faculty=("F2",), batches=("B",), size=30),  # in N: 20 students over capacity
+    )
+    rooms = (
+        Room(id="N", capacity=10, building="north", features=frozenset({"north"})),
+        Room(id="S", capacity=50, building="south"),
+    )
+    inst = Instance(
+        grid=grid,
+        faculty=(Faculty(id="F1"), Faculty(id="F2")),
+        batches=(Batch(id="B", size=10),),
+        courses=courses,
+        rooms=rooms,
+        rules=Rules(hard=ALWAYS_HARD, weights={Rule.BATCH_TRAVEL: travel, Rule.ROOM_CAPACITY: 1}),
+    )
+    result = solve(inst, SolveOptions(time_limit=10, workers=1, anneal=False, rooms="integrated"))
+    assert result.status == "optimal" and result.objective == objective
+    report = check(inst, result.solution)
+    assert report.hard_total == 0 and report.soft.get(Rule.BATCH_TRAVEL, 0) == moves
+
+
+def test_it_pairs_the_sessions_of_a_double_session_course_in_one_room() -> None:
+    from timetabling.engine.model import ALWAYS_HARD, Rules
+
+    grid = TimeGrid.standard(n_days=2, n_periods=3, lunch_after=None)
+    course = Course(id="C", faculty=("F",), sessions_per_week=4, min_days=2, max_per_day=2, double_sessions=True)
+    inst = Instance(
+        grid=grid,
+        faculty=(Faculty(id="F"),),
+        courses=(course,),
+        rooms=(Room(id="R1", capacity=10), Room(id="R2", capacity=10)),
+        rules=Rules(hard=ALWAYS_HARD, weights={Rule.COURSE_DOUBLE_SESSIONS: 1, Rule.COURSE_MIN_DAYS: 5}),
+    )
+    result = solve(inst, SolveOptions(time_limit=10, workers=1, anneal=False, rooms="integrated"))
+    assert result.status == "optimal" and result.objective == 0
+    pairs = sorted((a.day, a.period, a.room) for a in result.solution.assignments)
+    for first, second in (pairs[:2], pairs[2:]):
+        assert first[0] == second[0] and second[1] == first[1] + 1 and first[2] == second[2]

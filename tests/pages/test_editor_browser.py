@@ -58,6 +58,8 @@ def sign_in(page, live: LiveServer, username: str) -> None:
 def published_timetable(page) -> str:
     """Generate one variant and approve it; the review page's address."""
     page.goto("/admin/timetables/new")
+    if not page.get_by_label("Number of variants").count():  # say what the page showed instead
+        raise AssertionError(f"{page.url}: {page.locator('main').inner_text()[:2000]}")
     page.get_by_label("Number of variants").fill("1")
     page.get_by_label("Time limit (seconds)").fill("3")
     page.get_by_role("button", name="Generate").click()

@@ -15,6 +15,7 @@ from django.conf import settings  # noqa: E402
 
 settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast sign-ins for tests
 settings.ENGINE_RETRY_THREAD = False  # jobs waiting for the engine are retried by the tests themselves
+settings.NOTIFICATION_THREAD = False  # queued e-mails are sent by the tests themselves (notifications.outbox)
 
 from django.contrib.auth.models import User  # noqa: E402
 from django.test import TestCase  # noqa: E402

@@ -246,6 +246,7 @@ class Course(Frozen):
     size: int | None = Field(default=None, ge=0)  # attendees when known directly; else derived
     fixed: tuple[Slot, ...] = ()  # pinned start slots, one session each
     unavailable: frozenset[Slot] = frozenset()
+    double_sessions: bool = False  # its sessions on a day with several come in back-to-back pairs, one room
 
     @model_validator(mode="after")
     def _consistent(self) -> Course:
@@ -292,6 +293,8 @@ class Rule(StrEnum):
     ISOLATED_SESSION = "isolated_session"  # per batch session with no batch session adjacent
     ROOM_STABILITY = "room_stability"  # per distinct room of a course beyond the first
     BATCH_DAILY_LOAD = "batch_daily_load"  # per session below a batch's daily minimum or above its maximum
+    BATCH_TRAVEL = "batch_travel"  # per change of building between two consecutive periods of a batch
+    COURSE_DOUBLE_SESSIONS = "course_double_sessions"  # per unpaired session of a double-session course
 
 
 ALWAYS_HARD: frozenset[Rule] = frozenset(

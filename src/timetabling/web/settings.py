@@ -11,6 +11,9 @@
 - ``TIMETABLE_MAX_CONCURRENT_JOBS``: generation jobs one organization may run at once (default 2)
 - ``TIMETABLE_MAX_TIME_LIMIT``: the longest time limit one generation may ask for, in seconds (default 1800;
   the engine service refuses longer ones too)
+- ``TIMETABLE_EMAIL_HOST``, ``_PORT`` (25), ``_USE_TLS``, ``_USER``, ``_PASSWORD``, ``_FROM``: the SMTP server that
+  sends notification e-mails; no host -> the console backend (e-mails go to the web process's standard output)
+- ``TIMETABLE_SITE_URL``: the site's address, for links in e-mails (e.g. ``https://timetable.example.edu``)
 """
 
 from __future__ import annotations
@@ -71,6 +74,7 @@ INSTALLED_APPS = [
     "timetabling.web.academics",
     "timetabling.web.scheduling",
     "timetabling.web.pages",
+    "timetabling.web.notifications",
     "axes",  # login throttling (issue 13); its tables hold the failed sign-ins
 ]
 
@@ -102,6 +106,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "timetabling.web.notifications.context.unread",
             ],
         },
     },
@@ -159,6 +164,18 @@ GENERATION_VARIANTS = tuple(
     v.strip() for v in os.environ.get("TIMETABLE_VARIANTS", "Balanced,Faculty-focused,Compactness-focused").split(",")
     if v.strip()
 )
+
+# notification e-mails: queued and sent by a worker (notifications.outbox), never inside a request or a job
+EMAIL_HOST = os.environ.get("TIMETABLE_EMAIL_HOST", "").strip()
+EMAIL_BACKEND = ("django.core.mail.backends.smtp.EmailBackend" if EMAIL_HOST
+                 else "django.core.mail.backends.console.EmailBackend")
+EMAIL_PORT = _env_int("TIMETABLE_EMAIL_PORT", 25)
+EMAIL_USE_TLS = _env_bool("TIMETABLE_EMAIL_USE_TLS", False)
+EMAIL_HOST_USER = os.environ.get("TIMETABLE_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("TIMETABLE_EMAIL_PASSWORD", "")
+EMAIL_TIMEOUT = 20  # a mail server that hangs holds the worker this long, then the e-mail waits for its next try
+DEFAULT_FROM_EMAIL = os.environ.get("TIMETABLE_EMAIL_FROM", "timetable@localhost")
+SITE_URL = os.environ.get("TIMETABLE_SITE_URL", "").rstrip("/")
 
 # security headers; over HTTPS (TLS ends at a proxy that sets X-Forwarded-Proto) secure cookies and HSTS
 HTTPS = _env_bool("TIMETABLE_HTTPS", False)

@@ -100,6 +100,7 @@ def health_detail(request: HttpRequest, membership: Membership) -> dict[str, Any
 
 urlpatterns = [
     path("", include("timetabling.web.pages.urls")),  # pages, /admin/timetables/... among them: before the admin
+    path("notifications/", include("timetabling.web.notifications.urls")),
     path("admin/", admin.site.urls),
     path("api/openapi.json", openapi_view, name="openapi"),
     path("api/health/", health, name="health"),

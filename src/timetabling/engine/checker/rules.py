@@ -331,6 +331,55 @@ def batch_daily_load(t: Timeline) -> Tally:
     return Tally(units, offenders)
 
 
+def batch_travel(t: Timeline) -> Tally:
+    """A batch changes building only with a free period or a break between: one unit per change between
+    two consecutive periods of a day."""
+    breaks = t.grid.break_after
+    units, offenders = 0, []
+    for b, idx in sorted(t.by_batch.items()):
+        where: dict[tuple[int, int], set[str]] = defaultdict(set)
+        for i in idx:
+            s = t.sessions[i]
+            if s.room is not None:
+                for p in s.periods:
+                    where[s.day, p].add(s.room.building)
+        for (day, p), here in sorted(where.items()):
+            there = where.get((day, p + 1))
+            if there and p not in breaks and any(x != y for x in here for y in there):
+                units += 1
+                offenders.append(
+                    f"batch {b}: building {'/'.join(sorted(here))} -> {'/'.join(sorted(there))} "
+                    f"after {t.grid.slot_label((day, p))}"
+                )
+    return Tally(units, offenders)
+
+
+def course_double_sessions(t: Timeline) -> Tally:
+    """A double-session course's sessions on a day with two or more come in pairs: each session needs one
+    of the course right before or after it (no break between) in the same room; one unit per session
+    without."""
+    units, offenders = 0, []
+    for c in t.inst.courses:
+        if not c.double_sessions:
+            continue
+        by_day: dict[int, list[int]] = defaultdict(list)
+        for i in t.by_course.get(c.id, ()):
+            by_day[t.sessions[i].day].append(i)
+        for idx in by_day.values():
+            if len(idx) < 2:
+                continue
+            held = {(t.sessions[i].start, t.sessions[i].room.id if t.sessions[i].room else None) for i in idx}
+            for i in idx:
+                s, n = t.sessions[i], c.session_length
+                room = s.room.id if s.room else None
+                before = s.start - n >= 0 and (s.start - n, room) in held and (s.start - 1) not in t.grid.break_after
+                after = (s.start + n, room) in held and (s.start + n - 1) not in t.grid.break_after
+                if room is None or not (before or after):
+                    units += 1
+                    offenders.append(f"course {c.id}: {s.label} at {t.grid.slot_label((s.day, s.start))} is unpaired")
+    return Tally(units, offenders)
+
+
 # ------------------------------------------------------------------------------------------- registry
 
 RuleCheck = Callable[[Timeline], Tally]
@@ -357,6 +406,8 @@ SOFT_RULES: dict[Rule, RuleCheck] = {
     Rule.ISOLATED_SESSION: isolated_session,
     Rule.ROOM_STABILITY: room_stability,
     Rule.BATCH_DAILY_LOAD: batch_daily_load,
+    Rule.BATCH_TRAVEL: batch_travel,
+    Rule.COURSE_DOUBLE_SESSIONS: course_double_sessions,
 }
 # every rule the checker knows, hard by default first; an instance may make the hard-by-default ones soft
 RULES: dict[Rule, RuleCheck] = HARD_RULES | SOFT_RULES

@@ -7,11 +7,12 @@
   the solver keeps them hard there too, which costs nothing when a timetable exists);
 - the daily lecture range -> each batch's ``min_per_day`` and ``max_per_day``;
 - the formulation's weights -> :class:`Rules`: room capacity, minimum working days, isolated lectures,
-  windows (``batch_idle``), room stability and student load (``batch_daily_load``).
+  windows (``batch_idle``), room stability, student load (``batch_daily_load``), travel between
+  buildings (``batch_travel``) and double lectures (``course_double_sessions``).
 
-Not in the native rules yet, so counted by the scorer but not optimised: TravelDistance (building
-changes in consecutive periods) and DoubleLectures. ``batch_daily_load`` is in the checker and the CP-SAT
-model but not yet in the annealer, which ignores it while it searches.
+``batch_daily_load``, ``batch_travel`` and ``course_double_sessions`` are in the checker and the CP-SAT
+model but not yet in the annealer, which ignores them while it searches (the checker still judges its
+result, and the CP-SAT polish that follows it optimises them on models small enough for it).
 """
 
 from __future__ import annotations
@@ -31,8 +32,10 @@ RULE_OF: dict[str, Rule] = {
     "CurriculumCompactness": Rule.BATCH_IDLE,
     "RoomStability": Rule.ROOM_STABILITY,
     "StudentLoad": Rule.BATCH_DAILY_LOAD,
+    "TravelDistance": Rule.BATCH_TRAVEL,
+    "DoubleLectures": Rule.COURSE_DOUBLE_SESSIONS,
 }
-NOT_OPTIMISED = ("TravelDistance", "DoubleLectures")
+NOT_OPTIMISED: tuple[str, ...] = ()  # components the native rules do not carry (none left)
 
 
 def rules_for(f: Formulation) -> Rules:
@@ -92,6 +95,7 @@ def to_instance(inst: EcttInstance, which: str | Formulation = "UD2") -> Instanc
                 batches=tuple(attending.get(c.id, ())),
                 size=c.students,
                 unavailable=frozenset(unavailable.get(c.id, ())),
+                double_sessions=c.double_lectures,
             )
             for c in inst.courses
         ),

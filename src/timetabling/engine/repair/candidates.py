@@ -12,12 +12,15 @@ rule. Hard rules and soft costs follow the checker's counting exactly (a test ho
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
+import numpy as np
+
 from timetabling.engine.model import Instance, Rule, Solution
+from timetabling.engine.repair.arrays import QueryTables
 from timetabling.engine.repair.occupancy import Breach, Occupancy
 
 Moves = dict[int, tuple[int, str | None]]  # session -> (new start, new room)
@@ -108,6 +111,8 @@ class CandidateIndex:
         self._room_cache: dict[tuple[str, int, int], tuple[Breach, ...]] = {}
         self.preferred = {f.id: {grid.slot_index(p.slot) for p in f.preferred} for f in instance.faculty
                           if f.preferred}
+        self.tables = QueryTables(self.occ)
+        self._before: dict[tuple[object, ...], int] = {}  # soft costs of the timetable as it is, by rule and key
 
     @cached_property
     def room_masks(self) -> tuple[dict[str, int], dict[str, int]]:
@@ -128,20 +133,21 @@ class CandidateIndex:
         out = Candidates(me.label, here.day, here.period, me.room)
         rooms = occ.rooms_for(me.course) if self.instance.rooms else []
         out.room_soft = self._room_soft(i, rooms)
-        busy, closed = self.room_masks
         for t in range(grid.n_slots):
             breaches = tuple(occ.time_breaches(i, t))
             delta = self._soft({i: (t, me.room)}, room_rules=False)
             span = occ.span(me.course, t)
-            mask = ((1 << len(span)) - 1) << t
-            free, taken = [], []
+            free, taken = rooms, []
             merged = any(b.rule == Rule.UNSCHEDULED for b in breaches)  # as the checker: one session, no room
-            for r in rooms:
-                if (not merged and (busy.get(r, 0) | closed.get(r, 0)) & mask
-                        and (why := self._room_breaches(i, r, span))):
-                    taken.append(RoomOption(r, why, out.room_soft[r]))
-                else:
-                    free.append(r)
+            blocked = self.tables.blocked_rooms(me.course, rooms, span) if rooms and not merged else None
+            if blocked is not None and blocked.any():
+                open_ = ~blocked
+                for k in blocked.nonzero()[0].tolist():
+                    if why := self._room_breaches(i, rooms[k], span):
+                        taken.append(RoomOption(rooms[k], why, out.room_soft[rooms[k]]))
+                    else:  # held by this very session
+                        open_[k] = True
+                free = [rooms[k] for k in open_.nonzero()[0].tolist()]
             day, period = grid.slot_of(t)
             out.slots.append(SlotOption(day, period, breaches, delta, tuple(free), tuple(taken)))
         if swaps:
@@ -181,47 +187,45 @@ class CandidateIndex:
         occ = self.occ
         me = occ.sessions[i]
         length = me.course.session_length
-        # who is busy during the session's own periods, the session aside: a partner must not be
-        busy_keys: set[str] = set()
-        present: set[str] = set()
-        for u in occ.span(me.course, me.start):
-            for cid, idx in occ.courses_at[u].items():
-                for k in idx:
-                    if k != i:
-                        busy_keys.update(occ.keys(occ.sessions[k].course))
-                        present.add(cid)
-        found = []
+        # the courses meeting during the session's own periods, the session aside: a partner must not share
+        # people with them (the tables rule those out, ``time_breaches`` judges the rest)
+        present = {cid for u in occ.span(me.course, me.start) for cid, idx in occ.courses_at[u].items()
+                   if any(k != i for k in idx)}
+        allowed = np.zeros(len(slots), dtype=bool)
+        only: dict[int, set[str]] = {}  # start -> the one session a swap there must be with
         for t, option in enumerate(slots):
-            if t == me.start or any(b.rule not in SWAP_CURABLE for b in option.breaches):
+            if t != me.start and all(b.rule in SWAP_CURABLE for b in option.breaches):
+                allowed[t] = True
+                partners = {w for b in option.breaches for w in b.with_ if "#" in w}
+                if partners:
+                    only[t] = partners
+        found = []
+        rooms = occ.rooms_for(me.course) if self.instance.rooms else None
+        starts = self.tables.start
+        partners = self.tables.swap_partners(i, allowed, present, occ.span(me.course, me.start), rooms).tolist()
+        for j in sorted(partners, key=lambda k: (starts[k], k)):
+            other = occ.sessions[j]
+            t = int(starts[j])
+            option = slots[t]
+            if t in only and only[t] != {other.label}:
                 continue
-            partners = {w for b in option.breaches for w in b.with_ if "#" in w}
-            for j in occ.starting.get(t, ()):
-                other = occ.sessions[j]
-                if (other.course.id == me.course.id or other.course.session_length != me.course.session_length
-                        or (partners and partners != {other.label})):
-                    continue
-                if self.instance.rooms and not (other.room and me.room and occ.fits(me.course, other.room)
-                                                and occ.fits(other.course, me.room)):
-                    continue
-                if occ.day_full(j, me.start // occ.n_periods):
-                    continue
-                if abs(t - me.start) < length:  # the partner's own periods are among the busy ones
-                    if occ.held_by_others(j, me.start, (i, j)):
-                        continue
-                elif (not busy_keys.isdisjoint(occ.keys(other.course))
-                      or not present.isdisjoint(occ.peers.get(other.course.id, ()))):
-                    continue
-                moves: Moves = {i: (t, other.room), j: (me.start, me.room)}
-                starts = {k: s for k, (s, _r) in moves.items()}
-                if occ.time_breaches(j, me.start, starts):
-                    continue
-                if (option.breaches or occ.linked(i, j)) and occ.time_breaches(i, t, starts):
-                    continue
-                if other.room and (occ.room_breaches(i, t, other.room, moves)
-                                   or occ.room_breaches(j, me.start, me.room or "", moves)):
-                    continue
-                delta = self._soft(moves)
-                found.append(Swap(other.label, *occ.grid.slot_of(t), other.room, delta))
+            if occ.day_full(j, me.start // occ.n_periods):
+                continue
+            # overlapping periods: the partner was among the courses present, so the tables let it through
+            if abs(t - me.start) < length and occ.held_by_others(j, me.start, (i, j)):
+                continue
+            moves: Moves = {i: (t, other.room), j: (me.start, me.room)}
+            moved = {k: s for k, (s, _r) in moves.items()}
+            # far apart in time, the tables ruled out its clashes and unavailability at ``me.start``
+            if occ.time_breaches(j, me.start, moved, people=abs(t - me.start) < length):
+                continue
+            if (option.breaches or occ.linked(i, j)) and occ.time_breaches(i, t, moved):
+                continue
+            if other.room and (occ.room_breaches(i, t, other.room, moves)
+                               or occ.room_breaches(j, me.start, me.room or "", moves)):
+                continue
+            delta = self._soft(moves)
+            found.append(Swap(other.label, *occ.grid.slot_of(t), other.room, delta))
         return found
 
     # ---------------------------------------------------------------------------- soft costs
@@ -252,16 +256,21 @@ class CandidateIndex:
             courses.add(h.course.id)
             batch_days.update((b, d) for b in h.course.batches for d in (h.start // n, t // n))
         delta = 0
-        for state in (moves, {}):
-            sign = 1 if state else -1
-            if time_rules:
-                delta += sign * sum(self._batch_day(b, d, state) for b, d in batch_days)
-                delta += sign * sum(self._course_days(c, state) for c in courses)
-                delta += sign * sum(self._preference(k, state) for k in moves)
-            if room_rules:
-                delta += sign * sum(self._stability(c, state) for c in courses)
-                delta += sign * sum(self._capacity(k, state) for k in moves)
+        if time_rules:
+            delta += sum(self._batch_day(b, d, moves) - self._as_is(self._batch_day, b, d) for b, d in batch_days)
+            delta += sum(self._course_days(c, moves) - self._as_is(self._course_days, c) for c in courses)
+            delta += sum(self._preference(k, moves) - self._as_is(self._preference, k) for k in moves)
+        if room_rules:
+            delta += sum(self._stability(c, moves) - self._as_is(self._stability, c) for c in courses)
+            delta += sum(self._capacity(k, moves) - self._capacity(k, {}) for k in moves)
         return delta
+
+    def _as_is(self, cost: Callable[..., int], *key: object) -> int:
+        """``cost(*key, {})``, the timetable as it is, kept for the next query."""
+        found = self._before.get((cost.__name__, *key))
+        if found is None:
+            found = self._before[(cost.__name__, *key)] = cost(*key, {})
+        return found
 
     def _pos(self, j: int, moves: Moves) -> tuple[int, str | None]:
         h = self.occ.sessions[j]

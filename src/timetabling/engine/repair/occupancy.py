@@ -192,9 +192,11 @@ class Occupancy:
 
     # ---------------------------------------------------------------------------- time rules
 
-    def time_breaches(self, i: int, t: int, moved: Mapping[int, int | None] | None = None) -> list[Breach]:
+    def time_breaches(self, i: int, t: int, moved: Mapping[int, int | None] | None = None,
+                      people: bool = True) -> list[Breach]:
         """Hard rules session ``i`` breaks when it starts at ``t``, with the sessions of ``moved`` at their
-        new starts (None: lifted); its room is judged apart (``room_breaches``)."""
+        new starts (None: lifted); its room is judged apart (``room_breaches``). ``people`` False leaves out
+        clashes and unavailability, for a caller that has ruled them out already."""
         moved = dict(moved or {})
         moved[i] = t
         me = self.sessions[i]
@@ -211,6 +213,8 @@ class Occupancy:
             out.append(Breach(Rule.LAB_BLOCK, f"{c.session_length} periods from {grid.slot_label((day, period))} "
                                               "leave the day or cross a break"))
         span = self.span(c, t)
+        if not people:
+            return out + self._daily(i, day, moved)
         blocked = []
         for u in span:
             s = grid.slot_of(u)

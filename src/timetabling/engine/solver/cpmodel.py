@@ -477,6 +477,73 @@ def add_batch_daily_load(tm: TimeModel) -> None:
                 tm.penalties[Rule.BATCH_DAILY_LOAD].append((short, 1))
 
 
+def add_batch_travel(tm: TimeModel) -> None:
+    """Each change of building between two consecutive periods of a batch costs one point (rooms chosen in
+    this model). Batches never clash, so a batch is in at most one building a period."""
+    inst = tm.instance
+    buildings = sorted({r.building for r in inst.rooms})
+    if not tm.with_rooms or len(buildings) < 2 or inst.rules.weight(Rule.BATCH_TRAVEL) == 0:
+        return
+    building_of = {r.id: r.building for r in inst.rooms}
+    y_by_start: dict[tuple[str, int], list[tuple[str, cp_model.IntVar]]] = defaultdict(list)
+    for (c, t, r), y in tm.y.items():
+        y_by_start[c, t].append((building_of[r], y))
+    for b, courses in inst.courses_of_batch.items():
+        inside: list[dict[str, list]] = []  # per flat slot, building -> literals of the batch there
+        for u in range(inst.grid.n_slots):
+            at: dict[str, list] = defaultdict(list)
+            for c in courses:
+                for t in tm.domains.covers.get((c, u), ()):
+                    for building, y in y_by_start[c, t]:
+                        at[building].append(y)
+            inside.append(at)
+        for u in range(inst.grid.n_slots - 1):
+            if not tm.adjacent(u) or not inside[u] or not inside[u + 1]:
+                continue
+            move = None
+            for here, ys in inside[u].items():
+                away = [y for there, zs in inside[u + 1].items() if there != here for y in zs]
+                if away:
+                    move = move if move is not None else tm.model.NewBoolVar(f"travel[{b},{u}]")
+                    tm.model.Add(move >= sum(ys) + sum(away) - 1)
+            if move is not None:
+                tm.penalties[Rule.BATCH_TRAVEL].append((move, 1))
+
+
+def add_course_double_sessions(tm: TimeModel) -> None:
+    """Each session of a double-session course, on a day with two or more of its sessions, without one of
+    the course right before or after it in the same room costs one point (rooms chosen in this model)."""
+    inst = tm.instance
+    if not tm.with_rooms or inst.rules.weight(Rule.COURSE_DOUBLE_SESSIONS) == 0:
+        return
+    for c in inst.courses:
+        if not c.double_sessions or c.sessions_per_week < 2:
+            continue
+        n = c.session_length
+        for d in range(inst.grid.n_days):
+            day = tm.day_slots(d)
+            starts = [t for t in tm.domains.starts[c.id] if t in day]
+            if len(starts) < 2:
+                continue
+            several = tm.model.NewBoolVar(f"several[{c.id},{d}]")  # two or more sessions this day
+            count = sum(tm.x[c.id, t] for t in starts)
+            tm.model.Add(count >= 2).OnlyEnforceIf(several)
+            tm.model.Add(count <= 1).OnlyEnforceIf(several.Not())
+            for t in starts:
+                lonely = tm.model.NewBoolVar(f"unpaired[{c.id},{t}]")
+                for r in inst.rooms:
+                    y = tm.y.get((c.id, t, r.id))
+                    if y is None:
+                        continue
+                    pairs = [
+                        tm.y[c.id, u, r.id]
+                        for u, gap in ((t - n, t - 1), (t + n, t + n - 1))
+                        if u in day and tm.adjacent(gap) and (c.id, u, r.id) in tm.y
+                    ]
+                    tm.model.Add(lonely >= y - sum(pairs) + several - 1)
+                tm.penalties[Rule.COURSE_DOUBLE_SESSIONS].append((lonely, 1))
+
+
 def add_room_stability(tm: TimeModel) -> None:
     """Each distinct room of a course beyond the first costs one point (rooms chosen in this model)."""
     if not tm.with_rooms or tm.instance.rules.weight(Rule.ROOM_STABILITY) == 0:
@@ -518,4 +585,6 @@ SOFT_RULES = (
     add_room_stability,
     add_room_capacity_soft,
     add_batch_daily_load,
+    add_batch_travel,
+    add_course_double_sessions,
 )

@@ -4,6 +4,7 @@ pairs, 0-based, as in the engine's native files."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 
 
@@ -13,6 +14,7 @@ class Organization(models.Model):
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=80, unique=True)
     rules = models.JSONField(default=dict, blank=True, help_text="engine rules (hard set, soft weights); {} = defaults")
+    time_zone = models.CharField(max_length=64, default="UTC", help_text="IANA name, e.g. Asia/Kolkata")
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:
@@ -168,3 +170,44 @@ class ElectiveChoice(models.Model):
 
     def __str__(self) -> str:
         return f"{self.student.code} -> {self.course.code}"
+
+
+class Term(models.Model):
+    """An academic year's semester: its teaching dates and holidays (``holidays``: ISO dates), which the
+    calendar exports follow."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="terms")
+    academic_year = models.CharField(max_length=20, help_text="e.g. 2026-27")
+    semester = models.PositiveSmallIntegerField()
+    start_date = models.DateField()
+    end_date = models.DateField()
+    holidays = models.JSONField(default=list, blank=True, help_text='["2026-10-02", ...]')
+
+    class Meta:
+        ordering = ("-academic_year", "-semester")
+        constraints = [models.UniqueConstraint(fields=["organization", "academic_year", "semester"],
+                                               name="unique_term_per_org")]
+
+    def __str__(self) -> str:
+        return f"{self.academic_year} semester {self.semester} ({self.start_date} to {self.end_date})"
+
+
+class ChangeRecord(models.Model):
+    """One change of one record, who made it and when: ``changes`` is ``{field: [old, new]}`` in words."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=30, help_text="departments, courses, ..., users")
+    record_id = models.PositiveBigIntegerField()
+    code = models.CharField(max_length=200)
+    action = models.CharField(max_length=20, help_text="created, updated, deleted")
+    changes = models.JSONField(default=dict, blank=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                             related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ("-created_at", "-id")
+        indexes = [models.Index(fields=["organization", "kind", "record_id"], name="change_record_lookup")]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.kind} {self.code}"

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from django.urls import path, register_converter
+from django.contrib.auth import views as auth_views
+from django.urls import path, register_converter, reverse_lazy
 
-from timetabling.web.pages.views import data, generation, home, published, review, start
+from timetabling.web.pages.views import analytics, data, generation, history, home, published, records, review, start
 from timetabling.web.pages.views.common import MAX_ID
 
 
@@ -28,7 +29,43 @@ register_converter(RecordIdConverter, "id")
 
 app_name = "pages"
 
+
+def _password_page(view: type, title: str, **options: object):
+    return view.as_view(template_name="pages/password_form.html", extra_context={"title": title}, **options)
+
+
+def _password_message(view: type, title: str, message: str):
+    return view.as_view(template_name="pages/password_message.html",
+                        extra_context={"title": title, "message": message})
+
+
+# Django's own password views, in the pages' look
+PASSWORD_ROUTES = [
+    path("account/password/", _password_page(auth_views.PasswordChangeView, "Change password",
+                                             success_url=reverse_lazy("pages:password_change_done")),
+         name="password_change"),
+    path("account/password/done/", _password_message(auth_views.PasswordChangeDoneView, "Password changed",
+                                                     "Your new password is in use."), name="password_change_done"),
+    path("password-reset/", _password_page(
+        auth_views.PasswordResetView, "Forgot password", success_url=reverse_lazy("pages:password_reset_done"),
+        email_template_name="pages/password_reset_email.txt",
+        subject_template_name="pages/password_reset_subject.txt"), name="password_reset"),
+    path("password-reset/sent/", _password_message(
+        auth_views.PasswordResetDoneView, "Check your e-mail",
+        "If an active account has that address, a one-time link to set a new password is on its way."),
+        name="password_reset_done"),
+    path("password-reset/<uidb64>/<token>/", _password_page(
+        auth_views.PasswordResetConfirmView, "Choose a new password",
+        success_url=reverse_lazy("pages:password_reset_complete")), name="password_reset_confirm"),
+    path("password-reset/done/", _password_message(auth_views.PasswordResetCompleteView, "Password set",
+                                                   "Sign in with your new password."),
+         name="password_reset_complete"),
+]
+
 urlpatterns = [
+    *PASSWORD_ROUTES,
+    path("people/", people.people_list, name="people"),
+    path("people/<id:user_id>/", people.person, name="person"),
     path("", home.dashboard, name="dashboard"),
     path("signin/", home.SignInView.as_view(), name="sign_in"),
     path("signout/", home.sign_out, name="sign_out"),
@@ -38,7 +75,14 @@ urlpatterns = [
     path("data/<str:kind>/", data.data_list, name="data_list"),
     path("data/<str:kind>/upload/", data.data_upload, name="data_upload"),
     path("data/<str:kind>/template.<str:fmt>", data.data_template, name="data_template"),
+    path("data/<str:kind>/new/", records.record_new, name="record_new"),
+    path("data/<str:kind>/bulk/", records.bulk_edit, name="bulk_edit"),
+    path("data/<str:kind>/<id:pk>/", records.record_edit, name="record_edit"),
+    path("data/<str:kind>/<id:pk>/delete/", records.record_delete, name="record_delete"),
+    path("data/<str:kind>/<id:pk>/history/", records.record_history, name="record_history"),
     path("admin/timetables/new", generation.new_generation, name="new_generation"),
+    path("admin/timetables/history", history.history, name="history"),
+    path("admin/timetables/analytics", analytics.analytics, name="analytics"),
     path("admin/timetables/status/<str:job_id>", generation.status, name="status"),
     path("admin/timetables/status/<str:job_id>/cancel", generation.cancel, name="cancel"),
     path("admin/timetables/status/<str:job_id>/rerun", generation.rerun, name="rerun"),

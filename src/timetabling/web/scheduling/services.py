@@ -18,6 +18,7 @@ from timetabling.engine.model import TimeGrid
 from timetabling.web.academics import models as am
 from timetabling.web.academics.instance import UnusableData, build_instance
 from timetabling.web.api.errors import ApiError
+from timetabling.web.notifications import events as notify
 from timetabling.web.scheduling import refusals, reports, submission, versions
 from timetabling.web.scheduling.engine_client import EngineUnavailable, engine_client
 from timetabling.web.scheduling.models import (
@@ -290,6 +291,7 @@ def store_result(job: GenerationJob, status: str, variants: list[dict[str, Any]]
     except IntegrityError:  # a parallel delivery of the same result won the race
         return False
     _store_reports(job, stored)
+    notify.job_finished(job)  # who started it and the approvers are told; never raises
     return True
 
 
@@ -352,9 +354,11 @@ def _decide(job: GenerationJob, drafts: Any, action: str, review: dict[str, Any]
             raise ApiError(400, f"timetable {timetable_id} is not a variant of this job", field="timetable_id")
     else:
         chosen = drafts.order_by("-score", "id").first()
+    previous = notify.published_before(chosen)
     versions.archive_scope(chosen)  # only the same (academic year, semester, departments)
     chosen.status, chosen.is_active = TimetableStatus.PUBLISHED, True
     chosen.save(update_fields=["status", "is_active"])
     job.metadata = {**job.metadata, "review": {**review, "timetable_id": chosen.pk}}
     job.save(update_fields=["metadata", "updated_at"])
+    notify.timetable_published(chosen, previous)  # the people whose sessions changed are told, after the commit
     return chosen

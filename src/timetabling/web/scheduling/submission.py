@@ -38,6 +38,9 @@ def finish_without_result(job: GenerationJob, status: str, message: str, result_
         metadata["result_may_follow"] = True
     job.metadata = metadata
     job.save(update_fields=["status", "error_message", "completed_at", "metadata", "updated_at"])
+    from timetabling.web.notifications import events
+
+    events.job_finished(job)  # who started it is told; never raises
 
 
 def engine_payload(job: GenerationJob, instance: Instance) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from timetabling.web.academics import models as am
 from timetabling.web.api.errors import ApiError
+from timetabling.web.notifications import events as notify
 from timetabling.web.scheduling.models import Timetable, TimetableReport, TimetableSlot, TimetableStatus
 
 ALL = "all"
@@ -61,8 +62,10 @@ def publish(timetable: Timetable, user: Any) -> Timetable:
     try:
         with transaction.atomic():
             am.Organization.objects.select_for_update().get(pk=timetable.organization_id)
+            previous = notify.published_before(timetable)
             archive_scope(timetable)
             Timetable.objects.filter(pk=timetable.pk).update(status=TimetableStatus.PUBLISHED, is_active=True)
+            notify.timetable_published(timetable, previous)  # the people whose sessions changed are told
     except IntegrityError:
         raise ApiError(409, "another timetable of this scope was published at the same moment; reload and try "
                        "again", field="timetable_id") from None

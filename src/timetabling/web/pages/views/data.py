@@ -10,6 +10,7 @@ from django.shortcuts import redirect
 
 from timetabling.web.accounts.models import CAN_EDIT_DATA, STAFF_ROLES, Membership
 from timetabling.web.pages.access import page
+from timetabling.web.pages.editing import KINDS, Kind
 from timetabling.web.pages.uploads import (
     TABLES,
     Table,
@@ -31,11 +32,12 @@ LIST_COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
     "courses": (("Department", "department.code"), ("Kind", "get_kind_display"), ("Credits", "credits"),
                 ("Sessions / week", "sessions_per_week")),
     "students": (("Batch", "batch.code"),),
+    "programs": (("Department", "department.code"), ("Level", "level"), ("Years", "duration_years")),
 }
 # kinds whose records have a timetable of their own (the published page's kind)
 TIMETABLE_KIND = {"rooms": "room", "faculty": "faculty", "batches": "batch", "students": "student"}
 RELATED = {"departments": ("school",), "faculty": ("department",), "batches": ("department",),
-           "courses": ("department",), "students": ("batch",), "rooms": ()}
+           "courses": ("department",), "students": ("batch",), "rooms": (), "programs": ("department",)}
 
 
 def _table(kind: str) -> Table:
@@ -43,6 +45,18 @@ def _table(kind: str) -> Table:
     if table is None:
         raise Http404(f"no academic data called '{kind}'")
     return table
+
+
+def _kind(kind: str) -> Kind:
+    found = KINDS.get(kind)
+    if found is None:
+        raise Http404(f"no academic data called '{kind}'")
+    return found
+
+
+def _order_field(path: str) -> str:
+    """A list column's attribute path as the database orders by it."""
+    return "kind" if path == "get_kind_display" else path.replace(".", "__")
 
 
 def _value(obj: object, path: str) -> object:
@@ -53,24 +67,32 @@ def _value(obj: object, path: str) -> object:
     return obj() if callable(obj) else obj
 
 
-def _list_context(membership: Membership, table: Table, search: str, page_no: str | None) -> dict:
-    qs = table.model.objects.filter(organization=membership.organization).select_related(*RELATED[table.kind])
+def _list_context(membership: Membership, kind: Kind, search: str, page_no: str | None, sort: str = "code") -> dict:
+    qs = kind.model.objects.filter(organization=membership.organization).select_related(*RELATED[kind.kind])
     if search:
         qs = qs.filter(Q(code__icontains=search) | Q(name__icontains=search))
-    current = Paginator(qs.order_by("code"), PAGE_SIZE).get_page(page_no)
-    columns = LIST_COLUMNS[table.kind]
+    columns = LIST_COLUMNS[kind.kind]
+    sortable = {"code", "name", *(_order_field(path) for _, path in columns)}
+    if sort.lstrip("-") not in sortable:
+        sort = "code"
+    current = Paginator(qs.order_by(sort, "code"), PAGE_SIZE).get_page(page_no)
+    table = TABLES.get(kind.kind)
     return {
-        "table": table, "kinds": [(k, t.title) for k, t in TABLES.items()], "search": search, "page": current,
+        "table": table, "kind": kind, "kinds": [(k.kind, k.title) for k in KINDS.values()], "search": search,
+        "page": current, "sort": sort,
         "rows": [(o.pk, o.code, o.name, [_value(o, path) for _, path in columns]) for o in current],
-        "timetable_kind": TIMETABLE_KIND.get(table.kind),
+        "timetable_kind": TIMETABLE_KIND.get(kind.kind),
         "headings": [h for h, _ in columns], "problems": None,
-        "columns": [(c.name, c.required) for c in table.columns],
+        "sort_headings": [("Code", "code"), ("Name", "name"), *((h, _order_field(p)) for h, p in columns)],
+        "columns": [(c.name, c.required) for c in table.columns] if table else [],
+        "bulk_fields": [(f, kind.model._meta.get_field(f).verbose_name) for f in kind.bulk],
     }
 
 
 @page(roles=STAFF_ROLES)
 def data_list(request: HttpRequest, membership: Membership, kind: str) -> HttpResponse:
-    context = _list_context(membership, _table(kind), request.GET.get("q", "").strip(), request.GET.get("page"))
+    context = _list_context(membership, _kind(kind), request.GET.get("q", "").strip(), request.GET.get("page"),
+                            request.GET.get("sort", "code"))
     return render_page(request, "pages/data_list.html", context)
 
 
@@ -93,7 +115,7 @@ def data_upload(request: HttpRequest, membership: Membership, kind: str) -> Http
         messages.success(request, f"{upload.name}: {counts['created']} {table.title.lower()} added, "
                                   f"{counts['updated']} updated.")
         return redirect("pages:data_list", kind=kind)
-    context = _list_context(membership, table, "", None)
+    context = _list_context(membership, _kind(kind), "", None)
     return render_page(request, "pages/data_list.html", {**context, "problems": problems, "upload_name": upload.name},
                        status=400)
 
