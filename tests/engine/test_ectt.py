@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from timetabling.cli import main
+from timetabling.engine.checker import check
 from timetabling.engine.ectt import FORMULATIONS, score, to_instance
 from timetabling.engine.ectt.bench import run_ectt_bench
 from timetabling.engine.ectt.mapping import lectures_of
@@ -23,6 +24,7 @@ from timetabling.engine.formats.ectt import (
 )
 from timetabling.engine.model import Rule, Slot
 from timetabling.engine.solver import SolveOptions, solve
+from timetabling.engine.solver.anneal import anneal
 
 DATA = Path(__file__).parents[2] / "benchmarks" / "ectt"  # a copy of ../shared/benchmarks/ectt
 ITC = Path(__file__).parents[2] / "benchmarks" / "itc2007"
@@ -247,3 +249,27 @@ def test_the_bench_writes_scored_rows_and_solutions(data, tmp_path):
     assert score(inst, lectures, "UD5").soft_cost == rows[0]["soft_cost"]
     with (tmp_path / "results.csv").open() as f:
         assert next(csv.DictReader(f))["TravelDistance"] == str(rows[0]["TravelDistance"])
+
+
+def test_the_annealer_counts_student_load_as_the_checker_does(data):
+    # UD3's components are all in the annealer: capacity, windows, student load, room constraints (hard)
+    inst = to_instance(read_ectt(data / "instances" / "comp01.ectt"), "UD3")
+    first = solve(inst, SolveOptions(time_limit=60, workers=1, optimize=False, anneal=False))
+    assert first.feasible
+    result = anneal(inst, first.solution, 2.0, seed=1)
+    report = check(inst, result.solution)
+    assert report.hard_total == 0 and report.soft[Rule.BATCH_DAILY_LOAD] >= 0
+    assert report.soft_cost == result.cost <= check(inst, first.solution).soft_cost
+
+
+def test_the_bench_says_why_an_instance_has_no_timetable(data, tmp_path):
+    # three lectures of one teacher in a one-period week: no timetable, and the row says why
+    text = TOY.replace("Days: 5", "Days: 1").replace("Periods_per_day: 4", "Periods_per_day: 1")
+    text = text.replace("UnavailabilityConstraints: 8", "UnavailabilityConstraints: 0")
+    start, end = text.index("UNAVAILABILITY_CONSTRAINTS:"), text.index("ROOM_CONSTRAINTS:")
+    (tmp_path / "in").mkdir()
+    write(tmp_path / "in", text[: start + len("UNAVAILABILITY_CONSTRAINTS:\n")] + "\n" + text[end:], "tiny.ectt")
+    rows = run_ectt_bench(tmp_path / "in", "UD2", 5, 1, tmp_path / "out")
+    assert rows[0]["status"] == "infeasible" and rows[0]["hard_total"] is None
+    assert rows[0]["diagnosis"]
+    assert not (tmp_path / "out" / "tiny.sol").exists()

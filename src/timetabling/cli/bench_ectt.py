@@ -55,6 +55,8 @@ def run(args: argparse.Namespace) -> int:
             f"total {row['total_s']} s",
             flush=True,
         )
+        if row["diagnosis"]:
+            print(f"  why: {row['diagnosis']}", flush=True)
 
     rows = run_ectt_bench(
         args.instances, args.formulation, args.time_limit, args.workers, args.output,

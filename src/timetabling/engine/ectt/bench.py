@@ -26,7 +26,7 @@ __all__ = ["columns", "find_ectt_instances", "run_ectt_bench"]
 
 def columns(f: Formulation) -> list[str]:
     head = ["instance", "formulation", "status", "hard_total", "soft_cost"]
-    tail = ["solver_objective", "first_feasible_s", "total_s", "time_limit_s", "workers", "seed"]
+    tail = ["solver_objective", "first_feasible_s", "total_s", "time_limit_s", "workers", "seed", "diagnosis"]
     return head + list(f.components) + tail
 
 
@@ -79,6 +79,7 @@ def bench_instance(
         seed=seed,
     )
     if result.solution is None:
+        row["diagnosis"] = " ".join(result.explanation)  # why there is no timetable, in plain words
         return row
     lectures = lectures_of(result.solution)
     write_ectt_solution(lectures, out_dir / f"{path.stem}.sol")

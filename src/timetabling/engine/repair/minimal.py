@@ -34,7 +34,7 @@ from timetabling.engine.solver.domains import build_domains
 WIDENINGS = 1  # neighbourhoods grown by the courses sharing people, before every course is freed
 FIRST_SHARE = 0.5  # of the time left, the most one neighbourhood may take (the last takes all)
 BUILD_S_PER_COURSE = 0.02  # seconds to build a neighbourhood's model, per free course (university, 2 cores)
-QUICK_SHARE = 0.3  # of the time limit, the most the quick pass (``greedy.py``) may take
+QUICK_SHARE = 0.7  # of the time left, the most the quick pass (``greedy.py``) may take (CP-SAT the rest)
 
 
 @dataclass
@@ -89,7 +89,8 @@ def repair(instance: Instance, previous: Solution, locks: tuple[Lock, ...] = (),
     previous_seats = placed_by_course(carried)
     if options.quick and not options.regenerate:
         t1 = time.perf_counter()
-        quick = quick_repair(occ, hit, carried.new, carried.locked, t0 + QUICK_SHARE * options.time_limit)
+        left = options.time_limit - (t1 - t0)
+        quick = quick_repair(occ, hit, carried.new, carried.locked, t1 + QUICK_SHARE * max(left, 0.5))
         stats["quick"] = {"moved": len(quick.moved), "left": len(quick.left), "s": round(time.perf_counter() - t1, 3)}
         if options.max_moves is None or len(quick.moved) <= options.max_moves:
             carried = _carried_from(occ, carried)

@@ -110,7 +110,12 @@ class _Problem:
         self.row_kind = kind
         self.row_faculty = np.full(lay.n_resources, -1, dtype=np.int64)
         self.row_faculty[lay.faculty_rows] = np.arange(len(lay.faculty_rows))
-        self.fac_max_day, self.fac_max_run = lay.faculty_max_day, lay.faculty_max_run
+        # daily limits per row: a faculty member's (most periods a day, most in a row), then each batch's (most
+        # and fewest sessions a day, 0 for none); row_faculty points a faculty or batch row at its own
+        self.row_faculty[lay.batch_rows] = len(lay.faculty_rows) + np.arange(len(lay.batch_rows))
+        batches = instance.batches
+        self.fac_max_day = np.concatenate([lay.faculty_max_day, [b.max_per_day for b in batches]]).astype(np.int64)
+        self.fac_max_run = np.concatenate([lay.faculty_max_run, [b.min_per_day for b in batches]]).astype(np.int64)
         self.course_max_day = lay.course_max_day
         self.min_days = np.array([c.min_days for c in courses], dtype=np.int64)
         self.room_blocked = lay.room_blocked.astype(np.int32)
@@ -123,7 +128,7 @@ class _Problem:
         self.w_stab = rules.weight(Rule.ROOM_STABILITY)
         self.rule_flags = np.array([
             _weight_or_hard(rules, Rule.FACULTY_DAILY_HOURS), _weight_or_hard(rules, Rule.FACULTY_CONSECUTIVE),
-            _weight_or_hard(rules, Rule.COURSE_MAX_PER_DAY),
+            _weight_or_hard(rules, Rule.COURSE_MAX_PER_DAY), _weight_or_hard(rules, Rule.BATCH_DAILY_LOAD),
         ], dtype=np.int64)  # > 0: soft weight; -1: hard; 0: off
         # per-session costs that depend on the start or the room alone
         self.pref_cost = np.zeros((n, t_n), dtype=np.int64)
@@ -431,6 +436,22 @@ def _row_day(row, day, occ, bst, blen, row_kind, row_faculty, fac_max_day, fac_m
                 after = p + length < n_periods and adjacent[end] and occ[row, end + 1] > 0
                 if not (before or after):
                     soft += w_iso * k
+        w_load = rule_flags[3]
+        if w_load != 0:  # sessions of the day against the batch's most (fac_max_day) and fewest (fac_max_run)
+            f = row_faculty[row]
+            n = 0
+            for p in range(n_periods):
+                n += bst[row, t0 + p]
+            units = 0
+            if fac_max_day[f] > 0 and n > fac_max_day[f]:
+                units = n - fac_max_day[f]
+            elif 0 < n < fac_max_run[f]:
+                units = fac_max_run[f] - n
+            if units > 0:
+                if w_load < 0:
+                    hard += units
+                else:
+                    soft += w_load * units
     elif kind == 1:
         f = row_faculty[row]
         w_day = rule_flags[0]
@@ -576,7 +597,9 @@ def _clashes_of_move(i, s0, r0, s1, r1, length, res_ptr, res_list, occ, rocc):
 @njit(cache=True, nogil=True, inline="always")
 def _daily_row(row, row_kind, w_idle, w_iso, rule_flags):
     kind = row_kind[row]
-    return (kind == 2 and (w_idle > 0 or w_iso > 0)) or (kind == 1 and (rule_flags[0] != 0 or rule_flags[1] != 0))
+    return (kind == 2 and (w_idle > 0 or w_iso > 0 or rule_flags[3] != 0)) or (
+        kind == 1 and (rule_flags[0] != 0 or rule_flags[1] != 0)
+    )
 
 
 @njit(cache=True, nogil=True)

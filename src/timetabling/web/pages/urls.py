@@ -5,7 +5,18 @@ from __future__ import annotations
 from django.contrib.auth import views as auth_views
 from django.urls import path, register_converter, reverse_lazy
 
-from timetabling.web.pages.views import analytics, data, generation, history, home, published, records, review, start
+from timetabling.web.pages.views import (
+    analytics,
+    data,
+    generation,
+    history,
+    home,
+    people,
+    published,
+    records,
+    review,
+    start,
+)
 from timetabling.web.pages.views.common import MAX_ID
 
 
@@ -92,6 +103,7 @@ urlpatterns = [
     path("admin/timetables/<id:timetable_id>/diff/<id:other_id>", review.diff, name="diff"),
     path("admin/timetables/<id:timetable_id>/draft", review.make_draft, name="make_draft"),
     path("admin/timetables/<id:timetable_id>/publish", review.publish, name="publish"),
+    path("admin/timetables/<id:timetable_id>/repair", generation.repair, name="repair"),
     # before the owners' route, whose kind would match 'department'
     path("timetables/department/<id:department_id>/export.<str:fmt>", published.department_export,
          name="department_export"),

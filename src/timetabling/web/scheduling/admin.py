@@ -43,7 +43,9 @@ class TimetableAdmin(OrgScopedAdmin):
     list_display = ("name", "academic_year", "semester", "status", "is_active", "score", "created_at")
     list_filter = ("status",)
     search_fields = ("name",)
-    readonly_fields = ("status", "is_active", "generation_job", "score", "metrics", "created_at")
+    # the workflow's own fields: versions, scope and locks change through drafts, edits and approval
+    readonly_fields = ("status", "is_active", "generation_job", "score", "metrics", "created_at", "parent",
+                       "created_by", "scope", "locks", "slots_version")
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return super().has_change_permission(request, obj) and not _published(obj)

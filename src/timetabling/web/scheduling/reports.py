@@ -20,6 +20,7 @@ from timetabling.web.scheduling.models import (
     TimetableSlot,
     bump_slots_version,
 )
+from timetabling.web.scheduling.scope import keep_others_fixed
 
 
 def instance_of(timetable: Timetable) -> Instance:
@@ -32,6 +33,9 @@ def job_instance(organization, job: GenerationJob | None) -> Instance:
     instance = build_instance(organization, meta.get("department_ids") or (), meta.get("batch_ids") or ())
     if "grid" in meta and TimeGrid.model_validate(meta["grid"]) != instance.grid:
         instance = Instance.model_validate({**instance.model_dump(mode="json"), "grid": meta["grid"]})
+    if job is not None and (meta.get("department_ids") or meta.get("batch_ids")):
+        # the scope's view, as its run had it: the other departments' published sessions hold their resources
+        instance, _ = keep_others_fixed(instance, organization, job.academic_year, job.semester)
     return instance
 
 

@@ -19,7 +19,7 @@ from timetabling.web.academics import models as am
 from timetabling.web.academics.instance import UnusableData, build_instance
 from timetabling.web.api.errors import ApiError
 from timetabling.web.notifications import events as notify
-from timetabling.web.scheduling import refusals, reports, submission, versions
+from timetabling.web.scheduling import refusals, reports, scope, submission, versions
 from timetabling.web.scheduling.engine_client import EngineUnavailable, engine_client
 from timetabling.web.scheduling.models import (
     ACTIVE_STATUSES,
@@ -108,6 +108,9 @@ def start_generation(
                        field=err.field, problems=err.problems[:100]) from None
     if not instance.courses:
         raise ApiError(400, "there are no courses to schedule for this selection", field="department_ids")
+    fixed = 0
+    if department_ids or batch_ids:  # the other departments' published sessions keep their rooms and people
+        instance, fixed = scope.keep_others_fixed(instance, org, academic_year, semester)
     with transaction.atomic():
         am.Organization.objects.select_for_update().get(pk=org.pk)  # one job decision per organization at a time
         expire_stale_jobs(org)
@@ -124,7 +127,7 @@ def start_generation(
             metadata={
                 "variants": variants, "time_limit": time_limit, "department_ids": department_ids,
                 "batch_ids": batch_ids, "grid": instance.grid.model_dump(mode="json"),
-                "sessions": instance.n_sessions, "phase": "queued",
+                "sessions": instance.n_sessions, "phase": "queued", "fixed_sessions": fixed,
                 **({"rerun_of": str(rerun_of.id)} if rerun_of is not None else {}),
             },
         )
@@ -138,6 +141,13 @@ def rerun_generation(job: GenerationJob, user: Any) -> GenerationJob:
     if job.status not in FINAL_STATUSES:
         raise ApiError(409, f"the job is still {job.status}; cancel it or wait for it to finish", field="job_id")
     m = job.metadata
+    if m.get("mode") == "repair":  # a repair again, of the same version, on today's data
+        from timetabling.web.scheduling import repair_jobs
+
+        source = Timetable.objects.filter(pk=m.get("source_timetable"), organization=job.organization).first()
+        if source is None:
+            raise ApiError(409, "the timetable this job repaired no longer exists", field="job_id")
+        return repair_jobs.start_repair(source, user, float(m.get("time_limit") or repair_jobs.TIME_LIMIT))
     return start_generation(job.organization, user, job.academic_year, job.semester, m.get("department_ids") or [],
                             m.get("batch_ids") or [], m.get("variants"), m.get("time_limit"), rerun_of=job)
 
@@ -147,6 +157,9 @@ def cancel_generation(job: GenerationJob) -> GenerationJob:
         raise ApiError(409, f"the job is already {job.status}", field="job_id")
     if submission.is_waiting(job):  # the engine never took it: nothing to stop there
         _finish_without_result(job, JobStatus.CANCELLED, "cancelled while it waited for the engine service")
+        return job
+    if job.metadata.get("mode") == "repair":  # it runs here, not in the engine: its result will not be stored
+        _finish_without_result(job, JobStatus.CANCELLED, "cancelled; the repair's result is not stored")
         return job
     try:
         engine_client().cancel(str(job.id))

@@ -23,8 +23,8 @@ from timetabling.web.academics.instance import build_instance
 from timetabling.web.accounts.models import CAN_GENERATE, STAFF_ROLES, Membership
 from timetabling.web.api.errors import ApiError
 from timetabling.web.pages.access import page
-from timetabling.web.pages.views.common import job_of, render_page
-from timetabling.web.scheduling import services, submission
+from timetabling.web.pages.views.common import job_of, render_page, timetable_of
+from timetabling.web.scheduling import repair_jobs, services, submission
 from timetabling.web.scheduling.models import FINAL_STATUSES, GenerationJob, JobStatus, Timetable
 
 MAX_VARIANTS = len(VARIANT_PROFILES)
@@ -146,14 +146,32 @@ def status(request: HttpRequest, membership: Membership, job_id: str) -> HttpRes
     ws_url = base.replace("https://", "wss://", 1).replace("http://", "ws://", 1) + f"/ws/progress/{job.id}"
     # the browser never holds the engine's credential: a token for this job's progress only, for minutes
     ws_token = progress_token(str(job.id), settings.ENGINE_SHARED_SECRET)
+    repair = repair_jobs.is_repair(job)
+    if repair:  # it runs in the web process, which the page polls: the engine knows nothing of it
+        ws_url = ws_token = ""
     return render_page(request, "pages/generation_status.html", {
         "job": job, "final": job.status in FINAL_STATUSES, "phase": job.metadata.get("phase", ""),
         "eta": job.metadata.get("eta_seconds"), "ws_url": ws_url, "ws_token": ws_token,
         "poll_url": f"/api/timetable/progress/{job.id}/",
         "variants": Timetable.objects.filter(generation_job=job).order_by("id"), "diagnosis": diagnosis(job),
         "engine_wait": job.metadata.get("engine_wait") if submission.is_waiting(job) else None,
-        "rerun_of": job.metadata.get("rerun_of"),
+        "rerun_of": job.metadata.get("rerun_of"), "repair": repair,
+        "repaired": Timetable.objects.filter(organization=job.organization,
+                                             pk=job.metadata.get("source_timetable")).first() if repair else None,
     })
+
+
+@require_POST
+@page(roles=CAN_GENERATE)
+def repair(request: HttpRequest, membership: Membership, timetable_id: int) -> HttpResponse:
+    """Start a repair job of the version for today's data; its status page follows."""
+    source = timetable_of(membership, timetable_id)
+    try:
+        job = repair_jobs.start_repair(source, request.user)
+    except ApiError as err:
+        messages.error(request, err.message)
+        return redirect("pages:dashboard")
+    return redirect("pages:status", job_id=job.id)
 
 
 @require_POST

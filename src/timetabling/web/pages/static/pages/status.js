@@ -84,6 +84,10 @@
 
     var wsAlive = false;
     if (box.getAttribute("data-final") === "true") { return; }
+    if (!box.getAttribute("data-ws")) {  // a job of the web backend itself (a repair): its progress is polled
+      startPolling("polling");
+      return;
+    }
     var url = box.getAttribute("data-ws") + "?token=" + encodeURIComponent(box.getAttribute("data-ws-token") || "");
     var socket;
     try {
