@@ -69,7 +69,7 @@ def test_the_thread_offers_waiting_jobs_until_none_waits_then_ends(monkeypatch: 
     jobs = FakeQueue(due=3)
     monkeypatch.setattr(submission, "retry_waiting_jobs", jobs.retry_waiting_jobs)
     monkeypatch.setattr(submission, "seconds_to_next_retry", jobs.seconds_to_next_retry)
-    worker = retry.RetryThread()
+    worker = retry.make_retry_thread()
     with override_settings(ENGINE_RETRY_THREAD=True):
         assert worker.ensure_running()
         thread = worker._thread
@@ -79,4 +79,4 @@ def test_the_thread_offers_waiting_jobs_until_none_waits_then_ends(monkeypatch: 
 
 def test_the_thread_can_be_turned_off() -> None:
     with override_settings(ENGINE_RETRY_THREAD=False):
-        assert not retry.RetryThread().ensure_running()
+        assert not retry.make_retry_thread().ensure_running()

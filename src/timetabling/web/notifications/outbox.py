@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import threading
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
@@ -27,6 +26,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from timetabling.web.background import BackgroundLoop
 from timetabling.web.notifications.models import (
     ChangeNotice,
     MailStatus,
@@ -159,46 +159,8 @@ def run_once() -> float | None:
     return seconds_to_next()
 
 
-class MailWorker:
-    """One daemon thread per process that sends what is due and ends when nothing is queued."""
-
-    def __init__(self) -> None:
-        self._thread: threading.Thread | None = None
-        self._lock = threading.Lock()
-        self._wake = threading.Event()
-
-    def ensure_running(self) -> bool:
-        if not getattr(settings, "NOTIFICATION_THREAD", True):
-            return False
-        with self._lock:
-            self._wake.set()
-            if self._thread is None or not self._thread.is_alive():
-                self._thread = threading.Thread(target=self._run, daemon=True, name="notification-mail")
-                self._thread.start()
-        return True
-
-    def _run(self) -> None:
-        from django.db import close_old_connections
-
-        while True:
-            self._wake.clear()
-            try:
-                next_in = run_once()
-            except Exception:  # the database is away for a moment: look again later
-                log.exception("sending queued notifications failed")
-                next_in = THREAD_MAX_SLEEP_S
-            finally:
-                close_old_connections()
-            if next_in is None:
-                with self._lock:
-                    if not self._wake.is_set():
-                        self._thread = None
-                        return
-                continue
-            self._wake.wait(min(max(next_in, 0.2), THREAD_MAX_SLEEP_S))
-
-
-worker = MailWorker()
+worker = BackgroundLoop("notification-mail", "NOTIFICATION_THREAD", run_once, THREAD_MAX_SLEEP_S,
+                        "sending queued notifications failed")
 RESUME_UID = "timetabling.notifications.resume_queued_mail"
 
 

@@ -19,10 +19,11 @@ from __future__ import annotations
 
 import logging
 import os
-import threading
 from collections.abc import Sequence
 
 from django.conf import settings
+
+from timetabling.web.background import BackgroundLoop
 
 log = logging.getLogger(__name__)
 
@@ -65,51 +66,20 @@ def retry_budget_s(delays: Sequence[float] | None = None) -> float:
 # ---------------------------------------------------------------------------------------- the thread
 
 
-class RetryThread:
-    """One daemon thread per process that offers due jobs again and ends when no job waits."""
+def _retry_round() -> float | None:
+    from timetabling.web.scheduling import submission
 
-    def __init__(self) -> None:
-        self._thread: threading.Thread | None = None
-        self._lock = threading.Lock()
-        self._wake = threading.Event()
-
-    def ensure_running(self) -> bool:
-        """Start the thread unless it runs or is turned off; wake it either way (a new job may be due
-        sooner than it planned). Returns whether a thread runs."""
-        if not getattr(settings, "ENGINE_RETRY_THREAD", True):
-            return False
-        with self._lock:
-            self._wake.set()
-            if self._thread is None or not self._thread.is_alive():
-                self._thread = threading.Thread(target=self._run, daemon=True, name="engine-submit-retry")
-                self._thread.start()
-        return True
-
-    def _run(self) -> None:
-        from django.db import close_old_connections
-
-        from timetabling.web.scheduling import submission
-
-        while True:
-            self._wake.clear()
-            try:
-                submission.retry_waiting_jobs()
-                next_in = submission.seconds_to_next_retry()
-            except Exception:  # the database is away for a moment: look again later
-                log.exception("retrying the jobs that wait for the engine failed")
-                next_in = THREAD_MAX_SLEEP_S
-            finally:
-                close_old_connections()
-            if next_in is None:
-                with self._lock:  # nothing waits: end, unless a job started to wait meanwhile
-                    if not self._wake.is_set():
-                        self._thread = None
-                        return
-                continue
-            self._wake.wait(min(max(next_in, 0.2), THREAD_MAX_SLEEP_S))
+    submission.retry_waiting_jobs()
+    return submission.seconds_to_next_retry()
 
 
-retry_thread = RetryThread()
+def make_retry_thread() -> BackgroundLoop:
+    """The loop that offers due jobs again and ends when no job waits."""
+    return BackgroundLoop("engine-submit-retry", "ENGINE_RETRY_THREAD", _retry_round, THREAD_MAX_SLEEP_S,
+                          "retrying the jobs that wait for the engine failed")
+
+
+retry_thread = make_retry_thread()
 
 
 def resume_on_first_request(**_: object) -> None:
