@@ -39,11 +39,14 @@ def test_closing_a_room_moves_only_its_sessions_to_other_rooms_at_the_same_time(
     assert result.solution is not None and check(changed, result.solution).hard_total == 0
     hit = [a for a in sol.assignments if a.room == room]
     assert result.hit == len(hit)
-    # every other session keeps its time and its room; the hit ones keep their time
-    assert places(Solution(instance=sol.instance, assignments=tuple(a for a in sol.assignments if a.room != room))) \
-        <= places(result.solution)
-    assert result.changes.moved_in_time == 0
-    assert result.changes.count("room") == len(hit)
+    assert result.changes.moved_in_time == 0  # every session keeps its time
+    assert len(hit) <= result.changes.count("room") <= 3 * len(hit)
+    # a session outside the closed room keeps its room, unless it made way for a hit session there
+    now = {(a.course, a.session): a for a in result.solution.assignments}
+    hit_now = {(now[a.course, a.session].room, a.day, a.period) for a in hit}
+    for a in sol.assignments:
+        if a.room != room and now[a.course, a.session].room != a.room:
+            assert (a.room, a.day, a.period) in hit_now
 
 
 def test_a_new_session_takes_a_free_slot_without_moving_any_other() -> None:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import UTC, date, datetime
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
+from icalendar import Calendar
 from openpyxl import load_workbook
 
 from tests.pages.support import csv_bytes, finished_job, pdf_text, xlsx_bytes
@@ -353,16 +355,35 @@ class ExportTests(PersonasTestCase):
         assert body.startswith("BEGIN:VCALENDAR\r\n") and body.endswith("END:VCALENDAR\r\n")
         sessions = {(s.course_id, s.session) for s in self.timetable.slots.filter(faculty=self.teacher)}
         assert body.count("BEGIN:VEVENT") == len(sessions) > 0
-        assert body.count("RRULE:FREQ=WEEKLY;BYDAY=") == len(sessions) and "COUNT=15" in body
+        assert body.count("RRULE:FREQ=WEEKLY;UNTIL=20270418T") == len(sessions)  # 15 weeks from 4 January
         assert "DTSTART;TZID=Asia/Kolkata:202701" in body
         assert f"SUMMARY:{self.taught.course_code or self.taught.code}" in body
 
     def test_excel_and_csv_list_the_sessions(self) -> None:
         rows = list(csv.DictReader(io.StringIO(self.client.get(f"{self.base}.csv").content.decode())))
-        assert rows and all(self.teacher.code in r["faculty"] for r in rows)
+        assert rows and all(self.teacher.code in r["faculty_codes"] and self.teacher.name in r["faculty"]
+                            for r in rows)
         book = load_workbook(io.BytesIO(self.client.get(f"{self.base}.xlsx").content))
         assert book.sheetnames == ["Week", "Sessions"]
         assert book["Sessions"].max_row == len(rows) + 1
+
+    def test_the_ics_follows_the_term_and_the_organizations_time_zone(self) -> None:
+        self.org.time_zone = "Europe/Berlin"
+        self.org.save()
+        am.Term.objects.create(organization=self.org, academic_year=self.timetable.academic_year,
+                               semester=self.timetable.semester, start_date=date(2027, 3, 1),
+                               end_date=date(2027, 4, 30), holidays=["2027-04-01"])
+        calendar = Calendar.from_ical(self.client.get(f"{self.base}.ics?start=2020-01-01").content)
+        events = calendar.walk("VEVENT")
+        assert events and calendar.walk("VTIMEZONE")[0]["TZID"] == "Europe/Berlin"
+        for event in events:
+            start = event.decoded("dtstart")
+            assert date(2027, 3, 1) <= start.date() <= date(2027, 3, 7) and str(start.tzinfo) == "Europe/Berlin"
+            assert event["rrule"]["UNTIL"][0] == datetime(2027, 4, 30, 21, 59, 59, tzinfo=UTC)
+        thursdays = [e for e in events if e.decoded("dtstart").weekday() == 3]
+        assert all(e["exdate"].dts[0].dt.date() == date(2027, 4, 1) for e in thursdays)
+        html = self.client.get(f"/timetables/faculty/{self.teacher.pk}/").content.decode()
+        assert "Term: 1 Mar 2027 to 30 Apr 2027 · 1 holiday" in html
 
     def test_an_unknown_format_is_not_found(self) -> None:
         assert self.client.get(f"{self.base}.docx").status_code == 404

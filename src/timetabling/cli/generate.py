@@ -13,10 +13,12 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
+from pydantic import ValidationError
+
 from timetabling.engine.checker import check
 from timetabling.engine.export import write_csv, write_html
 from timetabling.engine.formats.native import load_instance, save
-from timetabling.engine.model import Instance
+from timetabling.engine.model import Instance, Rule
 from timetabling.engine.pipeline import (
     DEFAULT_VARIANTS,
     VARIANT_PROFILES,
@@ -27,6 +29,7 @@ from timetabling.engine.pipeline import (
     generate,
     score_of,
 )
+from timetabling.engine.priorities import CRITERIA, CUSTOM_NAME, WEIGHT_MAX, check_profile_name, parse_weights
 from timetabling.engine.repair import RepairOptions, check_locks, keep_locks, load_locks, lock_conflicts, pin
 
 
@@ -51,8 +54,29 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="what improves each variant (default %(default)s, measured better in docs/benchmarks.md)")
     p.add_argument("--lock", type=Path, metavar="FILE",
                    help="sessions pinned to a day and period (optionally a room) that no variant moves")
+    p.add_argument("--weights", type=Path, metavar="FILE",
+                   help="chosen priorities: a JSON file {criterion: weight} (or {\"name\": ..., \"weights\": {...}}), "
+                        f"one more variant; criteria: {', '.join(c.rule.value for c in CRITERIA)}; "
+                        f"weights 0-{WEIGHT_MAX}. Alone, it is the only variant")
     p.add_argument("--quiet", action="store_true", help="no progress lines")
     p.set_defaults(func=run)
+
+
+def load_weights(path: Path) -> tuple[str, dict[Rule, int]]:
+    """The variant name and weights of a ``--weights`` file; ValueError with the reason for a bad one."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise ValueError(f"{path}: {err}") from None
+    name = CUSTOM_NAME
+    if isinstance(data, dict) and isinstance(data.get("weights"), dict):
+        name = check_profile_name(str(data.get("name") or CUSTOM_NAME))
+        data = data["weights"]
+    try:
+        return name, parse_weights(data).as_rules()
+    except ValidationError as err:
+        first = err.errors()[0]
+        raise ValueError(f"{path}: {'.'.join(str(p) for p in first['loc']) or 'weights'}: {first['msg']}") from None
 
 
 def _variant_names(args: argparse.Namespace) -> tuple[str, ...]:
@@ -132,13 +156,22 @@ def _with_locks(instance: Instance, variants: list[Variant], locks: tuple, args:
 def run(args: argparse.Namespace) -> int:
     instance = load_instance(args.instance)
     names = _variant_names(args)
-    unknown = [n for n in names if n not in VARIANT_PROFILES]
+    custom: dict[str, dict[Rule, int]] = {}
+    if args.weights:
+        try:
+            name, weights = load_weights(args.weights)
+        except ValueError as err:
+            print(f"bad --weights: {err}", file=sys.stderr)
+            return 2
+        custom = {name: weights}
+        names = (name,) if args.variants is None and not args.all_variants else (*names, name)
+    unknown = [n for n in names if n not in VARIANT_PROFILES and n not in custom]
     if unknown:
         print(f"unknown variant(s): {', '.join(unknown)} (known: {', '.join(VARIANT_PROFILES)}, all)",
               file=sys.stderr)
         return 2
     options = PipelineOptions(
-        variants=names, time_limit=args.time_limit, workers=args.workers, seed=args.seed,
+        variants=names, custom_weights=custom, time_limit=args.time_limit, workers=args.workers, seed=args.seed,
         optimizer="none" if args.first else args.optimizer, progress=None if args.quiet else ProgressPrinter(),
     )
     locks = check_locks(instance, load_locks(args.lock), str(args.lock)) if args.lock else ()

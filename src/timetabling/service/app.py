@@ -155,6 +155,7 @@ def create_app(settings: ServiceSettings | None = None, runner: Runner | None = 
         spec = JobSpec(
             job_id=body.job_id, instance=instance.model_dump(mode="json"), variants=tuple(body.variants),
             time_limit=body.time_limit, workers=engine.settings.solver_workers, seed=body.seed,
+            custom_weights={name: w.given() for name, w in body.custom_weights.items()},
             meta={"organization_id": body.organization_id, "department_id": body.department_id,
                   "batch_ids": body.batch_ids, "semester": body.semester, "academic_year": body.academic_year},
         )

@@ -23,6 +23,7 @@ from timetabling.engine.pipeline import (
 from timetabling.engine.pipeline.decompose import Placed
 from timetabling.engine.pipeline.resources import detect
 from timetabling.engine.pipeline.run import Clock, RunState, finish, variant_names
+from timetabling.engine.priorities import parse_weights
 
 
 @dataclass
@@ -34,13 +35,16 @@ class JobSpec:
     workers: int = 0
     seed: int = 0
     meta: dict[str, Any] = field(default_factory=dict)
+    # chosen priorities: variant name -> {criterion: weight}, validated by ``engine.priorities.SoftWeights``
+    custom_weights: dict[str, dict[str, int]] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
 
 def event_json(event: Event) -> dict[str, Any]:
-    return {"stage": event.stage, "percent": event.percent, "message": event.message, "eta_s": event.eta_s}
+    return {"stage": event.stage, "percent": event.percent, "message": event.message, "eta_s": event.eta_s,
+            "objective": event.objective}
 
 
 def run_job(spec: JobSpec, on_event: Callable[[dict[str, Any]], None], cancel: CancelToken) -> dict[str, Any]:
@@ -58,6 +62,7 @@ def options_of(spec: JobSpec, on_event: Callable[[dict[str, Any]], None], cancel
     return PipelineOptions(
         variants=tuple(spec.variants), time_limit=spec.time_limit, workers=spec.workers, seed=spec.seed,
         progress=lambda e: on_event(event_json(e)), cancel=cancel,
+        custom_weights={name: parse_weights(w).as_rules() for name, w in spec.custom_weights.items()},
     )
 
 

@@ -19,6 +19,7 @@ from timetabling.web.api.schemas import (
     EditRequest,
     GenerateRequest,
     LoginRequest,
+    PriorityProfileRequest,
     VersionRequest,
 )
 
@@ -31,6 +32,9 @@ API_ROUTES = [
     ("api/auth/logout/", auth.sign_out, "Sign out", "auth", None),
     ("api/auth/me/", auth.me, "The signed-in user, role and organization", "auth", None),
     (f"api/{T}generate/", timetable.generate, "Start generating timetable variants", "timetable", GenerateRequest),
+    (f"api/{T}priorities/", timetable.priority_profiles,
+     "The soft criteria and the organization's saved priority profiles; POST saves one", "timetable",
+     PriorityProfileRequest),
     (f"api/{T}jobs/", timetable.jobs, "The organization's last generation jobs", "timetable", None),
     (f"api/{T}status/<str:job_id>/", timetable.status, "A generation job", "timetable", None),
     (f"api/{T}progress/<str:job_id>/", timetable.progress, "A job's progress 0-100", "timetable", None),

@@ -35,6 +35,7 @@ WIDENINGS = 1  # neighbourhoods grown by the courses sharing people, before ever
 FIRST_SHARE = 0.5  # of the time left, the most one neighbourhood may take (the last takes all)
 BUILD_S_PER_COURSE = 0.02  # seconds to build a neighbourhood's model, per free course (university, 2 cores)
 QUICK_SHARE = 0.7  # of the time left, the most the quick pass (``greedy.py``) may take (CP-SAT the rest)
+QUICK_MIN_S = 2.0  # seconds the quick pass may take however little is left: a late answer beats none
 
 
 @dataclass
@@ -87,16 +88,21 @@ def repair(instance: Instance, previous: Solution, locks: tuple[Lock, ...] = (),
         solution = carried.solution(instance).model_copy(update={"meta": {"solver": "repair", "moves": 0}})
         return RepairResult("unchanged", solution, diff(instance, previous, solution), 0, stats=stats)
     previous_seats = placed_by_course(carried)
-    if options.quick and not options.regenerate:
+    fallback = None  # a timetable without hard violations, should CP-SAT find none in time
+    if options.quick:
         t1 = time.perf_counter()
         left = options.time_limit - (t1 - t0)
-        quick = quick_repair(occ, hit, carried.new, carried.locked, t1 + QUICK_SHARE * max(left, 0.5))
+        quick = quick_repair(occ, hit, carried.new, carried.locked, t1 + max(QUICK_SHARE * left, QUICK_MIN_S))
         stats["quick"] = {"moved": len(quick.moved), "left": len(quick.left), "s": round(time.perf_counter() - t1, 3)}
         if options.max_moves is None or len(quick.moved) <= options.max_moves:
             carried = _carried_from(occ, carried)
             hit_courses = {occ.sessions[j].course.id for j in quick.left}
-            if not hit_courses:
+            if not hit_courses and not options.regenerate:
                 return _result(instance, previous, carried.solution(instance), "quick", n_hit, options, stats, t0)
+            if not hit_courses:  # CP-SAT places the re-generated courses afresh, from this answer
+                fallback = carried.solution(instance)
+            hit_courses |= set(options.regenerate)
+    current = placed_by_course(carried)
     roomless = _roomless(occ, hit_courses)
     if roomless:
         return RepairResult("infeasible", None, hit=n_hit, stats=stats, explanation=[
@@ -112,9 +118,10 @@ def repair(instance: Instance, previous: Solution, locks: tuple[Lock, ...] = (),
         if level and len(free) * BUILD_S_PER_COURSE > left:  # its model alone would take the time left
             attempts.append({"level": level, "status": "unknown", "courses": len(free), "skipped": "no time"})
             break
-        kept = {c: s for c, s in previous_seats.items() if c not in free}
+        kept = {c: s for c, s in current.items() if c not in free}
+        whole = last or fallback is not None  # with a fallback, a wider neighbourhood is not worth the time
         attempt = solve_neighbourhood(pinned, kept, free, previous_seats, locks=locks,
-                                      regenerate=options.regenerate, time_limit=left if last else FIRST_SHARE * left,
+                                      regenerate=options.regenerate, time_limit=left if whole else FIRST_SHARE * left,
                                       seed=options.seed, workers=options.workers, max_moves=options.max_moves,
                                       polish=options.time_limit if options.regenerate
                                       else options.polish * options.time_limit)
@@ -122,7 +129,11 @@ def repair(instance: Instance, previous: Solution, locks: tuple[Lock, ...] = (),
         if attempt.placed or attempt.status in ("feasible", "optimal"):
             found = (free, attempt)
             break
+        if fallback is not None:
+            break
     stats["neighbourhoods"] = attempts
+    if found is None and fallback is not None:
+        return _result(instance, previous, fallback, "quick", n_hit, options, stats, t0)
     if found is None:
         return RepairResult(_failure(attempts), None, hit=n_hit, stats=stats,
                             explanation=_explain(instance, locks, attempts, options))

@@ -362,11 +362,12 @@ class Occupancy:
 
     def conflicted(self) -> set[int]:
         """Sessions that break a hard rule where they are (both sides of a clash)."""
+        from timetabling.engine.repair.screen import suspects
+
         bad: set[int] = set()
         rooms = bool(self.instance.rooms)
-        for i, h in enumerate(self.sessions):
-            if h.start is None:
-                continue
+        for i in sorted(suspects(self)):
+            h = self.sessions[i]
             room_bad = rooms and (h.room is None or not self.fits(h.course, h.room)
                                   or bool(self.room_breaches(i, h.start, h.room, {})))
             if room_bad or self.time_breaches(i, h.start):

@@ -14,7 +14,8 @@ class Organization(models.Model):
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=80, unique=True)
     rules = models.JSONField(default=dict, blank=True, help_text="engine rules (hard set, soft weights); {} = defaults")
-    time_zone = models.CharField(max_length=64, default="UTC", help_text="IANA name, e.g. Asia/Kolkata")
+    time_zone = models.CharField(max_length=64, blank=True,
+                                 help_text="IANA name, e.g. Asia/Kolkata; empty: the server's (TIMETABLE_TIME_ZONE)")
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:

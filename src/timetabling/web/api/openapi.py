@@ -124,7 +124,7 @@ def build_openapi(routes: list[tuple[str, Any, str, str, type[BaseModel] | None]
                 op["responses"]["304"] = {"description": "not modified: the ETag sent in If-None-Match still holds"}
             for code, what in EXTRA_RESPONSES.get(view.__name__, {}).items():
                 op["responses"][code] = {**ERROR, "description": what}
-            if body is not None:
+            if body is not None and method != "GET":
                 op["responses"]["413"] = {**ERROR, "description": "the body is larger than the endpoint takes"}
                 op["responses"]["415"] = {**ERROR, "description": "the body is not application/json"}
                 schema = body.model_json_schema(ref_template="#/components/schemas/{model}")

@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from timetabling.engine.pipeline import VARIANT_PROFILES
+from timetabling.engine.priorities import PROFILE_NAME_MAX, SoftWeights
 
 # a database id: anything larger cannot exist and must not reach the database driver
 RecordId = Annotated[int, Field(ge=1, le=2**63 - 1)]
@@ -27,6 +28,10 @@ class GenerateRequest(Body):
                                       description="only the courses of these batches")
     variants: list[str] | None = Field(default=None, min_length=1, max_length=10)
     time_limit: float | None = Field(default=None, ge=1, le=3600, description="seconds for the whole run")
+    weights: SoftWeights | None = Field(  # type: ignore[valid-type]
+        default=None, description="chosen priorities: one more variant, 'Custom priorities', with these weights")
+    priority_profile: str | None = Field(default=None, max_length=PROFILE_NAME_MAX,
+                                         description="one more variant from the organization's saved profile")
 
     @field_validator("variants")
     @classmethod
@@ -35,6 +40,12 @@ class GenerateRequest(Body):
             if name not in VARIANT_PROFILES:
                 raise ValueError(f"unknown variant '{name}' (known: {', '.join(VARIANT_PROFILES)})")
         return names
+
+
+class PriorityProfileRequest(Body):
+    name: str = Field(min_length=1, max_length=PROFILE_NAME_MAX, description="not a preset variant's name")
+    weights: SoftWeights  # type: ignore[valid-type]
+    department_id: RecordId | None = Field(default=None, description="the department it is meant for, if one")
 
 
 class ApproveRequest(Body):

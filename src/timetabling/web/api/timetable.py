@@ -11,16 +11,24 @@ from django.http import HttpRequest
 from django.views.decorators.gzip import gzip_page
 from pydantic import ValidationError
 
+from timetabling.engine.priorities import CRITERIA
 from timetabling.service.signing import SIGNATURE_HEADER, verify
 from timetabling.web.academics import models as am
 from timetabling.web.academics.grid import organization_grid
 from timetabling.web.accounts.models import CAN_APPROVE, CAN_GENERATE, STAFF_ROLES, Membership, Role
 from timetabling.web.api.base import api, body_as, load_json, nul_path
 from timetabling.web.api.errors import ApiError, from_validation_error, not_found
-from timetabling.web.api.schemas import ApproveRequest, CallbackRequest, GenerateRequest
+from timetabling.web.api.schemas import ApproveRequest, CallbackRequest, GenerateRequest, PriorityProfileRequest
 from timetabling.web.api.serializers import job_json, ref, slots_of, timetable_json
-from timetabling.web.scheduling import refusals, services, submission, versions
-from timetabling.web.scheduling.models import GenerationJob, Timetable, TimetableSlot, TimetableStatus, owner_q
+from timetabling.web.scheduling import priorities, refusals, services, submission, versions
+from timetabling.web.scheduling.models import (
+    GenerationJob,
+    PriorityProfile,
+    Timetable,
+    TimetableSlot,
+    TimetableStatus,
+    owner_q,
+)
 
 
 def _job(membership: Membership, job_id: str) -> GenerationJob:
@@ -50,12 +58,33 @@ def generate(request: HttpRequest, membership: Membership) -> dict[str, Any]:
         unknown = [i for i in ids if i not in known]
         if unknown:
             raise ApiError(400, f"unknown id(s) {unknown}", field=field)
+    chosen = priorities.chosen(org, body.weights.given() if body.weights is not None else None, body.priority_profile)
     job = services.start_generation(
         org, request.user, body.academic_year, body.semester, body.department_ids, body.batch_ids,
-        body.variants, body.time_limit,
+        body.variants, body.time_limit, priorities=chosen,
     )
     return {"job_id": str(job.id), "status": job.status, "phase": job.metadata.get("phase", ""),
             "estimated_time": services.estimated_seconds(job.metadata["time_limit"]), **_waiting_note(job)}
+
+
+@api(["GET", "POST"], roles=CAN_GENERATE)
+def priority_profiles(request: HttpRequest, membership: Membership) -> dict[str, Any]:
+    """The soft criteria (meaning, default, range) and the organization's saved profiles; POST saves one."""
+    org = membership.organization
+    if request.method == "POST":
+        body = body_as(request, PriorityProfileRequest)
+        department = None
+        if body.department_id is not None:
+            department = am.Department.objects.filter(organization=org, pk=body.department_id).first()
+            if department is None:
+                raise ApiError(400, f"unknown department {body.department_id}", field="department_id")
+        priorities.save_profile(org, body.name, body.weights.given(), request.user, department)
+    return {
+        "criteria": [{"name": c.rule.value, "title": c.title, "meaning": c.meaning, "default": c.default,
+                      "min": c.low, "max": c.high} for c in CRITERIA],
+        "profiles": [{"name": p.name, "weights": p.weights, "department_id": p.department_id}
+                     for p in PriorityProfile.objects.filter(organization=org)],
+    }
 
 
 def _waiting_note(job: GenerationJob) -> dict[str, Any]:

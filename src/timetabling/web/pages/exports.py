@@ -7,11 +7,15 @@ import csv
 import io
 import tempfile
 from collections.abc import Iterable, Iterator
-from datetime import date, datetime, timedelta
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from importlib.resources import as_file, files
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from fpdf import FPDF
+from fpdf.fonts import FontFace
+from icalendar import Calendar, Event
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 
@@ -25,14 +29,18 @@ FORMATS = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "csv": "text/csv; charset=utf-8",
 }
-CSV_COLUMNS = ("day", "start", "end", "course", "name", "session", "faculty", "room", "batches")
+# names first, as people read them; the codes beside them for those who sort and match by code
+CSV_COLUMNS = ("day", "start", "end", "course", "course_code", "session", "faculty", "faculty_codes", "room",
+               "room_code", "batches")
 
 
 def session_rows(week: WeekGrid) -> list[dict[str, str | int]]:
     return [
         {"day": week.days[s.day] if s.day < len(week.days) else str(s.day), "start": s.start.strftime("%H:%M"),
-         "end": s.end.strftime("%H:%M"), "course": s.course_code, "name": s.course_name, "session": s.session + 1,
-         "faculty": ";".join(s.faculty), "room": s.room, "batches": ";".join(s.batches)}
+         "end": s.end.strftime("%H:%M"), "course": s.course_name or s.course_code, "course_code": s.course_code,
+         "session": s.session + 1, "faculty": ";".join(s.faculty_names or s.faculty),
+         "faculty_codes": ";".join(s.faculty), "room": s.room_name or s.room, "room_code": s.room,
+         "batches": ";".join(s.batches)}
         for s in sorted(week.sessions, key=lambda s: (s.day, s.period, s.course_code))
     ]
 
@@ -46,7 +54,10 @@ def to_csv(week: WeekGrid) -> bytes:
 
 
 def _cell_text(session: Session, is_start: bool) -> str:
-    lines = [session.course_code + ("" if is_start else " (cont.)"), ", ".join(session.faculty), session.room]
+    """A session in a week cell: course code and name, the faculty's and the room's names."""
+    name = session.course_name if session.course_name != session.course_code else ""
+    lines = [session.course_code + ("" if is_start else " (cont.)"), name,
+             ", ".join(session.faculty_names or session.faculty), session.room_name or session.room]
     return "\n".join(x for x in lines if x)
 
 
@@ -81,40 +92,50 @@ def to_xlsx(week: WeekGrid, title: str) -> bytes:
     return out.getvalue()
 
 
-def _latin1(text: str) -> str:
-    # the PDF core fonts cover Latin-1; anything else becomes '?' rather than failing the download
-    return text.encode("latin-1", "replace").decode("latin-1")
+FONTS = files("timetabling") / "data" / "fonts"
+FONT, FALLBACK = "NotoSans", "NotoSansDevanagari"  # Latin, Greek, Cyrillic; then Devanagari
+
+
+def _pdf() -> FPDF:
+    """An A4 landscape PDF with the packaged Unicode fonts: names in any of their scripts print."""
+    pdf = FPDF(orientation="landscape", unit="mm", format="A4")
+    for family in (FONT, FALLBACK):
+        with as_file(FONTS / f"{family}-Regular.ttf") as path:
+            pdf.add_font(family, "", str(path))
+    pdf.set_fallback_fonts([FALLBACK])
+    return pdf
 
 
 def to_pdf(week: WeekGrid, title: str, subtitle: str = "") -> bytes:
-    pdf = FPDF(orientation="landscape", unit="mm", format="A4")
-    pdf.set_title(_latin1(title))
+    pdf = _pdf()
+    pdf.set_title(title)
     pdf.set_creator("timetabling")
     pdf.set_auto_page_break(auto=True, margin=10)
     pdf.add_page()
-    pdf.set_font("Helvetica", "B", 14)
-    pdf.cell(0, 8, _latin1(title), new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font(FONT, "", 14)
+    pdf.cell(0, 8, title, new_x="LMARGIN", new_y="NEXT")
     if subtitle:
-        pdf.set_font("Helvetica", "", 9)
-        pdf.cell(0, 5, _latin1(subtitle), new_x="LMARGIN", new_y="NEXT")
+        pdf.set_font(FONT, "", 9)
+        pdf.cell(0, 5, subtitle, new_x="LMARGIN", new_y="NEXT")
     pdf.ln(2)
-    pdf.set_font("Helvetica", "", 7)
+    pdf.set_font(FONT, "", 7)
     first = 24
     widths = (first, *[(pdf.epw - first) / max(1, len(week.days))] * len(week.days))
-    with pdf.table(col_widths=widths, text_align="LEFT", line_height=3.2, first_row_as_headings=True) as table:
+    # headings shaded, not bold: the packaged font has one weight
+    with pdf.table(col_widths=widths, text_align="LEFT", line_height=3.2, first_row_as_headings=True,
+                   headings_style=FontFace(fill_color=(238, 241, 245))) as table:
         header = table.row()
         header.cell("Period")
         for day in week.days:
-            header.cell(_latin1(day))
+            header.cell(day)
         for row in week.rows:
             line = table.row()
             if row.break_name:
-                line.cell(_latin1(f"{row.break_name}\n{row.start}-{row.end}"), colspan=len(week.days) + 1,
-                          align="CENTER")
+                line.cell(f"{row.break_name}\n{row.start}-{row.end}", colspan=len(week.days) + 1, align="CENTER")
                 continue
-            line.cell(_latin1(f"{row.label}\n{row.start}-{row.end}"))
+            line.cell(f"{row.label}\n{row.start}-{row.end}")
             for cells in row.cells:
-                line.cell(_latin1("\n".join(_cell_text(c.session, c.is_start) for c in cells)))
+                line.cell("\n".join(_cell_text(c.session, c.is_start) for c in cells))
     return bytes(pdf.output())
 
 
@@ -129,69 +150,56 @@ def _weekday(day_name: str, index: int) -> int:
     return list(BYDAY).index(key) if key in BYDAY else index % 7
 
 
-def _escape(text: str) -> str:
-    return text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
+@dataclass(frozen=True)
+class TermDates:
+    """The days a calendar covers: the term's first and last day, and its holidays (no sessions on them)."""
+
+    start: date
+    end: date
+    holidays: frozenset[date] = frozenset()
+
+    @classmethod
+    def weeks_from(cls, first_week: date, weeks: int) -> TermDates:
+        """``weeks`` whole weeks from the Monday of ``first_week`` (when no term is known)."""
+        monday = first_week - timedelta(days=first_week.weekday())
+        return cls(monday, monday + timedelta(days=7 * weeks - 1))
 
 
-def _fold(line: str) -> str:
-    """RFC 5545: lines longer than 75 octets continue on the next line after a space."""
-    data = line.encode("utf-8")
-    if len(data) <= 75:
-        return line
-    parts, start, limit = [], 0, 75
-    while start < len(data):
-        end = min(start + limit, len(data))
-        while end < len(data) and (data[end] & 0xC0) == 0x80:  # never split a UTF-8 character
-            end -= 1
-        parts.append(data[start:end].decode("utf-8"))
-        start, limit = end, 74
-    return "\r\n ".join(parts)
-
-
-def _offset(delta: timedelta) -> str:
-    minutes = int(delta.total_seconds() // 60)
-    sign = "+" if minutes >= 0 else "-"
-    return f"{sign}{abs(minutes) // 60:02d}{abs(minutes) % 60:02d}"
-
-
-def to_ics(week: WeekGrid, title: str, uid_prefix: str, first_week: date, weeks: int, tz_name: str,
-           stamp: datetime) -> bytes:
-    """One VEVENT per session, repeating weekly ``weeks`` times from the week of ``first_week``."""
+def to_ics(week: WeekGrid, title: str, uid_prefix: str, term: TermDates, tz_name: str, stamp: datetime) -> bytes:
+    """One event per session, repeating weekly on its day from the term's start to its end, holidays
+    excluded, at the clock times of ``tz_name`` (its VTIMEZONE included, so daylight saving is followed)."""
     zone = ZoneInfo(tz_name)
-    monday = first_week - timedelta(days=first_week.weekday())
-    offset = _offset(datetime.combine(monday, datetime.min.time(), zone).utcoffset() or timedelta())
-    lines = [
-        "BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//timetabling//timetable export//EN", "CALSCALE:GREGORIAN",
-        "METHOD:PUBLISH", f"X-WR-CALNAME:{_escape(title)}", f"X-WR-TIMEZONE:{tz_name}",
-        "BEGIN:VTIMEZONE", f"TZID:{tz_name}", "BEGIN:STANDARD", "DTSTART:19700101T000000",
-        f"TZOFFSETFROM:{offset}", f"TZOFFSETTO:{offset}", "END:STANDARD", "END:VTIMEZONE",
-    ]
-    dtstamp = stamp.astimezone(ZoneInfo("UTC")).strftime("%Y%m%dT%H%M%SZ")
+    calendar = Calendar()
+    for key, value in (("prodid", "-//timetabling//timetable export//EN"), ("version", "2.0"),
+                       ("calscale", "GREGORIAN"), ("method", "PUBLISH"), ("x-wr-calname", title),
+                       ("x-wr-timezone", tz_name)):
+        calendar.add(key, value)
+    until = datetime.combine(term.end, time(23, 59, 59), zone).astimezone(UTC)
     for s in sorted(week.sessions, key=lambda s: (s.day, s.period, s.course_code)):
-        day_name = week.days[s.day] if s.day < len(week.days) else ""
-        weekday = _weekday(day_name, s.day)
-        on = monday + timedelta(days=weekday)
-        start = datetime.combine(on, s.start)
-        end = datetime.combine(on, s.end)
-        description = "\n".join(x for x in (
-            s.course_name, f"Faculty: {', '.join(s.faculty)}" if s.faculty else "",
-            f"Batches: {', '.join(s.batches)}" if s.batches else "") if x)
-        lines += [
-            "BEGIN:VEVENT",
-            f"UID:{uid_prefix}-{s.course_code}-{s.session}-{s.day}-{s.period}@timetabling",
-            f"DTSTAMP:{dtstamp}",
-            f"DTSTART;TZID={tz_name}:{start:%Y%m%dT%H%M%S}",
-            f"DTEND;TZID={tz_name}:{end:%Y%m%dT%H%M%S}",
-            f"RRULE:FREQ=WEEKLY;BYDAY={list(BYDAY.values())[weekday]};COUNT={weeks}",
-            f"SUMMARY:{_escape(s.title)}",
-        ]
+        weekday = _weekday(week.days[s.day] if s.day < len(week.days) else "", s.day)
+        first = term.start + timedelta(days=(weekday - term.start.weekday()) % 7)
+        if first > term.end:
+            continue
+        event = Event()
+        event.add("uid", f"{uid_prefix}-{s.course_code}-{s.session}-{s.day}-{s.period}@timetabling")
+        event.add("dtstamp", stamp.astimezone(UTC))
+        event.add("dtstart", datetime.combine(first, s.start, zone))
+        event.add("dtend", datetime.combine(first, s.end, zone))
+        event.add("rrule", {"freq": "weekly", "byday": list(BYDAY.values())[weekday], "until": until})
+        skipped = sorted(d for d in term.holidays if first <= d <= term.end and d.weekday() == weekday)
+        if skipped:
+            event.add("exdate", [datetime.combine(d, s.start, zone) for d in skipped])
+        event.add("summary", s.title)
         if s.room:
-            lines.append(f"LOCATION:{_escape(s.room)}")
+            event.add("location", s.room_name or s.room)
+        description = "\n".join(x for x in (
+            s.course_name, f"Faculty: {', '.join(s.faculty_names or s.faculty)}" if s.faculty else "",
+            f"Batches: {', '.join(s.batches)}" if s.batches else "") if x)
         if description:
-            lines.append(f"DESCRIPTION:{_escape(description)}")
-        lines.append("END:VEVENT")
-    lines.append("END:VCALENDAR")
-    return ("\r\n".join(_fold(line) for line in lines) + "\r\n").encode("utf-8")
+            event.add("description", description)
+        calendar.add_component(event)
+    calendar.add_missing_timezones()
+    return calendar.to_ical()
 
 
 # ------------------------------------------------------------------------------ a whole department, streamed
@@ -209,19 +217,23 @@ def merged_sessions(slots: Iterable[Any], days: list[str]) -> Iterator[dict[str,
             key = here
             current = {
                 "day": days[s.day] if s.day < len(days) else str(s.day), "start": s.start_time.strftime("%H:%M"),
-                "end": s.end_time.strftime("%H:%M"), "course": s.course.course_code or s.course.code,
-                "name": s.course.name, "session": s.session + 1, "faculty": [],
-                "room": s.room.code if s.room else "", "batches": [],
+                "end": s.end_time.strftime("%H:%M"), "course": s.course.name or s.course.course_code or s.course.code,
+                "course_code": s.course.course_code or s.course.code, "session": s.session + 1, "faculty": [],
+                "faculty_codes": [], "room": (s.room.name or s.room.code) if s.room else "",
+                "room_code": s.room.code if s.room else "", "batches": [],
             }
-        for field, who in (("faculty", s.faculty), ("batches", s.batch)):
-            if who is not None and who.code not in current[field]:
-                current[field].append(who.code)
+        if s.faculty is not None and s.faculty.code not in current["faculty_codes"]:
+            current["faculty_codes"].append(s.faculty.code)
+            current["faculty"].append(s.faculty.name or s.faculty.code)
+        if s.batch is not None and s.batch.code not in current["batches"]:
+            current["batches"].append(s.batch.code)
     if current is not None:
         yield _joined(current)
 
 
 def _joined(row: dict[str, Any]) -> dict[str, str | int]:
-    return {**row, "faculty": ";".join(row["faculty"]), "batches": ";".join(row["batches"])}
+    return {**row, "faculty": ";".join(row["faculty"]), "faculty_codes": ";".join(row["faculty_codes"]),
+            "batches": ";".join(row["batches"])}
 
 
 def csv_stream(rows: Iterable[dict[str, str | int]], chunk_rows: int = 500) -> Iterator[str]:

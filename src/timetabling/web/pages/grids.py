@@ -40,6 +40,8 @@ class Session:
     batches: list[str] = field(default_factory=list)
     room: str = ""
     engine_id: str = ""  # the course's code as the engine and the checker name it
+    faculty_names: list[str] = field(default_factory=list)  # as ``faculty``, the names people know
+    room_name: str = ""
 
     @property
     def label(self) -> str:
@@ -108,9 +110,11 @@ def sessions_of(slots: QuerySet[TimetableSlot]) -> list[Session]:
                 course_code=s.course.course_code or s.course.code, course_name=s.course.name, session=s.session,
                 day=s.day, period=s.period, length=max(1, s.course.session_length), start=s.start_time,
                 end=s.end_time, room=s.room.code if s.room else "", engine_id=s.course.code,
+                room_name=(s.room.name or s.room.code) if s.room else "",
             )
         if s.faculty and s.faculty.code not in session.faculty:
             session.faculty.append(s.faculty.code)
+            session.faculty_names.append(s.faculty.name or s.faculty.code)
         if s.batch and s.batch.code not in session.batches:
             session.batches.append(s.batch.code)
     return list(merged.values())

@@ -16,6 +16,7 @@ from timetabling.web.pages.views import (
     records,
     review,
     start,
+    terms,
 )
 from timetabling.web.pages.views.common import MAX_ID
 
@@ -77,6 +78,8 @@ urlpatterns = [
     *PASSWORD_ROUTES,
     path("people/", people.people_list, name="people"),
     path("people/<id:user_id>/", people.person, name="person"),
+    path("terms/", terms.terms, name="terms"),
+    path("terms/<id:term_id>/", terms.terms, name="term"),
     path("", home.dashboard, name="dashboard"),
     path("signin/", home.SignInView.as_view(), name="sign_in"),
     path("signout/", home.sign_out, name="sign_out"),

@@ -188,3 +188,23 @@ class TimetableReport(models.Model):
 
     def __str__(self) -> str:
         return f"report of timetable {self.timetable_id} v{self.slots_version}: {self.hard_total} hard"
+
+
+class PriorityProfile(models.Model):
+    """Chosen priorities saved under a name: the weight of each soft criterion (``engine.priorities``), for
+    the organization or one of its departments; a generation uses it by name as a variant beside the presets."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="priority_profiles")
+    department = models.ForeignKey("academics.Department", null=True, blank=True, on_delete=models.CASCADE,
+                                   related_name="priority_profiles")
+    name = models.CharField(max_length=60)
+    weights = models.JSONField(default=dict)  # criterion -> weight, as ``SoftWeights.given()`` writes them
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ("name",)
+        constraints = [models.UniqueConstraint(fields=("organization", "name"), name="one_priority_profile_name")]
+
+    def __str__(self) -> str:
+        return self.name

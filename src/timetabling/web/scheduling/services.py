@@ -90,6 +90,7 @@ def start_generation(
     variants: Iterable[str] | None = None,
     time_limit: float | None = None,
     rerun_of: GenerationJob | None = None,
+    priorities: dict[str, Any] | None = None,
 ) -> GenerationJob:
     """Create a job and hand its instance to the engine. Raises ApiError 429 when the organization already
     runs ``MAX_CONCURRENT_JOBS`` jobs, 400 when there is nothing to schedule or the time limit is over
@@ -129,6 +130,7 @@ def start_generation(
                 "batch_ids": batch_ids, "grid": instance.grid.model_dump(mode="json"),
                 "sessions": instance.n_sessions, "phase": "queued", "fixed_sessions": fixed,
                 **({"rerun_of": str(rerun_of.id)} if rerun_of is not None else {}),
+                **({"priorities": priorities} if priorities else {}),  # from ``priorities.chosen``
             },
         )
     submission.submit(job, instance)
@@ -149,7 +151,8 @@ def rerun_generation(job: GenerationJob, user: Any) -> GenerationJob:
             raise ApiError(409, "the timetable this job repaired no longer exists", field="job_id")
         return repair_jobs.start_repair(source, user, float(m.get("time_limit") or repair_jobs.TIME_LIMIT))
     return start_generation(job.organization, user, job.academic_year, job.semester, m.get("department_ids") or [],
-                            m.get("batch_ids") or [], m.get("variants"), m.get("time_limit"), rerun_of=job)
+                            m.get("batch_ids") or [], m.get("variants"), m.get("time_limit"), rerun_of=job,
+                            priorities=m.get("priorities"))
 
 
 def cancel_generation(job: GenerationJob) -> GenerationJob:

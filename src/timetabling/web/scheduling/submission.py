@@ -17,7 +17,7 @@ from django.utils import timezone
 from timetabling.engine.model import Instance
 from timetabling.web.academics import models as am
 from timetabling.web.academics.instance import UnusableData, build_instance
-from timetabling.web.scheduling import retry
+from timetabling.web.scheduling import priorities, retry
 from timetabling.web.scheduling.engine_client import EngineUnavailable, engine_client
 from timetabling.web.scheduling.models import GenerationJob, JobStatus
 
@@ -50,7 +50,7 @@ def engine_payload(job: GenerationJob, instance: Instance) -> dict[str, Any]:
         "job_id": str(job.id), "organization_id": job.organization_id,
         "department_id": department_ids[0] if len(department_ids) == 1 else None,
         "batch_ids": list(m.get("batch_ids") or []), "semester": job.semester, "academic_year": job.academic_year,
-        "variants": list(m["variants"]), "time_limit": float(m["time_limit"]),
+        **priorities.engine_fields(m), "time_limit": float(m["time_limit"]),
         "instance": instance.model_dump(mode="json"),
     }
 

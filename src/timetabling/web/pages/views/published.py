@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
@@ -13,6 +14,7 @@ from django.http.response import HttpResponseBase
 from django.utils import timezone
 
 from timetabling.web.academics import models as am
+from timetabling.web.academics.terms import term_holidays
 from timetabling.web.accounts.models import STAFF_ROLES, Membership
 from timetabling.web.api.timetable import _may_read as may_read  # the API's rule, kept in one place
 from timetabling.web.pages import exports
@@ -41,12 +43,37 @@ def _owner_and_timetable(request: HttpRequest, membership: Membership, kind: str
     return owner, versions.published_for(membership.organization, owner_q(kind, owner))  # one per scope
 
 
+def term_of(timetable: Any) -> am.Term | None:
+    """The term (dates, holidays) of the timetable's academic year and semester, if one is set."""
+    return am.Term.objects.filter(organization_id=timetable.organization_id, academic_year=timetable.academic_year,
+                                  semester=timetable.semester).first()
+
+
+def time_zone_of(org: am.Organization) -> str:
+    return org.time_zone or settings.TIME_ZONE
+
+
+def _calendar_days(request: HttpRequest, timetable: Any) -> exports.TermDates:
+    """The term's dates; without a term, ``weeks`` weeks (16) from the week of ``start`` (today)."""
+    term = term_of(timetable)
+    if term is not None:
+        return exports.TermDates(term.start_date, term.end_date, frozenset(term_holidays(term)))
+    try:
+        start = request.GET.get("start", "")
+        first = date.fromisoformat(start) if start else timezone.localdate()
+        count = max(1, min(52, int(request.GET.get("weeks", "16"))))
+    except ValueError:
+        raise Http404("start must be a date (YYYY-MM-DD) and weeks a number") from None
+    return exports.TermDates.weeks_from(first, count)
+
+
 @page()
 def published(request: HttpRequest, membership: Membership, kind: str, owner_id: int) -> HttpResponse:
     owner, timetable = _owner_and_timetable(request, membership, kind, owner_id)
     week = owner_week(timetable, kind, owner) if timetable is not None else None
     return render_page(request, "pages/published.html", {
         "kind": kind, "kind_label": KIND_LABELS[kind], "owner": owner, "timetable": timetable, "week": week,
+        "term": term_of(timetable) if timetable is not None else None,
         "query": f"?timetable={timetable.pk}" if timetable and request.GET.get("timetable") else "",
     }, status=200 if timetable else 404)
 
@@ -64,15 +91,9 @@ def export(request: HttpRequest, membership: Membership, kind: str, owner_id: in
     if fmt == "pdf":
         body = exports.to_pdf(week, title, subtitle)
     elif fmt == "ics":
-        weeks = request.GET.get("weeks", "16")
-        start = request.GET.get("start", "")
-        try:
-            first = date.fromisoformat(start) if start else timezone.localdate()
-            count = max(1, min(52, int(weeks)))
-        except ValueError:
-            raise Http404("start must be a date (YYYY-MM-DD) and weeks a number") from None
-        body = exports.to_ics(week, f"{title} - {timetable.name}", f"tt{timetable.pk}-{kind}{owner.pk}", first,
-                              count, settings.TIME_ZONE, timezone.now())
+        body = exports.to_ics(week, f"{title} - {timetable.name}", f"tt{timetable.pk}-{kind}{owner.pk}",
+                              _calendar_days(request, timetable), time_zone_of(membership.organization),
+                              timezone.now())
     elif fmt == "xlsx":
         body = exports.to_xlsx(week, f"{title} - {subtitle}")
     else:
