@@ -33,7 +33,7 @@ def test_the_weights_make_the_variant_and_its_reported_cost(instance_file, tmp_p
     inst = load_instance(instance_file)
     chosen = inst.model_copy(update={"rules": Rules(hard=inst.rules.hard, weights={
         **inst.rules.weights, Rule.BATCH_IDLE: 30, Rule.ROOM_STABILITY: 0})})
-    assert check(chosen, load_solution(every / "Quiet" / "solution.json")).soft_cost == rows["Quiet"]["soft_cost"]
+    assert check(chosen, load_solution(every / "quiet" / "solution.json")).soft_cost == rows["Quiet"]["soft_cost"]
 
 
 @pytest.mark.parametrize("content, said", [

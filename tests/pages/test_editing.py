@@ -113,3 +113,38 @@ class RecordEditingTests(PersonasTestCase):
         assert am.Course.objects.get(pk=theirs.pk).room_type != "x"
         self.as_user(self.approver)
         assert self.client.get(f"/data/courses/{self.course.pk}/").status_code == 403
+
+
+@FAST_HASHING
+class TermPageTests(PersonasTestCase):
+    def test_a_term_with_holidays_and_the_time_zone_are_saved_and_bad_ones_refused(self) -> None:
+        self.as_user(self.scheduler)
+        term = {"form": "term", "academic_year": "2026-27", "semester": 1, "start_date": "2026-08-01",
+                "end_date": "2026-12-15", "holidays_text": "2026-10-02\n2026-11-12"}
+        assert self.client.post("/terms/", term).status_code == 302
+        saved = am.Term.objects.get(organization=self.org)
+        assert saved.holidays == ["2026-10-02", "2026-11-12"]
+        response = self.client.post("/terms/", {**term, "holidays_text": "2027-01-26"})
+        assert response.status_code == 400 and "2027-01-26 is outside the term" in response.content.decode()
+        assert self.client.post("/terms/", {**term, "end_date": "2026-07-01"}).status_code == 400
+        assert self.client.post("/terms/", {"form": "time_zone", "time_zone": "Mars/Olympus"}).status_code == 400
+        assert self.client.post("/terms/", {"form": "time_zone", "time_zone": "Europe/Berlin"}).status_code == 302
+        self.org.refresh_from_db()
+        assert self.org.time_zone == "Europe/Berlin"
+        self.as_user(self.outsider)
+        assert self.client.get(f"/terms/{saved.pk}/").status_code == 404
+        self.as_user(self.approver)
+        assert self.client.get("/terms/").status_code == 403
+
+
+@FAST_HASHING
+class ElectiveChoiceTests(PersonasTestCase):
+    def test_a_students_elective_choices_are_edited_on_their_form(self) -> None:
+        self.as_user(self.scheduler)
+        student, course = self.pupil, am.Course.objects.filter(organization=self.org).order_by("-code").first()
+        response = self.client.post(f"/data/students/{student.pk}/", {
+            "code": student.code, "name": student.name, "batch": student.batch_id, "electives": [course.pk]})
+        assert response.status_code == 302, response.content.decode()[:2000]
+        assert list(am.ElectiveChoice.objects.filter(student=student).values_list("course", flat=True)) == [course.pk]
+        change = am.ChangeRecord.objects.get(kind="students", record_id=student.pk)
+        assert change.changes["electives"][1] == [course.code]

@@ -144,6 +144,26 @@ def test_a_draft_is_edited_in_the_grid_undone_published_and_seen_by_batch_and_st
     assert page.locator("#edit-error-text").inner_text().startswith("Not done: ")
     assert cell(page, refused_day, refused_period).locator(f".session[data-label='{label}']").count() == 0
 
+    # someone else edits the draft meanwhile: this page's next edit gets 409, is not stored, and a reload is offered
+    editor = page.locator("#editor")
+    other = page.locator(f"#week-table .session[draggable]:not([data-label='{label}'])").first
+    token = next(c["value"] for c in page.context.cookies() if c["name"] == "csrftoken")
+    theirs = page.request.post(editor.get_attribute("data-api") + "edits/", headers={"X-CSRFToken": token}, data={
+        "op": "lock", "course": other.get_attribute("data-course"), "session": int(other.get_attribute("data-session")),
+        "base_version": int(editor.get_attribute("data-version"))})
+    assert theirs.status == 200, theirs.text()
+    stale = page.locator("#week-table td.cand-free:not(.cand-current)").first
+    stale_day, stale_period = stale.get_attribute("data-day"), stale.get_attribute("data-period")
+    stale.focus()
+    page.keyboard.press("Enter")
+    page.wait_for_function("() => document.getElementById('edit-error-text').textContent.includes('Someone else')")
+    assert cell(page, stale_day, stale_period).locator(f".session[data-label='{label}']").count() == 0
+    page.get_by_role("button", name="Reload the draft").click()
+    page.wait_for_load_state()
+    assert page.locator(f"#week-table .session.locked[data-label='{other.get_attribute('data-label')}']").count()
+    page.locator(f"#week-table .session[draggable][data-label='{label}']").click()
+    page.wait_for_function("() => document.getElementById('edit-selected').textContent.includes('free cells')")
+
     # move it again, by dragging this time
     target = page.locator("#week-table td.cand-free:not(.cand-current)").first
     to_day, to_period = target.get_attribute("data-day"), target.get_attribute("data-period")

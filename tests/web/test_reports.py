@@ -71,10 +71,10 @@ class StoredReportTests(PersonasTestCase):
         theirs = TimetableSlot.objects.filter(timetable=self.timetable).filter(
             course__department=department).values("course_id", "session").distinct().count()
         assert len(rows) >= theirs > 0
-        assert len({(r["course"], r["session"]) for r in rows}) == len(rows)  # one row per session
+        assert len({(r["course_code"], r["session"]) for r in rows}) == len(rows)  # one row per session
         codes = set(am.Course.objects.filter(department=department).values_list("code", flat=True))
         batches = set(am.Batch.objects.filter(department=department).values_list("code", flat=True))
-        assert all(r["course"] in codes or set(r["batches"].split(";")) & batches for r in rows)
+        assert all(r["course_code"] in codes or set(r["batches"].split(";")) & batches for r in rows)
         xlsx = self.client.get(url.replace("export.csv", "export.xlsx"))
         assert xlsx.status_code == 200 and b"".join(xlsx.streaming_content)[:2] == b"PK"
         assert self.client.get(url.replace("export.csv", "export.pdf")).status_code == 404

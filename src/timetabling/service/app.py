@@ -69,8 +69,10 @@ class Engine:
 
         def on_event(event: dict[str, Any]) -> None:
             # 100 belongs to the final message: a running job shows at most 99
-            message = ProgressMessage(job_id, "running", min(99.0, round(event["percent"], 1)), event["stage"],
-                                      event.get("eta_s"), event.get("message", ""))
+            message = ProgressMessage(job_id, "running", min(99.0, round(event["percent"], 1)),
+                                      event.get("phase") or event["stage"], event.get("eta_s"),
+                                      event.get("message", ""), event.get("objective"), event.get("variant"),
+                                      event.get("elapsed_s"))
             self.bus.publish(message)
             self.callback.progress(message.to_dict())
 

@@ -27,6 +27,10 @@ class ProgressMessage:
     phase: str = ""
     eta_seconds: float | None = None
     message: str = ""
+    # during optimisation: the soft cost of the best timetable of ``variant`` so far, ``elapsed_s`` into the run
+    objective: float | None = None
+    variant: str | None = None
+    elapsed_s: float | None = None
 
     @property
     def final(self) -> bool:

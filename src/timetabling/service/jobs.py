@@ -44,7 +44,8 @@ class JobSpec:
 
 def event_json(event: Event) -> dict[str, Any]:
     return {"stage": event.stage, "percent": event.percent, "message": event.message, "eta_s": event.eta_s,
-            "objective": event.objective}
+            "objective": event.objective, "phase": event.phase, "variant": event.variant,
+            "elapsed_s": event.elapsed_s}
 
 
 def run_job(spec: JobSpec, on_event: Callable[[dict[str, Any]], None], cancel: CancelToken) -> dict[str, Any]:

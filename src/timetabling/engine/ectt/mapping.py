@@ -10,9 +10,10 @@
   windows (``batch_idle``), room stability, student load (``batch_daily_load``), travel between
   buildings (``batch_travel``) and double lectures (``course_double_sessions``).
 
-``batch_daily_load``, ``batch_travel`` and ``course_double_sessions`` are in the checker and the CP-SAT
-model but not yet in the annealer, which ignores them while it searches (the checker still judges its
-result, and the CP-SAT polish that follows it optimises them on models small enough for it).
+Every native rule here is in the checker and the CP-SAT model; the annealer (which does most of the
+optimising on instances of this size) counts ``batch_daily_load`` but not yet ``batch_travel`` or
+``course_double_sessions``: it ignores them while it searches, the checker still judges its result, and the
+CP-SAT polish that follows it optimises them on models small enough for it.
 """
 
 from __future__ import annotations
@@ -51,10 +52,11 @@ def rules_for(f: Formulation) -> Rules:
     return Rules(hard=ALWAYS_HARD, weights=weights)
 
 
-def to_instance(inst: EcttInstance, which: str | Formulation = "UD2") -> Instance:
-    """The native instance that the solver optimises for formulation ``which``."""
+def to_instance(inst: EcttInstance, which: str | Formulation = "UD2", *, room_constraints: bool = True) -> Instance:
+    """The native instance that the solver optimises for formulation ``which``; ``room_constraints=False``
+    leaves out room constraints the formulation only weighs (UD3), for when keeping them makes it infeasible."""
     f = formulation(which) if isinstance(which, str) else which
-    keep_rooms = "RoomConstraints" in f.hard or "RoomConstraints" in f.weights
+    keep_rooms = "RoomConstraints" in f.hard or ("RoomConstraints" in f.weights and room_constraints)
     forbidden: dict[str, set[str]] = {}
     if keep_rooms:
         for c, r in inst.room_constraints:

@@ -65,6 +65,9 @@ class Event:
     eta_s: float | None = None
     objective: float | None = None
     bound: float | None = None
+    phase: str = ""  # what the run does, in plain words ("improving variant Faculty-focused")
+    variant: str | None = None  # the variant being improved, whose soft cost ``objective`` is
+    elapsed_s: float | None = None  # seconds into the run
 
 
 @dataclass

@@ -31,11 +31,21 @@ from timetabling.engine.pipeline.decompose import (
     optimise_with_cpsat,
     to_solution,
 )
+from timetabling.engine.pipeline.eta import EtaEstimator
 from timetabling.engine.pipeline.genetic import optimise
 from timetabling.engine.pipeline.resolve import resolve
 from timetabling.engine.pipeline.resources import Resources, detect
 
 OPTIMIZERS = ("ga", "anneal", "cpsat", "none")  # none: every variant is the first timetable
+# each stage in the words of the people who wait for it (a step may say more: ``emit(..., phase=...)``)
+PHASES = {
+    "resources": "looking at the machine's cores",
+    "clustering": "grouping the courses that share students, faculty or rooms",
+    "parts": "placing the courses",
+    "resolve": "removing the last clashes",
+    "optimise": "improving the variants",
+    "done": "finished",
+}
 
 
 class Clock:
@@ -46,6 +56,7 @@ class Clock:
         self.t0 = time.perf_counter() - elapsed
         self.options = options
         self.pct = percent
+        self.eta = EtaEstimator()
 
     @property
     def elapsed(self) -> float:
@@ -58,7 +69,9 @@ class Clock:
     def emit(self, stage: str, pct: float, message: str, **kw: Any) -> None:
         self.pct = max(self.pct, min(100.0, pct))
         if self.options.progress:
-            eta = self.elapsed * (100.0 - self.pct) / self.pct if self.pct > 0 else None
+            eta = self.eta.update(stage, self.elapsed, self.pct, self.left)
+            kw.setdefault("phase", PHASES.get(stage, stage))
+            kw.setdefault("elapsed_s", round(self.elapsed, 2))
             self.options.progress(Event(stage, self.pct, message, eta, **kw))
 
     def cancelled(self) -> bool:
@@ -105,6 +118,17 @@ def start(instance: Instance, options: PipelineOptions) -> RunState:
     return RunState(names, clock, stats, resources, clustering, clustering.summary())
 
 
+def placing_phase(clustering: Clustering) -> str:
+    """Stage 2 in plain words: "placing core courses and electives of 37 departments"."""
+    counts = clustering.category_counts
+    kinds = "core courses" if counts.get("core") else "courses"
+    if counts.get("department_elective") or counts.get("open_elective"):
+        kinds += " and electives"
+    departments = {d for p in clustering.parts for d in p.departments if d != "-"}
+    return f"placing {kinds} of {len(departments)} department{'s' if len(departments) != 1 else ''}" if departments \
+        else f"placing {kinds}"
+
+
 def stage2_budget(options: PipelineOptions) -> float:
     """Seconds stages 1-3 may take together."""
     return max(5.0, options.feasibility_share * options.time_limit)
@@ -123,7 +147,8 @@ def stage2(instance: Instance, options: PipelineOptions, state: RunState, map_pa
         result = decompose(
             instance, state.clustering, budget=budget, pool_workers=state.resources.pool_workers, seed=options.seed,
             cancel=options.cancel, optimise=options.part_optimisation,
-            progress=lambda f, m: clock.emit("parts", 3.0 + 32.0 * f, m), map_parts=map_parts,
+            progress=lambda f, m: clock.emit("parts", 3.0 + 32.0 * f, m, phase=placing_phase(state.clustering)),
+            map_parts=map_parts,
             side_by_side=side_by_side,
         )
         placed, unplaced_courses = result.placed, result.unplaced
@@ -172,13 +197,14 @@ def finish(instance: Instance, options: PipelineOptions, state: RunState, placed
         if clock.cancelled():
             break
         pct0 = 40.0 + i * share
-        clock.emit("optimise", pct0, f"variant {name} ({options.optimizer})")
+        clock.emit("optimise", pct0, f"variant {name} ({options.optimizer})", phase=f"improving variant {name}",
+                   variant=name)
         limit = max(1.0, clock.left / (len(names) - i))
         solution = _improve(instance, options, name, i, base, placed, lay, limit, clock, pct0, share)
         variants.append(_variant(instance, options, name, solution))
         v = variants[-1]
         clock.emit("optimise", pct0 + share, f"variant {name}: soft cost {v.report.soft_cost}",
-                   objective=float(v.report.soft_cost))
+                   objective=float(v.report.soft_cost), phase=f"improving variant {name}", variant=name)
     if not variants:  # cancelled before the first variant: the first timetable is the best complete one
         variants.append(_variant(instance, options, names[0], base))
     cancelled = clock.cancelled()
@@ -221,7 +247,8 @@ def _improve(instance: Instance, options: PipelineOptions, name: str, index: int
         gens = max(1, options.ga.generations)
 
         def tick(gen: int, cost: float) -> None:
-            clock.emit("optimise", pct0 + share * gen / gens, f"variant {name}: generation {gen}", objective=cost)
+            clock.emit("optimise", pct0 + share * gen / gens, f"variant {name}: generation {gen}", objective=cost,
+                       phase=f"improving variant {name}", variant=name)
 
         ga = optimise(board_from(lay, placed), rules, options.ga, seed=options.seed + index,
                       time_limit=limit, should_stop=clock.cancelled, progress=tick)

@@ -97,7 +97,8 @@ def _apply_locks(instance: Instance, carried: Carried, locks: tuple[Lock, ...]) 
         seats = carried.seats.setdefault(cid, [])
         course_locks = by_course[cid]
         # first the locks already met at their slot, so that the others do not take those sessions
-        course_locks.sort(key=lambda lk: not any(t == grid.slot_index(lk.slot) for _k, t, _r in seats))
+        held = {t for _k, t, _r in seats}
+        course_locks.sort(key=lambda lk: grid.slot_index(lk.slot) not in held)
         done: set[int] = set()  # starts already holding a lock
         for lock in course_locks:
             t = grid.slot_index(lock.slot)

@@ -19,6 +19,7 @@ from timetabling.engine.repair.occupancy import Occupancy
 
 CLASHES = frozenset({Rule.FACULTY_CLASH, Rule.BATCH_CLASH, Rule.STUDENT_CLASH})
 ROUNDS = 2  # passes over the sessions still to place
+NEW_CHOICES = 8  # free places weighed for a new session (its batches' idle periods and lone sessions)
 ROOM_EJECTIONS = 2  # sessions a room may hold and still be taken, each moved to another room at its time
 
 
@@ -78,13 +79,20 @@ class _Pass:
                 return True
         occ.lift(i)
         open_starts = []
+        choices: list[tuple[int, str | None]] = []  # a new session: the few first places, the best kept
         for t in self._starts(i):
             if not occ.time_breaches(i, t):
                 r = self._room(i, t)
                 if r is not None or not self.rooms:
-                    occ.put(i, t, r)
-                    return True
-                open_starts.append(t)
+                    choices.append((t, r))
+                    if start is not None or len(choices) == NEW_CHOICES:
+                        break
+                else:
+                    open_starts.append(t)
+        if choices:
+            t, r = min(choices, key=lambda p: self._soft(i, p[0])) if start is None else choices[0]
+            occ.put(i, t, r)
+            return True
         for t in open_starts:  # free in time, every room taken: one that its holders can leave
             r = self._room_by_ejection(i, t)
             if r is not None:
@@ -136,9 +144,11 @@ class _Pass:
             return True
         return h.room is not None and occ.fits(h.course, h.room) and not occ.room_breaches(i, h.start, h.room, {})
 
-    def _fixed(self, i: int) -> bool:
+    def _fixed(self, i: int, start: int | None = None) -> bool:
+        """Session ``i`` is locked where it is (or at ``start``, while it is lifted)."""
         h = self.occ.sessions[i]
-        return h.start is not None and h.start in self.locked.get(h.course.id, {})
+        t = h.start if start is None else start
+        return t is not None and t in self.locked.get(h.course.id, {})
 
     def _starts(self, i: int) -> list[int]:
         """Starts by the cost of the move: the same day nearest first, then other days; a new session
@@ -195,8 +205,9 @@ class _Pass:
                     occ.put(j, tj, r2)  # type: ignore[arg-type]
                     done.append((j, tj))
                     continue
-                t2 = next((u for u in self._starts(j) if u != tj and not occ.time_breaches(j, u)
-                           and (r2 := self._room(j, u, avoid=r)) is not None), None)
+                t2 = None if self._fixed(j, tj) else next(
+                    (u for u in self._starts(j) if u != tj and not occ.time_breaches(j, u)
+                     and (r2 := self._room(j, u, avoid=r)) is not None), None)
                 if t2 is None:  # no other room at its time, nor another free time: back in ``r``
                     occ.put(j, tj, r)  # type: ignore[arg-type]
                     break
@@ -211,3 +222,28 @@ class _Pass:
     def _room_fixed(self, j: int) -> bool:
         h = self.occ.sessions[j]
         return h.start is not None and self.locked.get(h.course.id, {}).get(h.start) is not None
+
+    def _soft(self, i: int, t: int) -> int:
+        """Roughly what the soft cost gains with session ``i`` (not placed) starting at ``t``: the idle
+        periods it adds to its batches' day, a session apart from the rest of their day, a day its course
+        already uses."""
+        occ = self.occ
+        rules = occ.instance.rules
+        n = occ.n_periods
+        day = t // n
+        c = occ.sessions[i].course
+        mine = {u - day * n for u in occ.span(c, t)}
+        cost = 0
+        if any(occ.sessions[k].start is not None and occ.sessions[k].start // n == day
+               for k in occ.by_course[c.id] if k != i):
+            cost += rules.weight(Rule.COURSE_MIN_DAYS)
+        for b in c.batches:
+            busy = {u - day * n for k in occ.batch_day.get((b, day), ()) if k != i
+                    for u in occ.span(occ.sessions[k].course, occ.sessions[k].start)}  # type: ignore[arg-type]
+            if not any(p - 1 in busy or p + 1 in busy for p in mine):
+                cost += rules.weight(Rule.ISOLATED_SESSION)
+            if busy:
+                both = busy | mine
+                idle = (max(both) - min(both) + 1 - len(both)) - (max(busy) - min(busy) + 1 - len(busy))
+                cost += rules.weight(Rule.BATCH_IDLE) * idle
+        return cost

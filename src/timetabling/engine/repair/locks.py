@@ -225,10 +225,12 @@ def _student_overlaps(instance: Instance, locks: tuple[Lock, ...]) -> list[str]:
             at[instance.grid.slot_index((lock.day, lock.period + k))].append(i)
     pairs: set[tuple[int, int]] = set()
     for idx in at.values():
+        here = {locks[i].course for i in idx}
         for a in range(len(idx)):
             mine = peers.get(locks[idx[a]].course)
-            if mine:
-                pairs.update((idx[a], j) for j in idx[a + 1:] if locks[j].course in mine)
+            shared = mine.keys() & here if mine else None
+            if shared:
+                pairs.update((idx[a], j) for j in idx[a + 1:] if locks[j].course in shared)
     out = []
     for i, j in sorted(pairs):
         ci, cj = instance.course_by_id[locks[i].course], instance.course_by_id[locks[j].course]

@@ -129,7 +129,13 @@ class _Problem:
         self.rule_flags = np.array([
             _weight_or_hard(rules, Rule.FACULTY_DAILY_HOURS), _weight_or_hard(rules, Rule.FACULTY_CONSECUTIVE),
             _weight_or_hard(rules, Rule.COURSE_MAX_PER_DAY), _weight_or_hard(rules, Rule.BATCH_DAILY_LOAD),
+            _weight_or_hard(rules, Rule.BATCH_TRAVEL),
         ], dtype=np.int64)  # > 0: soft weight; -1: hard; 0: off
+        # building of each room, as an index; travel is counted only with two buildings or more
+        buildings = sorted({r.building for r in instance.rooms})
+        index = {b: k for k, b in enumerate(buildings)}
+        self.room_bld = np.array([index[instance.room_by_id[r].building] for r in lay.room_ids] or [0], dtype=np.int64)
+        self.n_buildings = len(buildings) if self.rule_flags[4] != 0 and len(buildings) > 1 else 0
         # per-session costs that depend on the start or the room alone
         self.pref_cost = np.zeros((n, t_n), dtype=np.int64)
         w_pref = rules.weight(Rule.FACULTY_PREFERENCE)
@@ -320,6 +326,8 @@ class _Chain:
         self.croom = np.zeros((n_c, max(1, prob.n_rooms)), dtype=np.int32)
         self.nrooms = np.zeros(n_c, dtype=np.int64)
         self.rd_hard = np.zeros((n_rows, prob.n_days), dtype=np.int64)  # per row and day: its daily rules' cost
+        # per row, slot and building: the row's sessions there (batch travel; one empty building when not counted)
+        self.bocc = np.zeros((n_rows if prob.n_buildings else 1, t_n, max(1, prob.n_buildings)), dtype=np.int32)
         self.rd_soft = np.zeros((n_rows, prob.n_days), dtype=np.int64)
         self.movable = np.flatnonzero(~prob.frozen & (np.diff(prob.start_ptr) > 0)).astype(np.int64)
         self.acc = np.zeros(5, dtype=np.int64)  # hard, soft, moves, accepted, accepted Kempe chain moves
@@ -343,7 +351,7 @@ class _Chain:
         self.start[:] = start
         self.room[:] = room
         for counter in (self.occ, self.bst, self.blen, self.cday, self.ndays, self.croom, self.nrooms, self.rd_hard,
-                        self.rd_soft, self.acc[:2]):
+                        self.rd_soft, self.acc[:2], self.bocc):
             counter[:] = 0
         self.rocc[:] = self.p.room_blocked if self.p.n_rooms else 0
         self.owner[:] = -1
@@ -359,7 +367,7 @@ class _Chain:
             p.fac_max_day, p.fac_max_run, p.course_max_day, p.min_days, p.adjacent, p.n_periods,
             p.w_idle, p.w_iso, p.w_days, p.w_stab, p.rule_flags, p.pref_cost, p.cap_cost,
             self.occ, self.bst, self.blen, self.rocc, self.owner, self.cday, self.ndays, self.croom, self.nrooms,
-            self.rd_hard, self.rd_soft, self.acc,
+            self.rd_hard, self.rd_soft, self.acc, self.bocc, p.room_bld,
         )
 
     @property
@@ -404,7 +412,7 @@ def _seed(seed):
 
 @njit(cache=True, nogil=True, inline="always")
 def _row_day(row, day, occ, bst, blen, row_kind, row_faculty, fac_max_day, fac_max_run, adjacent, n_periods,
-             w_idle, w_iso, rule_flags):
+             w_idle, w_iso, rule_flags, bocc):
     """(hard, soft) of one batch or faculty row on one day: idle periods and isolated sessions of a batch;
     daily hours and consecutive periods of a faculty member."""
     t0 = day * n_periods
@@ -452,6 +460,26 @@ def _row_day(row, day, occ, bst, blen, row_kind, row_faculty, fac_max_day, fac_m
                     hard += units
                 else:
                     soft += w_load * units
+        w_travel = rule_flags[4]
+        if w_travel != 0 and bocc.shape[0] > 1:  # a change of building between consecutive periods
+            moves = 0
+            n_b = bocc.shape[2]
+            for p in range(n_periods - 1):
+                t = t0 + p
+                if not adjacent[t]:
+                    continue
+                moved = False
+                for a in range(n_b):
+                    if bocc[row, t, a] > 0:
+                        for b in range(n_b):
+                            if b != a and bocc[row, t + 1, b] > 0:
+                                moved = True
+                if moved:
+                    moves += 1
+            if w_travel < 0:
+                hard += moves
+            else:
+                soft += w_travel * moves
     elif kind == 1:
         f = row_faculty[row]
         w_day = rule_flags[0]
@@ -493,7 +521,7 @@ def _row_day(row, day, occ, bst, blen, row_kind, row_faculty, fac_max_day, fac_m
 
 @njit(cache=True, nogil=True, inline="always")
 def _place(i, s, r, sign, course, length, res_ptr, res_list, row_kind, course_max_day, min_days, w_days, w_stab,
-           rule_flags, pref_cost, cap_cost, occ, bst, blen, rocc, owner, cday, ndays, croom, nrooms):
+           rule_flags, pref_cost, cap_cost, occ, bst, blen, rocc, owner, cday, ndays, croom, nrooms, bocc, room_bld):
     """Add (sign 1) or remove (sign -1) session ``i`` at start ``s`` in room ``r``: occupancy, the course's days
     and rooms. Returns (d_hard, d_soft) of everything but the per row and day rules (see ``_row_day``)."""
     n_len = length[i]
@@ -514,6 +542,9 @@ def _place(i, s, r, sign, course, length, res_ptr, res_list, row_kind, course_ma
         if row_kind[row] == 2:
             bst[row, s] += sign
             blen[row, s] += sign * n_len
+            if r >= 0 and bocc.shape[0] > 1:
+                for t in range(s, s + n_len):
+                    bocc[row, t, room_bld[r]] += sign
     if r >= 0:
         for t in range(s, s + n_len):
             if sign > 0:
@@ -597,7 +628,7 @@ def _clashes_of_move(i, s0, r0, s1, r1, length, res_ptr, res_list, occ, rocc):
 @njit(cache=True, nogil=True, inline="always")
 def _daily_row(row, row_kind, w_idle, w_iso, rule_flags):
     kind = row_kind[row]
-    return (kind == 2 and (w_idle > 0 or w_iso > 0 or rule_flags[3] != 0)) or (
+    return (kind == 2 and (w_idle > 0 or w_iso > 0 or rule_flags[3] != 0 or rule_flags[4] != 0)) or (
         kind == 1 and (rule_flags[0] != 0 or rule_flags[1] != 0)
     )
 
@@ -605,14 +636,14 @@ def _daily_row(row, row_kind, w_idle, w_iso, rule_flags):
 @njit(cache=True, nogil=True)
 def _init(start, room, course, length, res_ptr, res_list, row_kind, row_faculty, fac_max_day, fac_max_run,
           course_max_day, min_days, adjacent, n_periods, w_idle, w_iso, w_days, w_stab, rule_flags, pref_cost,
-          cap_cost, occ, bst, blen, rocc, owner, cday, ndays, croom, nrooms, rd_hard, rd_soft, acc):
+          cap_cost, occ, bst, blen, rocc, owner, cday, ndays, croom, nrooms, rd_hard, rd_soft, acc, bocc, room_bld):
     """Place every session on empty counters; ``acc[0:2]``: hard units and soft cost of the timetable."""
     hard = 0
     soft = 0
     for i in range(len(start)):
         dh, ds = _place(i, start[i], room[i], 1, course, length, res_ptr, res_list, row_kind, course_max_day,
                         min_days, w_days, w_stab, rule_flags, pref_cost, cap_cost, occ, bst, blen, rocc, owner,
-                        cday, ndays, croom, nrooms)
+                        cday, ndays, croom, nrooms, bocc, room_bld)
         hard += dh
         soft += ds
     # blocked room slots start at 1: a session there is a clash, counted above. Each course's missing days
@@ -625,7 +656,7 @@ def _init(start, room, course, length, res_ptr, res_list, row_kind, row_faculty,
         if _daily_row(row, row_kind, w_idle, w_iso, rule_flags):
             for d in range(n_days):
                 h, s_ = _row_day(row, d, occ, bst, blen, row_kind, row_faculty, fac_max_day, fac_max_run, adjacent,
-                                 n_periods, w_idle, w_iso, rule_flags)
+                                 n_periods, w_idle, w_iso, rule_flags, bocc)
                 rd_hard[row, d] = h
                 rd_soft[row, d] = s_
                 hard += h
@@ -637,7 +668,7 @@ def _init(start, room, course, length, res_ptr, res_list, row_kind, row_faculty,
 @njit(cache=True, nogil=True, inline="always")
 def _daily_delta(ops, n_ops, res_ptr, res_list, row_kind, row_faculty, fac_max_day, fac_max_run, adjacent,
                  n_periods, w_idle, w_iso, rule_flags, occ, bst, blen, rd_hard, rd_soft, pair_row, pair_day, pair_h,
-                 pair_s, seen, stamp):
+                 pair_s, seen, stamp, bocc):
     """Recount the daily rules of every (row, day) the changes in ``ops`` touched (already applied to the
     counters): the new values go to ``pair_*``; returns (pairs, d_hard, d_soft). ``seen[row, day] == stamp``
     marks the pairs recounted in this call (``stamp``: new per call)."""
@@ -655,7 +686,7 @@ def _daily_delta(ops, n_ops, res_ptr, res_list, row_kind, row_faculty, fac_max_d
                 continue
             seen[row, d] = stamp
             h, s_ = _row_day(row, d, occ, bst, blen, row_kind, row_faculty, fac_max_day, fac_max_run, adjacent,
-                             n_periods, w_idle, w_iso, rule_flags)
+                             n_periods, w_idle, w_iso, rule_flags, bocc)
             pair_row[n_pairs] = row
             pair_day[n_pairs] = d
             pair_h[n_pairs] = h
@@ -741,7 +772,8 @@ def _kempe_ops(i, s1, start, room, length, res_ptr, res_list, row_ptr, row_sessi
 @njit(cache=True, nogil=True, _nrt=False)
 def _search(start, room, course, length, res_ptr, res_list, row_kind, row_faculty, fac_max_day, fac_max_run,
             course_max_day, min_days, adjacent, n_periods, w_idle, w_iso, w_days, w_stab, rule_flags, pref_cost,
-            cap_cost, occ, bst, blen, rocc, owner, cday, ndays, croom, nrooms, rd_hard, rd_soft, acc, start_ptr,
+            cap_cost, occ, bst, blen, rocc, owner, cday, ndays, croom, nrooms, rd_hard, rd_soft, acc, bocc, room_bld,
+            start_ptr,
             start_list, room_ptr, room_list, allowed_start, allowed_room, row_ptr, row_sessions, movable, frozen,
             best_start, best_room, best, pair_row, pair_day, pair_h, pair_s, ops, chain, side, mark, claim, seen,
             iterations, temperature, keep_room, hard_weight, kempe):
@@ -820,7 +852,7 @@ def _search(start, room, course, length, res_ptr, res_list, row_kind, row_facult
         for q in range(n_ops):
             h, s_ = _place(ops[q, 0], ops[q, 1], ops[q, 2], ops[q, 3], course, length, res_ptr, res_list, row_kind,
                            course_max_day, min_days, w_days, w_stab, rule_flags, pref_cost, cap_cost, occ, bst, blen,
-                           rocc, owner, cday, ndays, croom, nrooms)
+                           rocc, owner, cday, ndays, croom, nrooms, bocc, room_bld)
             dh += h
             ds += s_
         # a move that makes clashes is mostly refused before its daily rules are counted
@@ -829,7 +861,8 @@ def _search(start, room, course, length, res_ptr, res_list, row_kind, row_facult
         if go:
             n_pairs, h, s_ = _daily_delta(ops, n_ops, res_ptr, res_list, row_kind, row_faculty, fac_max_day,
                                           fac_max_run, adjacent, n_periods, w_idle, w_iso, rule_flags, occ, bst, blen,
-                                          rd_hard, rd_soft, pair_row, pair_day, pair_h, pair_s, seen, recount)
+                                          rd_hard, rd_soft, pair_row, pair_day, pair_h, pair_s, seen, recount,
+                                          bocc)
             dh += h
             ds += s_
             go = hard_weight * dh + ds <= threshold
@@ -856,6 +889,6 @@ def _search(start, room, course, length, res_ptr, res_list, row_kind, row_facult
         for q in range(n_ops - 1, -1, -1):
             _place(ops[q, 0], ops[q, 1], ops[q, 2], -ops[q, 3], course, length, res_ptr, res_list, row_kind,
                    course_max_day, min_days, w_days, w_stab, rule_flags, pref_cost, cap_cost, occ, bst, blen, rocc,
-                   owner, cday, ndays, croom, nrooms)
+                   owner, cday, ndays, croom, nrooms, bocc, room_bld)
     acc[0] = hard
     acc[1] = soft

@@ -82,6 +82,9 @@ class CallbackRequest(BaseModel):
     progress: float = Field(default=0, ge=0, le=100)
     phase: str = ""
     eta_seconds: float | None = None
+    objective: float | None = Field(default=None, ge=0, description="soft cost of the variant's best timetable so far")
+    variant: str | None = Field(default=None, max_length=200)
+    elapsed_s: float | None = Field(default=None, ge=0)
     variants: list[VariantIn] = Field(default_factory=list)
     comparison: list[dict[str, Any]] = Field(default_factory=list)
     generation_time: float | None = None

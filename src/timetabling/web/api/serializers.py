@@ -25,6 +25,7 @@ def job_json(job: GenerationJob) -> dict[str, Any]:
         "error_message": job.error_message, "phase": job.metadata.get("phase", ""),
         "eta_seconds": job.metadata.get("eta_seconds"), "review": job.metadata.get("review"),
         "engine_wait": job.metadata.get("engine_wait"), "rerun_of": job.metadata.get("rerun_of"),
+        "priorities": job.metadata.get("priorities"),
     }
 
 

@@ -121,7 +121,7 @@ def progress(request: HttpRequest, membership: Membership, job_id: str) -> dict[
     job = _job(membership, job_id)
     return {"job_id": str(job.id), "status": job.status, "progress": job.progress,
             "updated_at": job.updated_at.isoformat(), "phase": job.metadata.get("phase", ""),
-            "eta_seconds": job.metadata.get("eta_seconds")}
+            "eta_seconds": job.metadata.get("eta_seconds"), "convergence": job.metadata.get("convergence", {})}
 
 
 @api(["POST"], roles=CAN_GENERATE)
@@ -248,7 +248,9 @@ def engine_callback(request: HttpRequest) -> dict[str, Any]:
     if job is None:
         raise not_found("job")
     if body.status in ("queued", "running"):
-        changed = services.record_progress(job, body.status, body.progress, body.phase, body.eta_seconds)
+        point = (body.variant, body.elapsed_s, body.objective) if body.variant and body.objective is not None \
+            and body.elapsed_s is not None else None
+        changed = services.record_progress(job, body.status, body.progress, body.phase, body.eta_seconds, point)
         return {"stored": changed}
     stored = services.store_result(
         job, body.status, [v.model_dump() for v in body.variants], body.generation_time, body.message,

@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from timetabling.engine.priorities import CUSTOM_NAME, check_profile_name, parse_weights
+from timetabling.engine.priorities import CRITERIA, CUSTOM_NAME, check_profile_name, parse_weights
 from timetabling.web.academics import models as am
 from timetabling.web.api.errors import ApiError
 from timetabling.web.scheduling.models import PriorityProfile
@@ -67,3 +67,15 @@ def engine_fields(metadata: dict[str, Any]) -> dict[str, Any]:
     if not chosen_:
         return {"variants": variants, "custom_weights": {}}
     return {"variants": [*variants, chosen_["name"]], "custom_weights": {chosen_["name"]: chosen_["weights"]}}
+
+
+def shown(metadata: dict[str, Any]) -> dict[str, Any] | None:
+    """A job's chosen priorities for a page: the variant's name and each given criterion's title, weight and
+    usual weight; None when the job had none."""
+    chosen_ = metadata.get("priorities")
+    if not chosen_:
+        return None
+    given = chosen_.get("weights") or {}
+    rows = [{"title": c.title, "weight": given[c.rule.value], "usual": c.default} for c in CRITERIA
+            if c.rule.value in given]
+    return {"name": chosen_.get("name", CUSTOM_NAME), "rows": rows}

@@ -178,8 +178,27 @@ def cancel_generation(job: GenerationJob) -> GenerationJob:
 # ------------------------------------------------------------------------------- the engine's callback
 
 
-def record_progress(job: GenerationJob, status: str, progress: float, phase: str, eta: float | None) -> bool:
-    """Progress never goes back and never changes a finished job. Returns whether anything changed."""
+CONVERGENCE_POINTS = 120  # per variant: a chart needs no more, and the job's metadata stays small
+CONVERGENCE_VARIANTS = 12
+
+
+def add_point(series: dict[str, list[list[float]]], point: tuple[str, float, float]) -> dict[str, list[list[float]]]:
+    """The convergence series with ``(variant, seconds, soft cost)`` added; a long series keeps every other
+    point of its older half, so that it stays bounded and still spans the whole run."""
+    variant, seconds, cost = point
+    if variant not in series and len(series) >= CONVERGENCE_VARIANTS:
+        return series
+    points = [*series.get(variant, []), [round(float(seconds), 2), float(cost)]]
+    if len(points) > CONVERGENCE_POINTS:
+        half = len(points) // 2
+        points = points[:half:2] + points[half:]
+    return {**series, variant: points}
+
+
+def record_progress(job: GenerationJob, status: str, progress: float, phase: str, eta: float | None,
+                    point: tuple[str, float, float] | None = None) -> bool:
+    """Progress never goes back and never changes a finished job; ``point``: (variant, seconds, soft cost) for
+    the convergence chart. Returns whether anything changed."""
     with transaction.atomic():
         job = GenerationJob.objects.select_for_update().get(pk=job.pk)
         if job.status in FINAL_STATUSES:
@@ -187,6 +206,8 @@ def record_progress(job: GenerationJob, status: str, progress: float, phase: str
         job.status = JobStatus.RUNNING if status == "running" else job.status
         job.progress = max(job.progress, min(99, int(progress)))
         job.metadata = {**refusals.clear(job.metadata), "phase": phase, "eta_seconds": eta}
+        if point is not None:
+            job.metadata["convergence"] = add_point(job.metadata.get("convergence") or {}, point)
         job.save(update_fields=["status", "progress", "metadata", "updated_at"])
     return True
 

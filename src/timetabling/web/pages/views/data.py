@@ -47,7 +47,8 @@ def _table(kind: str) -> Table:
     return table
 
 
-def _kind(kind: str) -> Kind:
+def kind_of(kind: str) -> Kind:
+    """The editable kind of academic data named in the URL; 404 for anything else."""
     found = KINDS.get(kind)
     if found is None:
         raise Http404(f"no academic data called '{kind}'")
@@ -91,7 +92,7 @@ def _list_context(membership: Membership, kind: Kind, search: str, page_no: str 
 
 @page(roles=STAFF_ROLES)
 def data_list(request: HttpRequest, membership: Membership, kind: str) -> HttpResponse:
-    context = _list_context(membership, _kind(kind), request.GET.get("q", "").strip(), request.GET.get("page"),
+    context = _list_context(membership, kind_of(kind), request.GET.get("q", "").strip(), request.GET.get("page"),
                             request.GET.get("sort", "code"))
     return render_page(request, "pages/data_list.html", context)
 
@@ -115,7 +116,7 @@ def data_upload(request: HttpRequest, membership: Membership, kind: str) -> Http
         messages.success(request, f"{upload.name}: {counts['created']} {table.title.lower()} added, "
                                   f"{counts['updated']} updated.")
         return redirect("pages:data_list", kind=kind)
-    context = _list_context(membership, _kind(kind), "", None)
+    context = _list_context(membership, kind_of(kind), "", None)
     return render_page(request, "pages/data_list.html", {**context, "problems": problems, "upload_name": upload.name},
                        status=400)
 

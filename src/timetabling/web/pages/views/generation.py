@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from timetabling.engine.diagnostics import diagnose, errors
 from timetabling.engine.errors import InputError
 from timetabling.engine.pipeline import VARIANT_PROFILES
+from timetabling.engine.priorities import CRITERIA, PROFILE_NAME_MAX
 from timetabling.service.signing import progress_token
 from timetabling.web.academics import models as am
 from timetabling.web.academics.instance import build_instance
@@ -24,10 +25,12 @@ from timetabling.web.accounts.models import CAN_GENERATE, STAFF_ROLES, Membershi
 from timetabling.web.api.errors import ApiError
 from timetabling.web.pages.access import page
 from timetabling.web.pages.views.common import job_of, render_page, timetable_of
+from timetabling.web.scheduling import priorities as chosen_priorities
 from timetabling.web.scheduling import repair_jobs, services, submission
-from timetabling.web.scheduling.models import FINAL_STATUSES, GenerationJob, JobStatus, Timetable
+from timetabling.web.scheduling.models import FINAL_STATUSES, GenerationJob, JobStatus, PriorityProfile, Timetable
 
 MAX_VARIANTS = len(VARIANT_PROFILES)
+CUSTOM = "__custom__"  # the form's choice "the weights below"
 
 
 def priorities(name: str) -> str:
@@ -66,8 +69,30 @@ class GenerationForm(forms.Form):
             self.fields[f"variant_{i + 1}"] = forms.ChoiceField(choices=choices, required=False,
                                                                label=f"Variant {i + 1} priority")
 
+        profiles = list(PriorityProfile.objects.filter(organization=org).values_list("name", flat=True))
+        self.fields["priorities"] = forms.ChoiceField(
+            required=False, label="Chosen priorities",
+            choices=[("", "none: the preset variants only"), (CUSTOM, "the weights below, as one more variant"),
+                     *((name, f"saved profile: {name}") for name in profiles)])
+        for c in CRITERIA:
+            self.fields[f"weight_{c.rule.value}"] = forms.IntegerField(
+                min_value=c.low, max_value=c.high, required=False, initial=c.default, label=c.title,
+                help_text=f"{c.meaning} ({c.low}-{c.high}; 0 switches it off; usual {c.default})")
+        self.fields["save_as"] = forms.CharField(
+            required=False, max_length=PROFILE_NAME_MAX, label="Save these weights as",
+            help_text="a name to use them again (replaces a saved profile of that name)")
+
     def variant_fields(self) -> list[forms.BoundField]:
         return [self[f"variant_{i + 1}"] for i in range(MAX_VARIANTS)]
+
+    def weight_fields(self) -> list[forms.BoundField]:
+        return [self[f"weight_{c.rule.value}"] for c in CRITERIA]
+
+    def weights(self) -> dict[str, int]:
+        """The criteria whose weight was given (after ``is_valid``)."""
+        data = self.cleaned_data
+        return {c.rule.value: data[f"weight_{c.rule.value}"] for c in CRITERIA
+                if data.get(f"weight_{c.rule.value}") is not None}
 
     def clean(self) -> dict:
         data = super().clean()
@@ -101,9 +126,17 @@ def new_generation(request: HttpRequest, membership: Membership) -> HttpResponse
         if form.is_valid():
             data = form.cleaned_data
             try:
+                if data.get("save_as"):
+                    saved = chosen_priorities.save_profile(org, data["save_as"], form.weights(), request.user)
+                    choice = saved.name if data.get("priorities") == CUSTOM else data.get("priorities")
+                else:
+                    choice = data.get("priorities")
+                chosen = (chosen_priorities.chosen(org, weights=form.weights()) if choice == CUSTOM
+                          else chosen_priorities.chosen(org, profile=choice or None))
                 job = services.start_generation(
                     org, request.user, data["academic_year"], data["semester"],
                     [d.pk for d in data["departments"]], (), data["variants"], float(data["time_limit"]),
+                    priorities=chosen,
                 )
             except ApiError as err:
                 form.add_error(None, err.message)
@@ -156,6 +189,7 @@ def status(request: HttpRequest, membership: Membership, job_id: str) -> HttpRes
         "variants": Timetable.objects.filter(generation_job=job).order_by("id"), "diagnosis": diagnosis(job),
         "engine_wait": job.metadata.get("engine_wait") if submission.is_waiting(job) else None,
         "rerun_of": job.metadata.get("rerun_of"), "repair": repair,
+        "priorities": chosen_priorities.shown(job.metadata),
         "repaired": Timetable.objects.filter(organization=job.organization,
                                              pk=job.metadata.get("source_timetable")).first() if repair else None,
     })

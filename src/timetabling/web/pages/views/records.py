@@ -19,13 +19,7 @@ from timetabling.web.pages.editing import (
     save_form,
 )
 from timetabling.web.pages.views.common import record_id, render_page
-
-
-def _kind(kind: str) -> Kind:
-    found = KINDS.get(kind)
-    if found is None:
-        raise Http404(f"no academic data called '{kind}'")
-    return found
+from timetabling.web.pages.views.data import kind_of
 
 
 def _record(membership: Membership, kind: Kind, pk: int):
@@ -55,19 +49,19 @@ def _edit(request: HttpRequest, membership: Membership, kind: Kind, obj=None) ->
 
 @page(roles=CAN_EDIT_DATA)
 def record_new(request: HttpRequest, membership: Membership, kind: str) -> HttpResponse:
-    return _edit(request, membership, _kind(kind))
+    return _edit(request, membership, kind_of(kind))
 
 
 @page(roles=CAN_EDIT_DATA)
 def record_edit(request: HttpRequest, membership: Membership, kind: str, pk: int) -> HttpResponse:
-    found = _kind(kind)
+    found = kind_of(kind)
     return _edit(request, membership, found, _record(membership, found, pk))
 
 
 @page(roles=CAN_EDIT_DATA)
 def record_delete(request: HttpRequest, membership: Membership, kind: str, pk: int) -> HttpResponse:
     """GET: what the deletion affects and a confirmation; POST with ``confirm``: delete."""
-    found = _kind(kind)
+    found = kind_of(kind)
     obj = _record(membership, found, pk)
     if request.method == "POST" and request.POST.get("confirm") == "yes":
         code = obj.code
@@ -81,7 +75,7 @@ def record_delete(request: HttpRequest, membership: Membership, kind: str, pk: i
 
 @page(roles=STAFF_ROLES)
 def record_history(request: HttpRequest, membership: Membership, kind: str, pk: int) -> HttpResponse:
-    found = _kind(kind)
+    found = kind_of(kind)
     # a deleted record's history stays readable: look up the changes, not the record
     changes = list(history(membership.organization, kind, pk)[:200])
     obj = found.model.objects.filter(organization=membership.organization, pk=pk).first()
@@ -95,7 +89,7 @@ def record_history(request: HttpRequest, membership: Membership, kind: str, pk: 
 @page(roles=CAN_EDIT_DATA)
 def bulk_edit(request: HttpRequest, membership: Membership, kind: str) -> HttpResponse:
     """The selected rows (``ids``) and one field: first a form for its value, then (``apply``) the change."""
-    found = _kind(kind)
+    found = kind_of(kind)
     if request.method != "POST":
         return redirect("pages:data_list", kind=kind)
     field = request.POST.get("field", "")

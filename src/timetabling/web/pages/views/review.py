@@ -13,9 +13,11 @@ from django.views.decorators.http import require_POST
 
 from timetabling.web.accounts.models import CAN_APPROVE, CAN_GENERATE, STAFF_ROLES, Membership
 from timetabling.web.api.errors import ApiError
+from timetabling.web.pages import comparison
 from timetabling.web.pages.access import page
 from timetabling.web.pages.grids import KIND_LABELS, OWNER_MODELS, judge, mark, owner_week, owners_in
 from timetabling.web.pages.views.common import job_of, render_page, timetable_of
+from timetabling.web.scheduling import priorities as chosen_priorities
 from timetabling.web.scheduling import reports, services, versions
 from timetabling.web.scheduling.models import Timetable, TimetableEdit, TimetableStatus
 
@@ -120,18 +122,25 @@ def compare(request: HttpRequest, membership: Membership, job_id: str) -> HttpRe
     variants = list(Timetable.objects.filter(generation_job=job).order_by("id"))
     checked = reports.summaries_of(variants)  # stored with each variant: no checker run here
 
-    def checker(t: Timetable, value: int) -> str:
-        return "could not run" if checked[t.pk].error else str(value)
+    def checker(t: Timetable, value: int) -> int | str:
+        return "could not run" if checked[t.pk].error else value
 
-    keys = sorted({k for t in variants for k in t.metrics})
-    rows = [("score", [_number(t.score) if t.score is not None else "" for t in variants])]
-    rows.append(("hard violations (checker)", [checker(t, checked[t.pk].hard_total) for t in variants]))
-    rows.append(("soft cost, the university's weights (checker)",
-                 [checker(t, checked[t.pk].soft_cost) for t in variants]))
-    rows += [(metric_label(k), [_number(t.metrics.get(k, "")) for t in variants]) for k in keys]
+    rows = [
+        comparison.row("score", [t.score for t in variants], "score", "of 100", "higher",
+                       "100 with no violation and no soft cost; each hard violation costs 10 points."),
+        comparison.row("checker_hard", [checker(t, checked[t.pk].hard_total) for t in variants],
+                       "hard violations (checker)", "count", "lower",
+                       "Clashes and broken hard rules, counted by the independent checker."),
+        comparison.row("checker_soft", [checker(t, checked[t.pk].soft_cost) for t in variants],
+                       "soft cost, the university's weights (checker)", "weighted units", "lower",
+                       "Every variant under the same weights: the fair comparison of soft quality."),
+        *comparison.metric_rows(variants),
+    ]
+    comparison.label_cells(rows, [t.name for t in variants])
     best = max(variants, key=lambda t: (t.score is not None, t.score or 0), default=None)
     return render_page(request, "pages/compare.html", {
         "job": job, "variants": variants, "rows": rows, "best": best, "review": job.metadata.get("review"),
+        "priorities": chosen_priorities.shown(job.metadata),
     })
 
 

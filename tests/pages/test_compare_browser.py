@@ -1,0 +1,107 @@
+"""Chosen priorities, the live convergence chart and the comparison table in a real browser (Playwright driving
+Debian's Chromium) against a live ``timetable serve``: generate with custom weights, see the chart drawn from
+the progress API, and read the comparison at 1280 px and 390 px without its last column cut off."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import pytest
+
+from tests.pages.browser import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    LiveServer,
+    need_chromium,
+    shot,
+    start_live_server,
+    stop_live_server,
+)
+from timetabling.engine.priorities import CUSTOM_NAME
+
+pytestmark = pytest.mark.slow
+
+# the table's right edge and its last column's cells against the box that holds it, and the page's own width
+OVERFLOW = """() => {
+  const table = document.getElementById('comparison');
+  const box = table.parentElement.getBoundingClientRect();
+  const doc = document.documentElement;
+  const cells = [...table.querySelectorAll('tr')].map(tr => tr.lastElementChild).filter(Boolean);
+  const worst = Math.max(...cells.map(c => c.getBoundingClientRect().right));
+  return {pageScroll: doc.scrollWidth, pageClient: doc.clientWidth, worst: worst, boxRight: box.right,
+          boxScroll: table.parentElement.scrollWidth, boxClient: table.parentElement.clientWidth,
+          clipped: cells.filter(c => c.scrollWidth > c.clientWidth + 1).length};
+}"""
+
+
+@pytest.fixture(scope="module")
+def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    need_chromium()
+    server = start_live_server(tmp_path_factory.mktemp("live-compare"))
+    yield server
+    stop_live_server(server)
+
+
+@pytest.fixture
+def browser(live: LiveServer):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+def new_page(browser, live: LiveServer, width: int, refused: list[str]):
+    context = browser.new_context(base_url=live.url, viewport={"width": width, "height": 900})
+    context.set_default_timeout(20_000)
+    page = context.new_page()
+    page.on("console", lambda msg: refused.append(msg.text) if "Content Security Policy" in msg.text else None)
+    page.goto("/signin/")
+    page.get_by_label("Username").fill("admin")
+    page.get_by_label("Password").fill(live.password)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"{live.url}/")
+    return page
+
+
+def test_custom_weights_the_chart_and_a_comparison_that_fits_at_1280_and_390(browser, live: LiveServer) -> None:
+    refused: list[str] = []
+    page = new_page(browser, live, 1280, refused)
+    page.goto("/admin/timetables/new")
+    page.get_by_label("Number of variants").fill("2")
+    page.get_by_label("Time limit (seconds)").fill("6")
+    page.get_by_label("Chosen priorities").select_option("__custom__")
+    page.get_by_label("Batch idle", exact=True).fill("9")
+    page.get_by_role("button", name="Generate").click()
+    page.wait_for_url(re.compile(r"/admin/timetables/status/[0-9a-f-]{36}$"))
+    assert "Batch idle 9" in page.locator("#chosen-priorities").inner_text()
+    page.wait_for_selector("#results:not([hidden]) a", timeout=120_000)
+    job_id = page.url.rsplit("/", 1)[1]
+
+    # the chart draws one line per variant the engine reported a soft cost for
+    series = page.request.get(f"/api/timetable/progress/{job_id}/").json()["convergence"]
+    if series:
+        page.wait_for_selector("#convergence polyline")
+        drawn = page.locator("#convergence polyline").evaluate_all("ls => ls.map(l => l.dataset.variant)")
+        assert sorted(drawn) == sorted(n for n, points in series.items() if points)
+        shot(page, "18-convergence")
+
+    page.get_by_role("link", name="Compare variants").click()
+    heads = page.locator("#comparison thead th").all_inner_texts()
+    assert any(CUSTOM_NAME in h for h in heads)
+    for width in (1280, 390):
+        page.set_viewport_size({"width": width, "height": 900})
+        page.wait_for_timeout(200)
+        text = page.locator("#comparison").inner_text()
+        assert "↑ higher is better" in text and "↓ lower is better" in text
+        assert "peak_load" not in text and "workload_std" not in text and "busiest slot" in text
+        assert "(%)" in text
+        assert page.locator("#comparison td.best-value").count() >= 1
+        m = page.evaluate(OVERFLOW)
+        assert m["pageScroll"] <= m["pageClient"], (width, m)
+        assert m["worst"] <= m["boxRight"] + 1 and m["boxScroll"] <= m["boxClient"], (width, m)
+        assert m["clipped"] == 0, (width, m)
+        shot(page, f"19-compare-{width}")
+    assert not refused, refused
