@@ -50,7 +50,7 @@ class CallbackSender:
         # the last final payloads the web side accepted (tests read them); bounded: a long-running engine
         # must not keep every timetable it ever delivered
         self.delivered: deque[dict[str, Any]] = deque(maxlen=8)
-        self._last_progress: dict[str, tuple[float, str]] = {}
+        self._last_progress: dict[str, tuple[float, tuple[str, bool]]] = {}
         self._queue: queue.Queue[tuple[str, Any] | None] = queue.Queue()
         self._due: dict[str, tuple[float, int]] = {}  # job -> (when to send next, failures so far); sender only
         self._flushes: list[threading.Event] = []
@@ -72,9 +72,11 @@ class CallbackSender:
             return
         now = time.monotonic()
         last = self._last_progress.get(payload["job_id"])
-        if last is not None and now - last[0] < self.progress_interval_s and last[1] == payload.get("phase"):
+        # a phase's first soft cost passes too: every variant gets a point on the convergence chart
+        key = (payload.get("phase", ""), payload.get("objective") is None)
+        if last is not None and now - last[0] < self.progress_interval_s and last[1] == key:
             return
-        self._last_progress[payload["job_id"]] = (now, payload.get("phase", ""))
+        self._last_progress[payload["job_id"]] = (now, key)
         self._ensure_thread()
         self._queue.put(("progress", payload))
 

@@ -152,7 +152,7 @@ WHITENOISE_USE_FINDERS = True
 warnings.filterwarnings("ignore", message="No directory at: ")  # WhiteNoise, before any collectstatic: fine
 # WhiteNoise hands Django file iterators; under ASGI Django reads them in a thread, which is what it warns about
 warnings.filterwarnings("ignore", message="StreamingHttpResponse must consume synchronous iterators")
-LOGIN_URL = "/admin/login/"
+LOGIN_URL = "/signin/"  # the pages' sign-in; the Django admin keeps its own
 
 # the engine service and the generation workflow
 ENGINE_URL = os.environ.get("TIMETABLE_ENGINE_URL", "http://127.0.0.1:8001").rstrip("/")
