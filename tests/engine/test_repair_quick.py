@@ -8,7 +8,7 @@ from tests.conftest import tiny_instance
 from tests.engine.test_repair import FAST, busiest_day, places, small, without_day
 from timetabling.engine.checker import check
 from timetabling.engine.model import Assignment, Instance, Room, Slot, Solution
-from timetabling.engine.repair import repair
+from timetabling.engine.repair import Lock, RepairOptions, broken_locks, repair
 from timetabling.engine.repair.candidates import CandidateIndex
 from timetabling.engine.repair.carry import carry_over, hit_sessions
 from timetabling.engine.repair.greedy import quick_repair
@@ -128,3 +128,17 @@ def test_the_exact_room_matching_keeps_a_session_s_old_room() -> None:
     other = next(r for r in ("R1", "R2") if r != first)
     kept, failed = _exact_day(inst, domains, sessions, 5.0, 1, keep={("C1", 0): other})
     assert not failed and kept[("C1", 0)] == other
+
+
+def test_a_regenerated_department_keeps_every_lock_and_never_costs_more() -> None:
+    inst, sol = small()
+    dept = sorted({c.department for c in inst.courses if c.department})[0]
+    mine = frozenset(c.id for c in inst.courses if c.department == dept)
+    locks = tuple(Lock(course=a.course, session=a.session, day=a.day, period=a.period, room=a.room)
+                  for a in sol.assignments if a.course not in mine)
+    result = repair(inst, sol, locks, RepairOptions(time_limit=10, workers=1, regenerate=mine))
+    assert result.solution is not None
+    report = check(inst, result.solution)
+    assert report.hard_total == 0
+    assert broken_locks(inst, result.solution, locks) == []
+    assert report.soft_cost <= check(inst, sol).soft_cost

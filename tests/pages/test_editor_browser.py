@@ -81,8 +81,16 @@ def week_cell(page, day: str, period: str):
     return page.locator("table.week tbody tr:not(.break)").nth(int(period)).locator("td").nth(int(day))
 
 
+def editor_says(page) -> str:
+    """What the editor shows, for a failure's message."""
+    return " | ".join(page.locator(f"#{i}").inner_text() for i in ("edit-selected", "edit-status", "edit-error-text"))
+
+
 def wait_for_status(page, text: str) -> None:
-    page.wait_for_function("(t) => document.getElementById('edit-status').textContent.includes(t)", arg=text)
+    try:
+        page.wait_for_function("(t) => document.getElementById('edit-status').textContent.includes(t)", arg=text)
+    except Exception as err:
+        raise AssertionError(f"waiting for '{text}': {editor_says(page)}") from err
 
 
 def test_a_draft_is_edited_in_the_grid_undone_published_and_seen_by_batch_and_student(page, live: LiveServer) -> None:
@@ -158,8 +166,8 @@ def test_a_draft_is_edited_in_the_grid_undone_published_and_seen_by_batch_and_st
     page.keyboard.press("Enter")
     page.wait_for_function("() => document.getElementById('edit-error-text').textContent.includes('Someone else')")
     assert cell(page, stale_day, stale_period).locator(f".session[data-label='{label}']").count() == 0
-    page.get_by_role("button", name="Reload the draft").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Reload the draft").click()
     assert page.locator(f"#week-table .session.locked[data-label='{other.get_attribute('data-label')}']").count()
     page.locator(f"#week-table .session[draggable][data-label='{label}']").click()
     page.wait_for_function("() => document.getElementById('edit-selected').textContent.includes('free cells')")
@@ -167,7 +175,12 @@ def test_a_draft_is_edited_in_the_grid_undone_published_and_seen_by_batch_and_st
     # move it again, by dragging this time
     target = page.locator("#week-table td.cand-free:not(.cand-current)").first
     to_day, to_period = target.get_attribute("data-day"), target.get_attribute("data-period")
-    page.locator(f"#week-table .session[draggable][data-label='{label}']").drag_to(target)
+    # the HTML drag-and-drop events themselves (Playwright's mouse drag is not reliable in headless Chromium)
+    moving = page.locator(f"#week-table .session[draggable][data-label='{label}']")
+    carried = page.evaluate_handle("() => new DataTransfer()")
+    moving.dispatch_event("dragstart", {"dataTransfer": carried})
+    target.dispatch_event("dragover", {"dataTransfer": carried})
+    target.dispatch_event("drop", {"dataTransfer": carried})
     wait_for_status(page, "moved to")
     assert cell(page, to_day, to_period).locator(f".session[data-label='{label}']").count() == 1
 

@@ -76,3 +76,14 @@ class RepairJobTest(DraftTestCase):
         job = GenerationJob.objects.get(metadata__mode="repair")
         self.assertEqual(job.status, JobStatus.FAILED)
         self.assertIn("NO-SUCH-COURSE", job.error_message)
+
+    def test_approving_the_repair_publishes_its_draft_in_place_of_the_broken_version(self) -> None:
+        self.start()
+        job = GenerationJob.objects.get(metadata__mode="repair")
+        self.as_user(self.approver)
+        response = self.client.post(f"/admin/timetables/{job.metadata['draft']}/decide", {"action": "approve"})
+        self.assertEqual(response.status_code, 302)
+        status = dict(Timetable.objects.filter(pk__in=[self.variant.pk, job.metadata["draft"]])
+                      .values_list("pk", "status"))
+        self.assertEqual(status, {self.variant.pk: "archived", job.metadata["draft"]: "published"})
+        self.assertNotIn('id="what-breaks"', self.client.get("/").content.decode())  # nothing breaks any more

@@ -127,10 +127,12 @@ def print_result(instance: Instance, result: PipelineResult) -> None:
           f"GPU {res.get('gpu') or 'none'}, Celery broker {res.get('celery_broker') or 'none'}")
     print(f"pipeline: {result.status} in {result.elapsed_s:.1f}s (stage 2 {result.stats.get('stage2_s')}s, "
           f"optimizer {result.stats.get('optimizer')})")
-    print(f"{'variant':<26}{'hard':>6}{'soft':>8}{'score':>8}{'differs %':>11}")
+    print(f"{'variant':<26}{'hard':>6}{'soft':>8}{'score':>8}{'differs %':>11}  faculty preference")
     for row in result.comparison():
+        bound = row.get("faculty_preference_bound_pct")
+        pref = f"{row['faculty_preference_pct']:.1f} %" + (f" of {bound:.1f} % possible" if bound is not None else "")
         print(f"{row['name']:<26}{row['hard_violations']:>6}{row['soft_cost']:>8}{row['score']:>8}"
-              f"{row['differs_from_first_pct']:>11}")
+              f"{row['differs_from_first_pct']:>11}  {pref}")
     for label, why in sorted(result.unplaced.items()):
         print(f"  not placed: {label}: {why}")
 

@@ -11,9 +11,9 @@
   buildings (``batch_travel``) and double lectures (``course_double_sessions``).
 
 Every native rule here is in the checker and the CP-SAT model; the annealer (which does most of the
-optimising on instances of this size) counts ``batch_daily_load`` but not yet ``batch_travel`` or
-``course_double_sessions``: it ignores them while it searches, the checker still judges its result, and the
-CP-SAT polish that follows it optimises them on models small enough for it.
+optimising on instances of this size) counts all but ``course_double_sessions`` (UD4's double lectures):
+it ignores that one while it searches, the checker still judges its result, and the CP-SAT polish that
+follows it optimises it on models small enough for it.
 """
 
 from __future__ import annotations

@@ -112,8 +112,8 @@ class PipelineResult:
     unplaced: dict[str, str] = field(default_factory=dict)  # "course#k" -> why it could not be placed
 
     def comparison(self) -> list[dict[str, Any]]:
-        """One row per variant: its hard violations, soft cost, score, metrics, and the share (%) of its
-        sessions placed differently from the first variant."""
+        """One row per variant: its hard violations, soft cost, score, metrics, the share (%) of its sessions
+        placed differently from the first variant, and the faculty-preference bound when the run computed it."""
         rows = []
         base = _placements(self.variants[0].solution) if self.variants else set()
         for v in self.variants:
@@ -129,6 +129,8 @@ class PipelineResult:
                     **{k: round(x, 2) for k, x in v.metrics.items()},
                 }
             )
+            if "faculty_preference_bound_pct" in self.stats:  # the best any timetable could reach
+                rows[-1]["faculty_preference_bound_pct"] = self.stats["faculty_preference_bound_pct"]
         return rows
 
 

@@ -2,7 +2,9 @@
 
 Progress: resources and stage 1 take the first 3 %, stage 2 up to 35 %, stage 3 up to 40 %, the variants the
 rest. Time: stages 1-3 may use ``feasibility_share`` of the limit (they stop at the first timetable, so they
-usually use far less); the variants share what is left equally.
+usually use far less); with several variants the parts spend only one variant's share of their budget on the
+instance's own soft score, since each variant is then optimised under its own weights. The variants share what
+is left by need: half equally, half in proportion to the shared start's soft cost under each one's weights.
 """
 
 from __future__ import annotations
@@ -11,7 +13,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from timetabling.engine.checker import check
+from timetabling.engine.checker import Report, check
+from timetabling.engine.checker.metrics import faculty_preference_bound_pct
 from timetabling.engine.model import Instance, Solution
 from timetabling.engine.pipeline import (
     Event,
@@ -35,6 +38,7 @@ from timetabling.engine.pipeline.eta import EtaEstimator
 from timetabling.engine.pipeline.genetic import optimise
 from timetabling.engine.pipeline.resolve import resolve
 from timetabling.engine.pipeline.resources import Resources, detect
+from timetabling.engine.solver.domains import Domains, build_domains
 
 OPTIMIZERS = ("ga", "anneal", "cpsat", "none")  # none: every variant is the first timetable
 # each stage in the words of the people who wait for it (a step may say more: ``emit(..., phase=...)``)
@@ -146,7 +150,7 @@ def stage2(instance: Instance, options: PipelineOptions, state: RunState, map_pa
     if options.decomposition:
         result = decompose(
             instance, state.clustering, budget=budget, pool_workers=state.resources.pool_workers, seed=options.seed,
-            cancel=options.cancel, optimise=options.part_optimisation,
+            cancel=options.cancel, optimise=options.part_optimisation / max(1, len(state.names)),
             progress=lambda f, m: clock.emit("parts", 3.0 + 32.0 * f, m, phase=placing_phase(state.clustering)),
             map_parts=map_parts,
             side_by_side=side_by_side,
@@ -166,7 +170,9 @@ def finish(instance: Instance, options: PipelineOptions, state: RunState, placed
     clock, stats, resources, names = state.clock, state.stats, state.resources, state.names
     summary = state.summary
     budget = stage2_budget(options)
-    lay = layout(instance)
+    domains = build_domains(instance)
+    lay = layout(instance, domains)
+    stats["faculty_preference_bound_pct"] = round(faculty_preference_bound_pct(instance), 2)
     if clock.cancelled():
         stats["total_s"] = round(clock.elapsed, 3)
         return PipelineResult("cancelled", [], clock.elapsed, "cancelled before the first complete timetable",
@@ -190,17 +196,22 @@ def finish(instance: Instance, options: PipelineOptions, state: RunState, placed
     clock.emit("resolve", 40.0, f"first timetable: {base_report.hard_total} hard violation(s), soft cost "
                f"{base_report.soft_cost}", objective=float(base_report.soft_cost))
 
-    # variants
+    # variants: each from the shared start, under its own weights, for a share of the time by its need
     variants: list[Variant] = []
     share = 60.0 / max(1, len(names))
+    starts = {n: check(instance.model_copy(update={"rules": variant_rules(instance, n, options)}), base)
+              for n in names} if options.optimizer != "none" else {}
+    needs = time_needs([float(starts[n].soft_cost) for n in names]) if starts else [1.0] * len(names)
     for i, name in enumerate(names):
         if clock.cancelled():
             break
         pct0 = 40.0 + i * share
         clock.emit("optimise", pct0, f"variant {name} ({options.optimizer})", phase=f"improving variant {name}",
                    variant=name)
-        limit = max(1.0, clock.left / (len(names) - i))
-        solution = _improve(instance, options, name, i, base, placed, lay, limit, clock, pct0, share)
+        limit = max(1.0, clock.left * needs[i] / sum(needs[i:]))
+        stats.setdefault("variant_s", {})[name] = round(limit, 1)
+        solution = _improve(instance, options, name, i, base, placed, lay, limit, clock, pct0, share,
+                            starts.get(name), domains)
         variants.append(_variant(instance, options, name, solution))
         v = variants[-1]
         clock.emit("optimise", pct0 + share, f"variant {name}: soft cost {v.report.soft_cost}",
@@ -230,19 +241,46 @@ def _variant(instance: Instance, options: PipelineOptions, name: str, solution: 
     return Variant(name, rules, solution, report, score_of(report, instance.n_sessions))
 
 
+def time_needs(costs: list[float]) -> list[float]:
+    """Each variant's share of the optimisation time: half of it equal, half in proportion to the soft cost
+    its weights put on the shared start (what it has to win back); equal when nothing costs anything."""
+    total = sum(costs)
+    if total <= 0:
+        return [1.0] * len(costs)
+    return [0.5 / len(costs) + 0.5 * c / total for c in costs]
+
+
 def _improve(instance: Instance, options: PipelineOptions, name: str, index: int, base: Solution, placed: Placed,
-             lay: Layout, limit: float, clock: Clock, pct0: float, share: float) -> Solution:
+             lay: Layout, limit: float, clock: Clock, pct0: float, share: float, old: Report | None = None,
+             domains: Domains | None = None) -> Solution:
     """The variant's timetable: ``base`` improved under the variant's weights by the chosen optimiser; the
-    base itself when the optimiser finds nothing better or breaks a hard rule."""
+    base itself when the optimiser finds nothing better or breaks a hard rule. ``old``: the checker's report
+    of ``base`` under those weights, when the caller has it."""
     rules = variant_rules(instance, name, options)
     if options.optimizer == "none":
         return base
-    if options.optimizer in ("cpsat", "anneal"):  # the solver from ``base``: CP-SAT alone, or annealing first
+    inst = instance.model_copy(update={"rules": rules})
+    if options.optimizer == "anneal":  # the annealing kernel from ``base``, under the variant's own weights
+        from timetabling.engine.solver import default_workers
+        from timetabling.engine.solver.anneal import AnnealConfig, anneal
+
+        t0 = time.perf_counter()
+
+        def improved(cost: int) -> None:
+            done = min(1.0, (time.perf_counter() - t0) / limit)
+            clock.emit("optimise", pct0 + share * done, f"variant {name}: soft cost {cost}", objective=float(cost),
+                       phase=f"improving variant {name}", variant=name)
+
+        annealed = anneal(inst, base, limit, seed=options.seed + index, domains=domains, on_improve=improved,
+                          config=AnnealConfig(threads=options.workers or default_workers()),
+                          should_stop=clock.cancelled)
+        candidate = annealed.solution
+    elif options.optimizer == "cpsat":  # the solver from ``base``
         from timetabling.engine.solver import SolveOptions
 
-        candidate = optimise_with_cpsat(instance.model_copy(update={"rules": rules}), SolveOptions(
+        candidate = optimise_with_cpsat(inst, SolveOptions(
             time_limit=limit, workers=options.workers, seed=options.seed, hint=base, cancel=options.cancel,
-            anneal=options.optimizer == "anneal"))
+            anneal=False))
     else:
         gens = max(1, options.ga.generations)
 
@@ -255,8 +293,7 @@ def _improve(instance: Instance, options: PipelineOptions, name: str, index: int
         candidate = ga.board.solution({"optimizer": "ga", "generations": ga.generations})
     if candidate is None:
         return base
-    inst = instance.model_copy(update={"rules": rules})
-    new, old = check(inst, candidate), check(inst, base)
+    new, old = check(inst, candidate), old or check(inst, base)
     if new.hard_total > old.hard_total or (new.hard_total == old.hard_total and new.soft_cost > old.soft_cost):
         return base
     return candidate

@@ -2,8 +2,8 @@
 
 For each session that breaks a hard rule where it is, and each new session: first another room at the same
 time, then the free start nearest to the old one (the same day before another day), with a free room (its
-old room, else a room its course uses, else the smallest that fits); else one ejection: a start where it
-clashes with one movable session only, that session moved on to a free place of its own; a room whose
+old room, else a room its course uses, else the smallest that fits); else an ejection: a start where it
+clashes with one or two movable sessions only, each moved on to a free place of its own; a room whose
 holders can each take another room at their own time (else another free time). Locked sessions
 never move. Every place is read from the occupancy index (the checker's rules), and a session is only put
 where it breaks nothing, so the pass never adds a hard violation; what it cannot place is left to CP-SAT.
@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 from timetabling.engine.model import Rule
 from timetabling.engine.repair.occupancy import Occupancy
 
-CLASHES = frozenset({Rule.FACULTY_CLASH, Rule.BATCH_CLASH, Rule.STUDENT_CLASH})
+LASTING = frozenset({Rule.UNAVAILABLE, Rule.LAB_BLOCK})  # breaches no other session's leaving can mend
+EJECTIONS = 2  # sessions one placement may push on to other places
 ROUNDS = 2  # passes over the sessions still to place
 NEW_CHOICES = 8  # free places weighed for a new session (its batches' idle periods and lone sessions)
 ROOM_EJECTIONS = 2  # sessions a room may hold and still be taken, each moved to another room at its time
@@ -105,33 +106,40 @@ class _Pass:
         return False
 
     def _eject(self, i: int) -> bool:
-        """A start where ``i`` clashes with one movable session only, that session moved to a free place."""
+        """A start where ``i`` clashes with at most ``EJECTIONS`` movable sessions, each moved on to a free
+        place of its own (all undone when one finds none)."""
         occ = self.occ
         for t in self._starts(i):
             if time.perf_counter() > self.deadline:
                 return False
             found = occ.time_breaches(i, t)
-            if not found or any(b.rule not in CLASHES for b in found):
+            if not found or any(b.rule in LASTING for b in found):
                 continue
-            partners = {w for b in found for w in b.with_}
-            if len(partners) != 1:
+            partners = sorted({j for b in found for w in b.with_ if (j := self.by_label.get(w)) is not None})
+            if not partners or len(partners) > EJECTIONS or any(self._fixed(j) for j in partners):
                 continue
-            j = self.by_label.get(next(iter(partners)))
-            if j is None or self._fixed(j):
-                continue
-            jt, jr = occ.sessions[j].start, occ.sessions[j].room
-            occ.lift(j)
+            was = [(j, occ.sessions[j].start, occ.sessions[j].room) for j in partners]
+            for j in partners:
+                occ.lift(j)
             r = self._room(i, t) if not occ.time_breaches(i, t) else None
             if r is not None or (not self.rooms and not occ.time_breaches(i, t)):
                 occ.put(i, t, r)
-                for t2 in self._starts(j):
-                    if t2 != jt and not occ.time_breaches(j, t2):
-                        r2 = self._room(j, t2)
-                        if r2 is not None or not self.rooms:
-                            occ.put(j, t2, r2)
-                            return True
+                if all(self._elsewhere(j, jt) for j, jt, _r in was):
+                    return True
                 occ.lift(i)
-            occ.put(j, jt, jr)  # type: ignore[arg-type]
+            for j, jt, jr in was:
+                occ.put(j, jt, jr)  # type: ignore[arg-type]
+        return False
+
+    def _elsewhere(self, j: int, old: int | None) -> bool:
+        """Session ``j`` (lifted) to the nearest free place other than ``old``."""
+        occ = self.occ
+        for t in self._starts(j):
+            if t != old and not occ.time_breaches(j, t):
+                r = self._room(j, t)
+                if r is not None or not self.rooms:
+                    occ.put(j, t, r)
+                    return True
         return False
 
     def _fine(self, i: int) -> bool:

@@ -3,10 +3,12 @@
 1. the previous timetable is carried onto the (changed) instance, locks applied (``carry.py``);
 2. the sessions that now break a hard rule, the new sessions and the courses to re-generate are *hit*;
 3. a quick pass moves each hit session to the nearest place that breaks nothing, and places each new one
-   (``greedy.py``); when it leaves none, that is the answer;
-4. else CP-SAT re-solves the courses of the sessions the pass left, every other session kept where it is, minimising the
-   weighted moves first and the soft cost second (``neighbourhood.py``); when that has no answer the
-   neighbourhood widens to the courses sharing people with it, twice, then to every course;
+   (``greedy.py``); when it leaves none, that is the answer, but for courses to re-generate: those the
+   annealing optimiser then places afresh around the fixed others, kept when cheaper (``polish.py``);
+4. else CP-SAT re-solves the courses of the sessions the pass left, every other session kept where it is,
+   minimising the weighted moves first and the soft cost second (``neighbourhood.py``); when that has no
+   answer the neighbourhood widens to the courses sharing people with it, then to every course while
+   building its model fits the time left;
 5. the result is numbered like the previous timetable and compared with it (``changes.py``).
 
 A lock set that cannot hold is diagnosed in words before any search (``locks.lock_conflicts``), else from an
@@ -20,6 +22,7 @@ from dataclasses import dataclass, field, replace
 
 from ortools.sat.python import cp_model
 
+from timetabling.engine.checker import check
 from timetabling.engine.model import Assignment, Instance, Solution
 from timetabling.engine.pipeline.decompose import _linked_courses
 from timetabling.engine.repair.carry import Carried, Seat, carry_over, hit_sessions, placed_by_course
@@ -28,6 +31,7 @@ from timetabling.engine.repair.greedy import quick_repair
 from timetabling.engine.repair.locks import Lock, broken_locks, check_locks, label, lock_conflicts, pin
 from timetabling.engine.repair.neighbourhood import Placed, solve_neighbourhood
 from timetabling.engine.repair.occupancy import Occupancy
+from timetabling.engine.repair.polish import anneal_courses
 from timetabling.engine.solver.cpmodel import build
 from timetabling.engine.solver.domains import build_domains
 
@@ -35,6 +39,7 @@ WIDENINGS = 1  # neighbourhoods grown by the courses sharing people, before ever
 FIRST_SHARE = 0.5  # of the time left, the most one neighbourhood may take (the last takes all)
 BUILD_S_PER_COURSE = 0.02  # seconds to build a neighbourhood's model, per free course (university, 2 cores)
 QUICK_SHARE = 0.7  # of the time left, the most the quick pass (``greedy.py``) may take (CP-SAT the rest)
+FINISH_S = 0.3  # seconds kept for the last steps after a search (numbering, the change report)
 QUICK_MIN_S = 2.0  # seconds the quick pass may take however little is left: a late answer beats none
 
 
@@ -88,7 +93,6 @@ def repair(instance: Instance, previous: Solution, locks: tuple[Lock, ...] = (),
         solution = carried.solution(instance).model_copy(update={"meta": {"solver": "repair", "moves": 0}})
         return RepairResult("unchanged", solution, diff(instance, previous, solution), 0, stats=stats)
     previous_seats = placed_by_course(carried)
-    fallback = None  # a timetable without hard violations, should CP-SAT find none in time
     if options.quick:
         t1 = time.perf_counter()
         left = options.time_limit - (t1 - t0)
@@ -99,8 +103,9 @@ def repair(instance: Instance, previous: Solution, locks: tuple[Lock, ...] = (),
             hit_courses = {occ.sessions[j].course.id for j in quick.left}
             if not hit_courses and not options.regenerate:
                 return _result(instance, previous, carried.solution(instance), "quick", n_hit, options, stats, t0)
-            if not hit_courses:  # CP-SAT places the re-generated courses afresh, from this answer
-                fallback = carried.solution(instance)
+            if not hit_courses:
+                solution, status = _regenerated(pinned, instance, carried, locks, options, previous_seats, stats, t0)
+                return _result(instance, previous, solution, status, n_hit, options, stats, t0)
             hit_courses |= set(options.regenerate)
     current = placed_by_course(carried)
     roomless = _roomless(occ, hit_courses)
@@ -119,9 +124,8 @@ def repair(instance: Instance, previous: Solution, locks: tuple[Lock, ...] = (),
             attempts.append({"level": level, "status": "unknown", "courses": len(free), "skipped": "no time"})
             break
         kept = {c: s for c, s in current.items() if c not in free}
-        whole = last or fallback is not None  # with a fallback, a wider neighbourhood is not worth the time
         attempt = solve_neighbourhood(pinned, kept, free, previous_seats, locks=locks,
-                                      regenerate=options.regenerate, time_limit=left if whole else FIRST_SHARE * left,
+                                      regenerate=options.regenerate, time_limit=left if last else FIRST_SHARE * left,
                                       seed=options.seed, workers=options.workers, max_moves=options.max_moves,
                                       polish=options.time_limit if options.regenerate
                                       else options.polish * options.time_limit)
@@ -129,17 +133,35 @@ def repair(instance: Instance, previous: Solution, locks: tuple[Lock, ...] = (),
         if attempt.placed or attempt.status in ("feasible", "optimal"):
             found = (free, attempt)
             break
-        if fallback is not None:
-            break
     stats["neighbourhoods"] = attempts
-    if found is None and fallback is not None:
-        return _result(instance, previous, fallback, "quick", n_hit, options, stats, t0)
     if found is None:
         return RepairResult(_failure(attempts), None, hit=n_hit, stats=stats,
                             explanation=_explain(instance, locks, attempts, options))
     free, attempt = found
     solution = _merge(instance, carried, free, attempt.placed, previous_seats)
     return _result(instance, previous, solution, attempt.status, n_hit, options, stats, t0)
+
+
+def _regenerated(pinned: Instance, instance: Instance, carried: Carried, locks: tuple[Lock, ...],
+                 options: RepairOptions, previous: Placed, stats: dict[str, object], t0: float
+                 ) -> tuple[Solution, str]:
+    """The re-generated courses placed afresh by the annealing optimiser, every other session where it is
+    (``polish.py``); kept only when the checker finds it clash-free, within the locks and cheaper than
+    ``carried`` (clash-free already), which is the answer otherwise."""
+    kept = carried.solution(instance)
+    t1 = time.perf_counter()
+    kept_soft = check(instance, kept).soft_cost
+    check_s = time.perf_counter() - t1
+    # the same check of the optimiser's answer, and as much again for numbering it and the change report
+    deadline = t0 + options.time_limit - 2 * check_s - FINISH_S
+    placed = anneal_courses(pinned, placed_by_course(carried), set(options.regenerate), deadline, options.seed)
+    stats["anneal"] = "improved" if placed else "nothing better"
+    if placed:
+        solution = _merge(instance, carried, set(options.regenerate), placed, previous)
+        report = check(instance, solution)
+        if report.hard_total == 0 and report.soft_cost < kept_soft and not broken_locks(instance, solution, locks):
+            return solution, "annealed"
+    return kept, "quick"
 
 
 def _result(instance: Instance, previous: Solution, solution: Solution, status: str, n_hit: int,

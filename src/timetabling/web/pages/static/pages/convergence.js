@@ -35,8 +35,11 @@
     names.forEach(function (n, i) {
       var pts = series[n].map(function (p) { return sx(p[0]).toFixed(1) + "," + sy(p[1]).toFixed(1); }).join(" ");
       var line = el("polyline", { points: pts, fill: "none", "class": "series s" + (i % 6), "data-variant": n });
-      line.appendChild(el("title", {}, n + ": soft cost " + series[n][series[n].length - 1][1]));
+      var last = series[n][series[n].length - 1];
+      line.appendChild(el("title", {}, n + ": soft cost " + last[1]));
       svg.appendChild(line);
+      // the latest point as a dot: a series of one point is visible too
+      svg.appendChild(el("circle", { cx: sx(last[0]).toFixed(1), cy: sy(last[1]).toFixed(1), r: 3.5, "class": "dot s" + (i % 6) }));
     });
     return true;
   }
