@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, Field, ValidationInfo, field_validator
 
 from timetabling.engine.pipeline import DEFAULT_VARIANTS, VARIANT_PROFILES
 from timetabling.engine.priorities import SoftWeights, check_profile_name
@@ -18,22 +18,28 @@ class GenerateRequest(BaseModel):
     semester: int | None = None
     academic_year: str | None = None
     instance: dict[str, Any] = Field(description="the engine instance in the native JSON format")
+    custom_weights: dict[str, SoftWeights] = Field(  # type: ignore[valid-type]  (before variants: they name it)
+        default_factory=dict, max_length=5,
+        description="chosen priorities: variant name -> the weight of each soft criterion; name them in variants")
     variants: list[str] = Field(default_factory=lambda: list(DEFAULT_VARIANTS), min_length=1, max_length=10)
     time_limit: float = Field(default=60.0, ge=0.5, le=3600)
     seed: int = 0
-    custom_weights: dict[str, SoftWeights] = Field(  # type: ignore[valid-type]
-        default_factory=dict, max_length=5,
-        description="chosen priorities: variant name -> the weight of each soft criterion; name them in variants")
 
-    @model_validator(mode="after")
-    def _known(self) -> GenerateRequest:
-        for name in self.custom_weights:
+    @field_validator("custom_weights")
+    @classmethod
+    def _names(cls, weights: dict[str, Any]) -> dict[str, Any]:
+        for name in weights:
             check_profile_name(name)
-        for name in self.variants:
-            if name not in VARIANT_PROFILES and name not in self.custom_weights:
-                known = ", ".join([*VARIANT_PROFILES, *self.custom_weights])
-                raise ValueError(f"unknown variant '{name}' (known: {known})")
-        return self
+        return weights
+
+    @field_validator("variants")
+    @classmethod
+    def _known(cls, names: list[str], info: ValidationInfo) -> list[str]:
+        custom = info.data.get("custom_weights") or {}
+        for name in names:
+            if name not in VARIANT_PROFILES and name not in custom:
+                raise ValueError(f"unknown variant '{name}' (known: {', '.join([*VARIANT_PROFILES, *custom])})")
+        return names
 
 
 class GenerateResponse(BaseModel):
