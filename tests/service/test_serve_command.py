@@ -58,4 +58,4 @@ def test_serve_starts_the_web_backend_and_the_engine_and_stops_on_ctrl_c(tmp_pat
             proc.kill()
             output, _ = proc.communicate()
     assert proc.returncode == 0, output
-    assert f"open http://127.0.0.1:{web}/admin/" in output
+    assert f"open http://127.0.0.1:{web}/ in your browser" in output
