@@ -196,7 +196,8 @@ def run(args: argparse.Namespace) -> int:
         comparison = args.all_variants / "comparison.json"
         comparison.write_text(json.dumps({"status": result.status, "variants": result.comparison(),
                                           "clustering": result.clustering, "resources": result.resources,
-                                          "unplaced": result.unplaced}, indent=1), encoding="utf-8")
+                                          "unplaced": result.unplaced, "stats": result.stats}, indent=1),
+                              encoding="utf-8")
         paths.append(comparison)
     print_result(instance, result)
     print("wrote " + ", ".join(str(p) for p in paths))

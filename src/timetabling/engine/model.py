@@ -247,6 +247,7 @@ class Course(Frozen):
     fixed: tuple[Slot, ...] = ()  # pinned start slots, one session each
     unavailable: frozenset[Slot] = frozenset()
     double_sessions: bool = False  # its sessions on a day with several come in back-to-back pairs, one room
+    avoid_rooms: frozenset[str] = frozenset()  # rooms it should not use (rule room_avoided)
 
     @model_validator(mode="after")
     def _consistent(self) -> Course:
@@ -295,6 +296,7 @@ class Rule(StrEnum):
     BATCH_DAILY_LOAD = "batch_daily_load"  # per session below a batch's daily minimum or above its maximum
     BATCH_TRAVEL = "batch_travel"  # per change of building between two consecutive periods of a batch
     COURSE_DOUBLE_SESSIONS = "course_double_sessions"  # per unpaired session of a double-session course
+    ROOM_AVOIDED = "room_avoided"  # per session in a room its course should avoid (soft only in the annealer)
 
 
 ALWAYS_HARD: frozenset[Rule] = frozenset(

@@ -380,6 +380,16 @@ def course_double_sessions(t: Timeline) -> Tally:
     return Tally(units, offenders)
 
 
+def room_avoided(t: Timeline) -> Tally:
+    """A course stays out of its ``avoid_rooms``: one unit per session in one of them."""
+    units, offenders = 0, []
+    for s in t.sessions:
+        if s.room is not None and s.room.id in s.course.avoid_rooms:
+            units += 1
+            offenders.append(f"{s.label}: room {s.room.id} is one its course avoids")
+    return Tally(units, offenders)
+
+
 # ------------------------------------------------------------------------------------------- registry
 
 RuleCheck = Callable[[Timeline], Tally]
@@ -408,6 +418,7 @@ SOFT_RULES: dict[Rule, RuleCheck] = {
     Rule.BATCH_DAILY_LOAD: batch_daily_load,
     Rule.BATCH_TRAVEL: batch_travel,
     Rule.COURSE_DOUBLE_SESSIONS: course_double_sessions,
+    Rule.ROOM_AVOIDED: room_avoided,
 }
 # every rule the checker knows, hard by default first; an instance may make the hard-by-default ones soft
 RULES: dict[Rule, RuleCheck] = HARD_RULES | SOFT_RULES

@@ -67,11 +67,6 @@ def bench_instance(
 
     t0 = time.perf_counter()
     result = solver(instance, SolveOptions(time_limit=time_limit, workers=workers, seed=seed, progress=on_progress))
-    left = time_limit - (time.perf_counter() - t0)
-    if result.status == "infeasible" and "RoomConstraints" in f.weights and left > 1:
-        # room constraints the formulation only weighs were kept hard: without them a timetable may exist
-        instance = to_instance(data, f, room_constraints=False)
-        result = solver(instance, SolveOptions(time_limit=left, workers=workers, seed=seed, progress=on_progress))
     row: dict[str, Any] = dict.fromkeys(columns(f))
     row.update(
         instance=path.stem,

@@ -2,9 +2,9 @@
 
 - teacher -> :class:`Faculty` whose hour limits cannot bind; curriculum -> :class:`Batch` of size 0;
 - course -> :class:`Course` of one-period sessions, ``size`` = its students, its unavailability;
-- room -> :class:`Room` with its building; a course's room constraints -> a required feature
-  ``allowed:<course>`` that only its allowed rooms carry (hard in UD4; UD3 weighs them 3 per lecture, and
-  the solver keeps them hard there too, which costs nothing when a timetable exists);
+- room -> :class:`Room` with its building; a course's room constraints -> in UD4 (hard) a required feature
+  ``allowed:<course>`` that only its allowed rooms carry, in UD3 (3 per lecture) ``Course.avoid_rooms``
+  (rule ``room_avoided``);
 - the daily lecture range -> each batch's ``min_per_day`` and ``max_per_day``;
 - the formulation's weights -> :class:`Rules`: room capacity, minimum working days, isolated lectures,
   windows (``batch_idle``), room stability, student load (``batch_daily_load``), travel between
@@ -35,6 +35,7 @@ RULE_OF: dict[str, Rule] = {
     "StudentLoad": Rule.BATCH_DAILY_LOAD,
     "TravelDistance": Rule.BATCH_TRAVEL,
     "DoubleLectures": Rule.COURSE_DOUBLE_SESSIONS,
+    "RoomConstraints": Rule.ROOM_AVOIDED,  # when soft (UD3); hard ones (UD4) become a required room feature
 }
 NOT_OPTIMISED: tuple[str, ...] = ()  # components the native rules do not carry (none left)
 
@@ -52,15 +53,14 @@ def rules_for(f: Formulation) -> Rules:
     return Rules(hard=ALWAYS_HARD, weights=weights)
 
 
-def to_instance(inst: EcttInstance, which: str | Formulation = "UD2", *, room_constraints: bool = True) -> Instance:
-    """The native instance that the solver optimises for formulation ``which``; ``room_constraints=False``
-    leaves out room constraints the formulation only weighs (UD3), for when keeping them makes it infeasible."""
+def to_instance(inst: EcttInstance, which: str | Formulation = "UD2") -> Instance:
+    """The native instance that the solver optimises for formulation ``which``."""
     f = formulation(which) if isinstance(which, str) else which
-    keep_rooms = "RoomConstraints" in f.hard or ("RoomConstraints" in f.weights and room_constraints)
-    forbidden: dict[str, set[str]] = {}
-    if keep_rooms:
-        for c, r in inst.room_constraints:
-            forbidden.setdefault(c, set()).add(r)
+    avoided: dict[str, set[str]] = {}  # course -> rooms it may not use
+    for c, r in inst.room_constraints:
+        avoided.setdefault(c, set()).add(r)
+    forbidden = avoided if "RoomConstraints" in f.hard else {}  # hard (UD4): a feature only allowed rooms carry
+    avoid = avoided if "RoomConstraints" in f.weights else {}  # soft (UD3): rule room_avoided
     features: dict[str, set[str]] = {r.id: set() for r in inst.rooms}
     for cid, rooms in forbidden.items():
         for r in inst.rooms:
@@ -98,6 +98,7 @@ def to_instance(inst: EcttInstance, which: str | Formulation = "UD2", *, room_co
                 size=c.students,
                 unavailable=frozenset(unavailable.get(c.id, ())),
                 double_sessions=c.double_lectures,
+                avoid_rooms=frozenset(avoid.get(c.id, ())),
             )
             for c in inst.courses
         ),

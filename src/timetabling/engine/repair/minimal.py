@@ -39,6 +39,7 @@ WIDENINGS = 1  # neighbourhoods grown by the courses sharing people, before ever
 FIRST_SHARE = 0.5  # of the time left, the most one neighbourhood may take (the last takes all)
 BUILD_S_PER_COURSE = 0.02  # seconds to build a neighbourhood's model, per free course (university, 2 cores)
 QUICK_SHARE = 0.7  # of the time left, the most the quick pass (``greedy.py``) may take (CP-SAT the rest)
+MIN_REGENERATE_S = 2.5  # seconds left below which re-generated courses stay where they are
 FINISH_S = 0.3  # seconds kept for the last steps after a search (numbering, the change report)
 QUICK_MIN_S = 2.0  # seconds the quick pass may take however little is left: a late answer beats none
 
@@ -150,10 +151,14 @@ def _regenerated(pinned: Instance, instance: Instance, carried: Carried, locks: 
     ``carried`` (clash-free already), which is the answer otherwise."""
     kept = carried.solution(instance)
     t1 = time.perf_counter()
+    if t0 + options.time_limit - t1 < MIN_REGENERATE_S:  # no time to search, nor to check what it finds
+        stats["anneal"] = "no time"
+        return kept, "quick"
     kept_soft = check(instance, kept).soft_cost
     check_s = time.perf_counter() - t1
-    # the same check of the optimiser's answer, and as much again for numbering it and the change report
-    deadline = t0 + options.time_limit - 2 * check_s - FINISH_S
+    # the same check of the optimiser's answer, and about as much again for each of numbering it and the change
+    # report (both walk the whole timetable)
+    deadline = t0 + options.time_limit - 3 * check_s - FINISH_S
     placed = anneal_courses(pinned, placed_by_course(carried), set(options.regenerate), deadline, options.seed)
     stats["anneal"] = "improved" if placed else "nothing better"
     if placed:

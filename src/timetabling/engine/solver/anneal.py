@@ -161,6 +161,13 @@ class _Problem:
             sizes = np.array([instance.course_size[c.id] for c in courses], dtype=np.int64)[lay.session_course]
             caps = np.array([r.capacity for r in instance.rooms], dtype=np.int64)
             self.cap_cost[:, :n_rooms] = w_cap * np.maximum(0, sizes[:, None] - caps[None, :])
+        w_avoid = rules.weight(Rule.ROOM_AVOIDED)  # a room a course avoids costs like capacity: per session and room
+        if w_avoid and n_rooms:
+            room_index = {r.id: k for k, r in enumerate(instance.rooms)}
+            avoid = np.zeros((len(courses), n_rooms), dtype=np.int32)
+            for k, c in enumerate(courses):
+                avoid[k, [room_index[r] for r in c.avoid_rooms if r in room_index]] = w_avoid
+            self.cap_cost[:, :n_rooms] += avoid[lay.session_course]
         # sessions pinned by a course's fixed slots do not move
         self.frozen = np.zeros(n, dtype=np.bool_)
         self.fixed_starts = [{grid.slot_index(s) for s in c.fixed} for c in courses]

@@ -544,6 +544,20 @@ def add_course_double_sessions(tm: TimeModel) -> None:
                 tm.penalties[Rule.COURSE_DOUBLE_SESSIONS].append((lonely, 1))
 
 
+def add_room_avoided(tm: TimeModel) -> None:
+    """A session in a room its course avoids: forbidden when the rule is hard, one point when soft."""
+    inst = tm.instance
+    hard = inst.rules.is_hard(Rule.ROOM_AVOIDED)
+    if not tm.with_rooms or not (hard or inst.rules.weight(Rule.ROOM_AVOIDED)):
+        return
+    for (c, _t, r), y in tm.y.items():
+        if r in inst.course_by_id[c].avoid_rooms:
+            if hard:
+                tm.enforce(tm.model.Add(y == 0), Rule.ROOM_AVOIDED, f"course {c}")
+            else:
+                tm.penalties[Rule.ROOM_AVOIDED].append((y, 1))
+
+
 def add_room_stability(tm: TimeModel) -> None:
     """Each distinct room of a course beyond the first costs one point (rooms chosen in this model)."""
     if not tm.with_rooms or tm.instance.rules.weight(Rule.ROOM_STABILITY) == 0:
@@ -587,4 +601,5 @@ SOFT_RULES = (
     add_batch_daily_load,
     add_batch_travel,
     add_course_double_sessions,
+    add_room_avoided,
 )
