@@ -473,3 +473,11 @@ def test_course_double_sessions_leave_a_single_session_alone():
     courses = (Course(id="C1", faculty=("F1",), batches=("B1",), sessions_per_week=2, double_sessions=True),)
     report = check(build(courses, rules=Rules(weights=weights)), sol(a("C1", 0, MON, P1), a("C1", 1, TUE, P3)))
     assert report.soft[Rule.COURSE_DOUBLE_SESSIONS] == 0
+
+
+def test_room_avoided_counts_sessions_in_rooms_their_course_avoids():
+    weights = dict(DEFAULT_WEIGHTS) | {Rule.ROOM_AVOIDED: 3}
+    courses = (Course(id="C1", faculty=("F1",), batches=("B1",), sessions_per_week=2, avoid_rooms=frozenset({"R2"})),)
+    report = check(build(courses, rules=Rules(weights=weights)), sol(a("C1", 0, MON, P1, "R2"), a("C1", 1, TUE, P1)))
+    assert report.soft[Rule.ROOM_AVOIDED] == 1 and report.soft_cost_by_rule[Rule.ROOM_AVOIDED] == 3
+    assert report.offenders[Rule.ROOM_AVOIDED] == ["C1#0: room R2 is one its course avoids"]
