@@ -50,3 +50,21 @@ def test_the_line_says_when_the_optimiser_is_being_prepared_and_shows_no_unprove
     assert rows[1].endswith("preparing the optimiser (first run only, about 15 s) … · soft cost 262")
     assert rows[2].endswith("a better timetable (annealing) · soft cost 218")
     assert rows[3].endswith("found a timetable · soft cost 210 (lower bound 120)")
+
+
+def test_generate_prints_the_plain_phase_never_the_internal_stage() -> None:
+    from timetabling.cli.generate import ProgressPrinter
+    from timetabling.engine.pipeline import Event
+
+    out = io.StringIO()
+    printer = ProgressPrinter(stream=out)
+    printer(Event("parts", 10.0, "part 1 of 3", 20.0, phase="placing core courses of 2 departments"))
+    printer(Event("optimise", 45.0, "variant Balanced (anneal)", phase="improving variant Balanced"))
+    printer(Event("optimise", 46.0, "variant Balanced: soft cost 90", phase="improving variant Balanced"))
+    printer(Event("optimise", 50.0, "variant Compact (anneal)", phase="improving variant Compact"))
+    printer(Event("resolve", 60.0, "an event without its own phase"))
+    rows = out.getvalue().splitlines()
+    assert rows == ["[ 10.0%] placing core courses of 2 departments: part 1 of 3, about 20s left",
+                    "[ 45.0%] improving variant Balanced: variant Balanced (anneal)",
+                    "[ 50.0%] improving variant Compact: variant Compact (anneal)",
+                    "[ 60.0%] removing the last clashes: an event without its own phase"]

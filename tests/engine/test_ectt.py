@@ -305,3 +305,10 @@ def test_room_constraints_cost_three_a_lecture_in_ud3_and_cannot_be_broken_in_ud
     assert ud3["hard_total"] == 0 and ud3["RoomConstraints"] == 15
     ud4 = run_ectt_bench(tmp_path / "in", "UD4", 10, 1, tmp_path / "ud4")[0]
     assert ud4["status"] == "infeasible" and ud4["diagnosis"]
+
+
+def test_a_native_course_may_not_avoid_an_unknown_room(data):
+    native = to_instance(read_ectt(data / "instances" / "toy.ectt"), "UD3")
+    course = native.courses[0].model_copy(update={"avoid_rooms": frozenset({"nowhere"})})
+    with pytest.raises(ValueError, match=r"courses\[0\]\.avoid_rooms: unknown room 'nowhere'"):
+        type(native)(**{**native.model_dump(), "courses": (course, *native.courses[1:])})

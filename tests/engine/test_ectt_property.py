@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections import Counter
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -132,6 +133,7 @@ def test_the_scorer_agrees_with_a_brute_force_count_and_the_native_checker(case)
                 assert report.soft_cost_by_rule.get(RULE_OF[name], 0) == cost, (f.name, name)
 
 
+@pytest.mark.slow
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(instances_and_timetables(), st.sampled_from(sorted(FORMULATIONS)))
 def test_the_solvers_claimed_cost_is_the_scorers(case, which):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from django.test import override_settings
 
 from tests.web.support import FAKE_CLIENT, FakeEngineClient, PersonasTestCase
@@ -47,6 +49,16 @@ class PrioritiesPageTests(PersonasTestCase):
         assert saved.weights["faculty_preference"] == 12
         assert FakeEngineClient.submitted[0]["variants"] == ["Balanced", "Late starts"]
         assert "saved profile: Late starts" in self.client.get(NEW).content.decode()
+
+    def test_the_form_carries_the_saved_profiles_weights_for_its_script(self) -> None:
+        PriorityProfile.objects.create(organization=self.other_org, name="Theirs", weights={"batch_idle": 1})
+        PriorityProfile.objects.create(organization=self.org, name="Late starts", weights={"batch_idle": 7})
+        self.as_user(self.scheduler)
+        html = self.client.get(NEW).content.decode()
+        data = json.loads(html.split('<script id="priority-profiles" type="application/json">')[1].split("</script>")[0])
+        assert data["profiles"] == {"Late starts": {"batch_idle": 7}}  # never another organization's
+        assert data["usual"] == {c.rule.value: c.default for c in CRITERIA} and data["custom"] == "__custom__"
+        assert "pages/priorities.js" in html
 
     def test_a_weight_out_of_range_is_refused_on_the_form(self) -> None:
         self.as_user(self.scheduler)

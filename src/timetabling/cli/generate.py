@@ -29,6 +29,7 @@ from timetabling.engine.pipeline import (
     generate,
     score_of,
 )
+from timetabling.engine.pipeline.run import PHASES
 from timetabling.engine.priorities import CRITERIA, CUSTOM_NAME, WEIGHT_MAX, check_profile_name, parse_weights
 from timetabling.engine.repair import RepairOptions, check_locks, keep_locks, load_locks, lock_conflicts, pin
 
@@ -86,19 +87,21 @@ def _variant_names(args: argparse.Namespace) -> tuple[str, ...]:
 
 
 class ProgressPrinter:
-    """One line per stage change and every 10 % on stderr."""
+    """One line per change of phase and every 10 % on stderr, the phase in plain words ("improving variant
+    Balanced"), never the engine's internal stage names."""
 
     def __init__(self, stream=sys.stderr):
         self.stream = stream
         self.last: tuple[str, int] = ("", -1)
 
     def __call__(self, e: Event) -> None:
-        key = (e.stage, int(e.percent // 10))
+        phase = e.phase or PHASES.get(e.stage, e.stage)
+        key = (phase, int(e.percent // 10))
         if key == self.last and e.percent < 100:
             return
         self.last = key
         eta = f", about {e.eta_s:.0f}s left" if e.eta_s is not None else ""
-        self.stream.write(f"[{e.percent:5.1f}%] {e.stage}: {e.message}{eta}\n")
+        self.stream.write(f"[{e.percent:5.1f}%] {phase}: {e.message}{eta}\n")
         self.stream.flush()
 
 

@@ -490,7 +490,6 @@ def reference_problems(inst: Instance) -> list[str]:
     batches = check_ids("batches", inst.batches)
     check_ids("students", inst.students)
     courses = check_ids("courses", inst.courses)
-    del rooms
 
     def check_slot(path: str, slot: tuple[int, int]) -> None:
         if not (0 <= slot[0] < g.n_days and 0 <= slot[1] < g.n_periods):
@@ -531,6 +530,8 @@ def reference_problems(inst: Instance) -> list[str]:
         for b in c.batches:
             if b not in batches:
                 problems.append(f"courses[{i}].batches: unknown batch '{b}'")
+        for r in sorted(c.avoid_rooms - rooms):
+            problems.append(f"courses[{i}].avoid_rooms: unknown room '{r}'")
         for s in c.fixed:
             check_slot(f"courses[{i}].fixed", s)
         for s in sorted(c.unavailable):

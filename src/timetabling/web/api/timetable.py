@@ -250,7 +250,8 @@ def engine_callback(request: HttpRequest) -> dict[str, Any]:
     if body.status in ("queued", "running"):
         point = (body.variant, body.elapsed_s, body.objective) if body.variant and body.objective is not None \
             and body.elapsed_s is not None else None
-        changed = services.record_progress(job, body.status, body.progress, body.phase, body.eta_seconds, point)
+        changed = services.record_progress(job, body.status, body.progress, body.phase, body.eta_seconds, point,
+                                           body.elapsed_s, body.objective)
         return {"stored": changed}
     stored = services.store_result(
         job, body.status, [v.model_dump() for v in body.variants], body.generation_time, body.message,

@@ -19,7 +19,7 @@ from timetabling.web.academics import models as am
 from timetabling.web.academics.instance import UnusableData, build_instance
 from timetabling.web.api.errors import ApiError
 from timetabling.web.notifications import events as notify
-from timetabling.web.scheduling import refusals, reports, scope, submission, versions
+from timetabling.web.scheduling import refusals, reports, scope, submission, timings, versions
 from timetabling.web.scheduling.engine_client import EngineUnavailable, engine_client
 from timetabling.web.scheduling.models import (
     ACTIVE_STATUSES,
@@ -196,9 +196,11 @@ def add_point(series: dict[str, list[list[float]]], point: tuple[str, float, flo
 
 
 def record_progress(job: GenerationJob, status: str, progress: float, phase: str, eta: float | None,
-                    point: tuple[str, float, float] | None = None) -> bool:
+                    point: tuple[str, float, float] | None = None, elapsed: float | None = None,
+                    objective: float | None = None) -> bool:
     """Progress never goes back and never changes a finished job; ``point``: (variant, seconds, soft cost) for
-    the convergence chart. Returns whether anything changed."""
+    the convergence chart; ``elapsed`` (seconds of the run, else since the job was created) and ``objective``
+    time the phases and the first clash-free timetable (``timings``). Returns whether anything changed."""
     with transaction.atomic():
         job = GenerationJob.objects.select_for_update().get(pk=job.pk)
         if job.status in FINAL_STATUSES:
@@ -206,6 +208,9 @@ def record_progress(job: GenerationJob, status: str, progress: float, phase: str
         job.status = JobStatus.RUNNING if status == "running" else job.status
         job.progress = max(job.progress, min(99, int(progress)))
         job.metadata = {**refusals.clear(job.metadata), "phase": phase, "eta_seconds": eta}
+        if status == "running":
+            seconds = elapsed if elapsed is not None else (timezone.now() - job.created_at).total_seconds()
+            job.metadata = timings.note_phase(job.metadata, phase, seconds, objective)
         if point is not None:
             job.metadata["convergence"] = add_point(job.metadata.get("convergence") or {}, point)
         job.save(update_fields=["status", "progress", "metadata", "updated_at"])

@@ -1,5 +1,6 @@
-"""Analytics across the organization's generation runs, as server-side SVG charts: generation time, outcomes
-per week, and per variant the soft cost, hard violations and each quality metric of the checker's report."""
+"""Analytics across the organization's generation runs, as server-side SVG charts: generation time and time to
+the first clash-free timetable, time per stage, outcomes per week, and per variant the soft cost, hard violations
+and each quality metric of the checker's report."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from timetabling.web.accounts.models import STAFF_ROLES, Membership
 from timetabling.web.pages import charts
 from timetabling.web.pages.access import page
 from timetabling.web.pages.views.common import render_page
+from timetabling.web.scheduling import timings
 from timetabling.web.scheduling.models import GenerationJob, JobStatus, TimetableReport
 
 RUNS = 30  # the charts show the last this many jobs
@@ -24,10 +26,20 @@ def analytics(request: HttpRequest, membership: Membership) -> HttpResponse:
     figures = []
     if jobs:
         figures.append(charts.line_chart("Generation time per run", "seconds", labels, {
-            "generation time": [j.metadata.get("generation_time") for j in jobs]}))
+            "generation time": [j.metadata.get("generation_time") for j in jobs],
+            "first clash-free timetable": [j.metadata.get("first_timetable_s") for j in jobs]}))
+        figures.append(stages_chart(jobs, labels))
         figures.append(outcomes_chart(org))
         figures.extend(quality_charts(jobs, labels))
     return render_page(request, "pages/analytics.html", {"figures": figures, "runs": len(jobs)})
+
+
+def stages_chart(jobs: list[GenerationJob], labels: list[str]) -> object:
+    """Per run, the seconds of each stage stacked (``timings``: from the phases its progress reported)."""
+    per_job = [timings.stage_seconds(j.metadata) for j in jobs]
+    stages = list(dict.fromkeys(stage for seconds in per_job for stage in seconds))
+    return charts.bar_chart("Time per stage per run", "seconds", labels,
+                            {stage: [seconds.get(stage, 0.0) for seconds in per_job] for stage in stages})
 
 
 def outcomes_chart(org) -> object:

@@ -69,11 +69,14 @@ class GenerationForm(forms.Form):
             self.fields[f"variant_{i + 1}"] = forms.ChoiceField(choices=choices, required=False,
                                                                label=f"Variant {i + 1} priority")
 
-        profiles = list(PriorityProfile.objects.filter(organization=org).values_list("name", flat=True))
+        profiles = dict(PriorityProfile.objects.filter(organization=org).values_list("name", "weights"))
         self.fields["priorities"] = forms.ChoiceField(
             required=False, label="Chosen priorities",
             choices=[("", "none: the preset variants only"), (CUSTOM, "the weights below, as one more variant"),
                      *((name, f"saved profile: {name}") for name in profiles)])
+        # for priorities.js: choosing a saved profile shows its weights, the usual one where it gives none
+        self.profile_weights = {"custom": CUSTOM, "usual": {c.rule.value: c.default for c in CRITERIA},
+                                "profiles": profiles}
         for c in CRITERIA:
             self.fields[f"weight_{c.rule.value}"] = forms.IntegerField(
                 min_value=c.low, max_value=c.high, required=False, initial=c.default, label=c.title,
