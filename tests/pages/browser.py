@@ -68,15 +68,16 @@ def _wait_until_up(server: subprocess.Popen, urls: list[str], log: Path, timeout
         time.sleep(0.3)
 
 
-def start_live_server(data_dir: Path, time_limit: int = 3) -> LiveServer:
+def start_live_server(data_dir: Path, time_limit: int = 3, extra_env: dict[str, str] | None = None) -> LiveServer:
     """Prepare the database (tiny university, personas) and start ``timetable serve`` on free ports, with its
     default process runner (a Cancel ends the job's process when the solver does not stop in time) and short
-    solver runs."""
+    solver runs. ``extra_env``: more of the server's settings (an SMTP server: ``TIMETABLE_EMAIL_HOST``...)."""
     web_port, engine_port = free_port(), free_port()
     env = {
         **os.environ, "TIMETABLE_DATA_DIR": str(data_dir), "DATABASE_URL": "",
         "TIMETABLE_TIME_LIMIT": str(time_limit), "TIMETABLE_VARIANTS": "Balanced,Faculty-focused",
         "TIMETABLE_ENGINE_WORKERS": "2", "TIMETABLE_MAX_CONCURRENT_JOBS": "3", "PYTHONUNBUFFERED": "1",
+        **(extra_env or {}),
     }
     env.pop("DJANGO_SETTINGS_MODULE", None)
     env.pop("DJANGO_DEBUG", None)  # the production defaults: DEBUG off, static files and headers as deployed

@@ -1,5 +1,6 @@
 """Prepare the database of a live server for the browser tests (run in its own process, before it starts):
-migrate, the generator's tiny university, and one user per persona. Prints what the tests need as JSON."""
+migrate, the generator's tiny university, and one user per persona (with an e-mail address). Prints what the
+tests need as JSON."""
 
 from __future__ import annotations
 
@@ -28,6 +29,9 @@ def main() -> None:
     for username, role in (("approver", Role.APPROVER), ("teacher", Role.FACULTY)):
         user = User.objects.create_user(username, password=PASSWORD)
         Membership.objects.create(user=user, organization=org, role=role)
+    for user in User.objects.filter(username__in=("admin", "approver", "teacher")):  # notification e-mails
+        user.email = f"{user.username}@tiny.test"
+        user.save(update_fields=["email"])
     teacher = am.Faculty.objects.filter(organization=org, courses__isnull=False).order_by("code").first()
     teacher.user = User.objects.get(username="teacher")
     teacher.save()

@@ -55,7 +55,8 @@ class PrioritiesPageTests(PersonasTestCase):
         PriorityProfile.objects.create(organization=self.org, name="Late starts", weights={"batch_idle": 7})
         self.as_user(self.scheduler)
         html = self.client.get(NEW).content.decode()
-        data = json.loads(html.split('<script id="priority-profiles" type="application/json">')[1].split("</script>")[0])
+        element = '<script id="priority-profiles" type="application/json">'
+        data = json.loads(html.split(element)[1].split("</script>")[0])
         assert data["profiles"] == {"Late starts": {"batch_idle": 7}}  # never another organization's
         assert data["usual"] == {c.rule.value: c.default for c in CRITERIA} and data["custom"] == "__custom__"
         assert "pages/priorities.js" in html

@@ -25,7 +25,9 @@ def _num(value: float) -> str:
 def _frame(title: str, y_label: str, lo: float, hi: float, body: list[str], legend: Sequence[str],
            x_labels: Sequence[str]) -> SafeString:
     plot_h = H - TOP - BOTTOM
-    parts = [f'<svg class="chart" viewBox="0 0 {W} {H + 18 * ((len(legend) + 2) // 3)}" role="img" '
+    longest = max((len(name) for name in legend), default=0)
+    columns = 3 if longest <= 28 else 2 if longest <= 44 else 1  # a long name takes its neighbours' room
+    parts = [f'<svg class="chart" viewBox="0 0 {W} {H + 18 * -(-len(legend) // columns)}" role="img" '
              f'aria-label="{escape(title)}" xmlns="http://www.w3.org/2000/svg"><title>{escape(title)}</title>']
     for t in _ticks(lo, hi):
         y = TOP + plot_h - (t - lo) / ((hi - lo) or 1) * plot_h
@@ -40,7 +42,7 @@ def _frame(title: str, y_label: str, lo: float, hi: float, body: list[str], lege
             parts.append(f'<text x="{x:.1f}" y="{H - 8}" text-anchor="middle" font-size="10">{escape(label)}</text>')
     parts.extend(body)
     for i, name in enumerate(legend):
-        x, y = LEFT + (i % 3) * 190, H + 12 + 18 * (i // 3)
+        x, y = LEFT + (i % columns) * (570 // columns), H + 12 + 18 * (i // columns)
         parts.append(f'<rect x="{x}" y="{y - 9}" width="10" height="10" fill="{COLOURS[i % len(COLOURS)]}"/>'
                      f'<text x="{x + 14}" y="{y}" font-size="11">{escape(name)}</text>')
     parts.append("</svg>")
