@@ -21,6 +21,7 @@ import asyncio
 import contextlib
 import json
 import os
+import random
 import re
 import secrets
 import signal
@@ -72,7 +73,7 @@ def percentile(values: list[float], q: float) -> float:
 class Server:
     """``timetable serve`` in a subprocess; its output is kept for the admin password and for errors."""
 
-    def __init__(self, data_dir: Path, profile: str, database_url: str | None) -> None:
+    def __init__(self, data_dir: Path, profile: str, database_url: str | None, workers: int = 1) -> None:
         self.web, self.engine = free_port(), free_port()
         self.base = f"http://127.0.0.1:{self.web}"
         self.env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DJANGO_SETTINGS_MODULE")}
@@ -82,7 +83,7 @@ class Server:
         self.log = open(data_dir / "serve.log", "w+")  # noqa: SIM115  (lives as long as the server)
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "timetabling", "serve", "--port", str(self.web), "--engine-port",
-             str(self.engine), "--data-dir", str(data_dir), "--profile", profile],
+             str(self.engine), "--data-dir", str(data_dir), "--profile", profile, "--workers", str(workers)],
             env=self.env, stdout=self.log, stderr=subprocess.STDOUT, text=True,
         )
 
@@ -151,7 +152,7 @@ async def start_job(client: httpx.AsyncClient, org_id: int, time_limit: float) -
     return response.json()["job_id"]
 
 
-async def reader(client: httpx.AsyncClient, user: dict[str, Any], stop_at: float,
+async def reader(client: httpx.AsyncClient, user: dict[str, Any], stop_at: float, think_s: float,
                  samples: dict[str, list[float]], errors: list[str]) -> None:
     requests = [("page", f"/timetables/student/{user['student']}/"),
                 ("api", f"/api/timetable/student/{user['student']}/")]
@@ -171,6 +172,8 @@ async def reader(client: httpx.AsyncClient, user: dict[str, Any], stop_at: float
             samples[kind].append(elapsed)
         else:
             errors.append(detail)
+        if think_s > 0:  # a person reads the page before the next click (exponential, mean think_s)
+            await asyncio.sleep(min(random.expovariate(1 / think_s), stop_at - time.monotonic()))
 
 
 async def run(args: argparse.Namespace, server: Server) -> dict[str, Any]:
@@ -190,7 +193,6 @@ async def run(args: argparse.Namespace, server: Server) -> dict[str, Any]:
         users = json.loads(server.django(CREATE_USERS, str(args.users), password))
         print(f"{len(users)} student accounts; starting {args.generations} generation(s) "
               f"({args.time_limit:.0f} s each), then {args.duration:.0f} s of reading ...", flush=True)
-        jobs = [await start_job(client, org_id, args.time_limit) for _ in range(args.generations)]
 
         readers = [httpx.AsyncClient(base_url=server.base, timeout=30) for _ in users]
         try:  # every user signs in first; the clock starts when all are in
@@ -201,11 +203,15 @@ async def run(args: argparse.Namespace, server: Server) -> dict[str, Any]:
                     await sign_in(reader_client, user["username"], password)
 
             await asyncio.gather(*(signed_in(c, u) for c, u in zip(readers, users, strict=True)))
+            # the generations start now, so that they run through the whole reading window
+            jobs = [await start_job(client, org_id, args.time_limit) for _ in range(args.generations)]
+            await asyncio.sleep(2)  # past the jobs' start-up
             samples: dict[str, list[float]] = {"page": [], "api": []}
             errors: list[str] = []
             started = time.monotonic()
             stop_at = started + args.duration
-            await asyncio.gather(*(reader(c, u, stop_at, samples, errors) for c, u in zip(readers, users, strict=True)))
+            await asyncio.gather(*(reader(c, u, stop_at, args.think_time, samples, errors)
+                                   for c, u in zip(readers, users, strict=True)))
             wall = time.monotonic() - started
         finally:
             for c in readers:
@@ -217,7 +223,8 @@ async def run(args: argparse.Namespace, server: Server) -> dict[str, Any]:
         "users": len(users), "generations": args.generations, "generation_status_at_end": statuses,
         "duration_s": round(wall, 1), "requests": len(every) + len(errors), "errors": len(errors),
         "error_examples": sorted(set(errors))[:5], "throughput_rps": round(len(every) / wall, 1),
-        "database": "postgresql" if args.database_url else "sqlite",
+        "database": "postgresql" if args.database_url else "sqlite", "think_time_s": args.think_time,
+        "web_workers": args.web_workers,
     }
     for kind, values in (("all", every), *samples.items()):
         result[kind] = {"n": len(values), **{f"p{q}_ms": round(1000 * percentile(values, q), 1) for q in (50, 95, 99)},
@@ -234,6 +241,9 @@ def main() -> int:
     parser.add_argument("--publish-time-limit", type=float, default=10.0)
     parser.add_argument("--profile", default="small")
     parser.add_argument("--database-url", default=None, help="PostgreSQL instead of the SQLite default")
+    parser.add_argument("--think-time", type=float, default=0.0,
+                        help="mean seconds a user reads a page before the next request (0: back to back)")
+    parser.add_argument("--web-workers", type=int, default=1, help="timetable serve --workers")
     parser.add_argument("--json", type=Path, default=None, help="also write the figures here")
     args = parser.parse_args()
 
@@ -244,7 +254,7 @@ def main() -> int:
             for app in ("scheduling", "accounts", "academics", "admin", "auth", "sessions", "contenttypes"):
                 subprocess.run([sys.executable, "-m", "django", "migrate", app, "zero", "--noinput"], env=reset,
                                capture_output=True)
-        server = Server(Path(tmp), args.profile, args.database_url)
+        server = Server(Path(tmp), args.profile, args.database_url, args.web_workers)
         try:
             result = asyncio.run(run(args, server))
         finally:

@@ -76,7 +76,7 @@ def test_cancel_returns_the_best_complete_timetable_marked_cancelled():
 
     out = {}
     options = PipelineOptions(time_limit=600, workers=1, cancel=token, progress=progress, part_optimisation=0,
-                              ga=GAConfig(generations=10_000))
+                              optimizer="ga", ga=GAConfig(generations=10_000))
     thread = threading.Thread(target=lambda: out.setdefault("r", generate(inst, options)))
     thread.start()
     thread.join(timeout=120)  # a guard against a hang, not a measurement

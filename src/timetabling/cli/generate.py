@@ -51,7 +51,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--all-variants", type=Path, metavar="DIR",
                    help="write every variant to DIR/<variant>/ and DIR/comparison.json (implies --variants all "
                         "unless --variants is given)")
-    p.add_argument("--optimizer", choices=("ga", "anneal", "cpsat"), default="ga",
+    p.add_argument("--optimizer", choices=("anneal", "ga", "cpsat"), default="anneal",
                    help="what improves each variant (default %(default)s, measured better in docs/benchmarks.md)")
     p.add_argument("--lock", type=Path, metavar="FILE",
                    help="sessions pinned to a day and period (optionally a room) that no variant moves")

@@ -79,7 +79,7 @@ class PipelineOptions:
     seed: int = 0
     progress: Callable[[Event], None] | None = None
     cancel: CancelToken | None = None
-    optimizer: str = "ga"  # ga | cpsat | none: what improves each variant (ga measured better: docs/benchmarks.md)
+    optimizer: str = "anneal"  # anneal | ga | cpsat | none: what improves each variant (docs/benchmarks.md)
     ga: GAConfig = field(default_factory=GAConfig)
     decomposition: bool = True  # False: the first timetable from one monolithic CP-SAT model (ablation)
     stage3: bool = True  # False: no conflict resolution after merging (ablation)
