@@ -157,6 +157,8 @@ async def reader(client: httpx.AsyncClient, user: dict[str, Any], stop_at: float
     requests = [("page", f"/timetables/student/{user['student']}/"),
                 ("api", f"/api/timetable/student/{user['student']}/")]
     i = 0
+    if think_s > 0:  # people do not all click at the same instant: each starts somewhere in its first think
+        await asyncio.sleep(random.uniform(0, think_s))
     while time.monotonic() < stop_at:
         kind, url = requests[i % len(requests)]
         i += 1

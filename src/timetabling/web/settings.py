@@ -115,9 +115,12 @@ TEMPLATES = [
 DATABASES = {"default": parse_database_url(os.environ.get("DATABASE_URL", ""), DATA_DIR / "timetable.sqlite3")}
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20  # the engine callback and pages write at once
-else:  # a server database: keep a connection for a while instead of opening one per request (tens of ms each)
-    DATABASES["default"]["CONN_MAX_AGE"] = _env_int("TIMETABLE_DB_CONN_MAX_AGE", 60)
-    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True  # a connection the server dropped is replaced, not an error
+elif _env_int("TIMETABLE_DB_POOL_SIZE", 0) > 0:
+    # PostgreSQL connections from a pool (psycopg_pool) instead of one per request. Not CONN_MAX_AGE: under
+    # ASGI every request runs in a thread of its own, and persistent connections would pile up until the
+    # server refuses more (seen in benchmarks/load.py: 706 of 1,067 requests answered 500)
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": 1, "max_size": _env_int("TIMETABLE_DB_POOL_SIZE", 0), "timeout": 10}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_PASSWORD_VALIDATORS = [
