@@ -241,7 +241,7 @@ def _as_row(a: Assignment) -> Placement:
 
 def _locked_draft(timetable: Timetable, base_version: int | None) -> Timetable:
     """The draft, its row locked for this edit; 409 when it is not a draft or someone else changed it."""
-    timetable = Timetable.objects.select_for_update().select_related("organization", "generation_job").get(
+    timetable = Timetable.objects.select_for_update(of=("self",)).select_related("organization", "generation_job").get(
         pk=timetable.pk)
     if timetable.status != TimetableStatus.DRAFT:
         raise ApiError(409, f"timetable {timetable.pk} is {timetable.status}: edits go to a draft (POST "
