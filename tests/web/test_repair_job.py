@@ -87,3 +87,13 @@ class RepairJobTest(DraftTestCase):
                       .values_list("pk", "status"))
         self.assertEqual(status, {self.variant.pk: "archived", job.metadata["draft"]: "published"})
         self.assertNotIn('id="what-breaks"', self.client.get("/").content.decode())  # nothing breaks any more
+
+    def test_an_outsider_or_a_visitor_cannot_start_a_repair(self) -> None:
+        url = f"/admin/timetables/{self.variant.pk}/repair"
+        self.as_user(self.outsider)  # an org admin of another organization: the timetable is not there for them
+        self.assertEqual(self.client.post(url).status_code, 404)
+        self.as_user(None)
+        response = self.client.post(url)
+        self.assertEqual(response.status_code, 302)
+        self.assertIn("/signin/", response["Location"])
+        self.assertFalse(GenerationJob.objects.filter(metadata__mode="repair").exists())
