@@ -7,7 +7,6 @@ component), the time to the first feasible timetable and the total time. The row
 
 from __future__ import annotations
 
-import csv
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -18,7 +17,7 @@ from timetabling.engine.ectt.mapping import lectures_of, to_instance
 from timetabling.engine.ectt.score import score
 from timetabling.engine.errors import InputError
 from timetabling.engine.formats.ectt import read_ectt, write_ectt_solution
-from timetabling.engine.itc.bench import Solver
+from timetabling.engine.itc.bench import Solver, bench_each
 from timetabling.engine.solver import Progress, SolveOptions, solve
 
 __all__ = ["columns", "find_ectt_instances", "run_ectt_bench"]
@@ -110,19 +109,9 @@ def run_ectt_bench(
     """Bench every instance of ``instances_dir`` in turn; ``OUT/results.csv`` is rewritten after each."""
     f = formulation(which)
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    rows: list[dict[str, Any]] = []
-    for path in find_ectt_instances(instances_dir, only):
+    out.mkdir(parents=True, exist_ok=True)  # before the instances are looked for, as it always was
 
-        def forward(event: Progress, name: str = path.stem) -> None:
-            if progress:
-                progress(name, event)
+    def one(path: Path, forward: Callable[[Progress], None]) -> dict[str, Any]:
+        return bench_instance(path, f, time_limit, workers, out, seed=seed, solver=solver, progress=forward)
 
-        rows.append(bench_instance(path, f, time_limit, workers, out, seed=seed, solver=solver, progress=forward))
-        with (out / "results.csv").open("w", newline="", encoding="utf-8") as fh:
-            writer = csv.DictWriter(fh, fieldnames=columns(f))
-            writer.writeheader()
-            writer.writerows(rows)
-        if on_row:
-            on_row(rows[-1])
-    return rows
+    return bench_each(find_ectt_instances(instances_dir, only), one, out, columns(f), on_row, progress)

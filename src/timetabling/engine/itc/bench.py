@@ -136,10 +136,10 @@ def bench_instance(
     return row
 
 
-def write_results(rows: list[dict[str, Any]], path: Path) -> None:
+def write_results(rows: list[dict[str, Any]], path: Path, fieldnames: Sequence[str] = COLUMNS) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", newline="", encoding="utf-8") as f:
-        writer = csv.DictWriter(f, fieldnames=COLUMNS)
+        writer = csv.DictWriter(f, fieldnames=list(fieldnames))
         writer.writeheader()
         writer.writerows(rows)
 
@@ -158,17 +158,34 @@ def run_itc_bench(
 ) -> list[dict[str, Any]]:
     """Bench every instance of ``instances_dir`` in turn; ``OUT/results.csv`` is rewritten after each."""
     out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)  # before the instances are looked for, as it always was
+
+    def one(path: Path, forward: Callable[[Progress], None]) -> dict[str, Any]:
+        return bench_instance(path, time_limit, workers, out, seed=seed, solver=solver, progress=forward)
+
+    return bench_each(find_instances(instances_dir, only), one, out, COLUMNS, on_row, progress)
+
+
+def bench_each(
+    paths: Sequence[Path],
+    bench_one: Callable[[Path, Callable[[Progress], None]], dict[str, Any]],
+    out: Path,
+    fieldnames: Sequence[str],
+    on_row: Callable[[dict[str, Any]], None] | None = None,
+    progress: Callable[[str, Progress], None] | None = None,
+) -> list[dict[str, Any]]:
+    """Run ``bench_one`` on each instance in turn, rewriting ``out/results.csv`` after each (a long bench that
+    is stopped keeps what it measured); progress events are tagged with the instance's name."""
     out.mkdir(parents=True, exist_ok=True)
     rows: list[dict[str, Any]] = []
-    for path in find_instances(instances_dir, only):
+    for path in paths:
 
         def forward(event: Progress, name: str = path.stem) -> None:
             if progress:
                 progress(name, event)
 
-        row = bench_instance(path, time_limit, workers, out, seed=seed, solver=solver, progress=forward)
-        rows.append(row)
-        write_results(rows, out / "results.csv")
+        rows.append(bench_one(path, forward))
+        write_results(rows, out / "results.csv", fieldnames)
         if on_row:
-            on_row(row)
+            on_row(rows[-1])
     return rows
