@@ -5,9 +5,10 @@ from __future__ import annotations
 import io
 
 from timetabling.cli.common import ProgressLine
+from timetabling.engine.control import Progress
 from timetabling.engine.generator import generate_university
-from timetabling.engine.solver import Progress, SolveOptions, solve
-from timetabling.engine.solver.anneal import compiled_ready
+from timetabling.engine.improve.anneal import compiled_ready
+from timetabling.engine.solver import SolveOptions, solve
 
 
 def test_the_progress_line_shows_annealing_progress() -> None:
@@ -22,9 +23,9 @@ def test_the_progress_line_shows_annealing_progress() -> None:
 
 
 def test_the_first_line_with_a_cost_is_the_first_timetable_with_its_real_cost(monkeypatch) -> None:
-    from timetabling.engine.solver import anneal
+    from timetabling.engine.solver import entry
 
-    monkeypatch.setattr(anneal, "compiled_ready", lambda: False)  # as on the first run after an install
+    monkeypatch.setattr(entry, "compiled_ready", lambda: False)  # as on the first run after an install
     instance = generate_university("tiny", seed=1)
     seen: list[Progress] = []
     solve(instance, SolveOptions(time_limit=5, workers=2, progress=seen.append))
@@ -41,28 +42,42 @@ def test_the_first_line_with_a_cost_is_the_first_timetable_with_its_real_cost(mo
 def test_the_line_says_when_the_optimiser_is_being_prepared_and_shows_no_unproved_bound() -> None:
     out = io.StringIO()
     line = ProgressLine(20, stream=out)
-    line(Progress("solve", 3.0, "found a first timetable", 262.0))
-    line(Progress("solve", 3.1, "preparing the optimiser (first run only, about 15 s) …"))
-    line(Progress("solve", 19.0, "a better timetable (annealing)", 218.0, 0.0))
-    line(Progress("solve", 19.5, "found a timetable", 210.0, 120.0))
+    line(Progress("solve", "found a first timetable", 3.0, objective=262.0))
+    line(Progress("solve", "preparing the optimiser (first run only, about 15 s) …", 3.1))
+    line(Progress("solve", "a better timetable (annealing)", 19.0, objective=218.0, bound=0.0))
+    line(Progress("solve", "found a timetable", 19.5, objective=210.0, bound=120.0))
     rows = out.getvalue().splitlines()
-    assert rows[0].endswith("solve: found a first timetable · soft cost 262")
-    assert rows[1].endswith("preparing the optimiser (first run only, about 15 s) … · soft cost 262")
-    assert rows[2].endswith("a better timetable (annealing) · soft cost 218")
-    assert rows[3].endswith("found a timetable · soft cost 210 (lower bound 120)")
+    assert rows[0].endswith("solve: found a first timetable · soft cost 262, no lower bound known")
+    assert rows[1].endswith("preparing the optimiser (first run only, about 15 s) … · soft cost 262, "
+                            "no lower bound known")
+    assert rows[2].endswith("a better timetable (annealing) · soft cost 218, no lower bound known")
+    assert rows[3].endswith("found a timetable · soft cost 210, lower bound 120 (gap 42.9 %)")
+
+
+def test_the_line_shows_the_instances_lower_bound_until_the_solver_proves_a_higher_one() -> None:
+    from timetabling.engine.bounds import Bound
+
+    out = io.StringIO()
+    line = ProgressLine(20, stream=out, bound=Bound(100, {"faculty_preference": 100}, True, "cheapest slots"))
+    line(Progress("solve", "found a first timetable", 3.0, objective=400.0))
+    line(Progress("solve", "found a timetable", 9.0, objective=300.0, bound=150.0))
+    line(Progress("solve", "found a timetable", 9.5, objective=250.0, bound=50.0))
+    rows = out.getvalue().splitlines()
+    assert rows[0].endswith("soft cost 400, lower bound 100 (gap 75.0 %)")
+    assert rows[1].endswith("soft cost 300, lower bound 150 (gap 50.0 %)")
+    assert rows[2].endswith("soft cost 250, lower bound 100 (gap 60.0 %)")
 
 
 def test_generate_prints_the_plain_phase_never_the_internal_stage() -> None:
     from timetabling.cli.generate import ProgressPrinter
-    from timetabling.engine.pipeline import Event
 
     out = io.StringIO()
     printer = ProgressPrinter(stream=out)
-    printer(Event("parts", 10.0, "part 1 of 3", 20.0, phase="placing core courses of 2 departments"))
-    printer(Event("optimise", 45.0, "variant Balanced (anneal)", phase="improving variant Balanced"))
-    printer(Event("optimise", 46.0, "variant Balanced: soft cost 90", phase="improving variant Balanced"))
-    printer(Event("optimise", 50.0, "variant Compact (anneal)", phase="improving variant Compact"))
-    printer(Event("resolve", 60.0, "an event without its own phase"))
+    printer(Progress("parts", "part 1 of 3", percent=10.0, eta_s=20.0, phase="placing core courses of 2 departments"))
+    printer(Progress("optimise", "variant Balanced (anneal)", percent=45.0, phase="improving variant Balanced"))
+    printer(Progress("optimise", "variant Balanced: soft cost 90", percent=46.0, phase="improving variant Balanced"))
+    printer(Progress("optimise", "variant Compact (anneal)", percent=50.0, phase="improving variant Compact"))
+    printer(Progress("resolve", "an event without its own phase", percent=60.0))
     rows = out.getvalue().splitlines()
     assert rows == ["[ 10.0%] placing core courses of 2 departments: part 1 of 3, about 20s left",
                     "[ 45.0%] improving variant Balanced: variant Balanced (anneal)",

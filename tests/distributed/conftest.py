@@ -11,7 +11,6 @@ import contextlib
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -21,6 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+
+from tests.support.processes import free_port
 
 REDIS_URL = os.environ.get("TIMETABLE_TEST_REDIS_URL", "redis://127.0.0.1:6379/9")
 POSTGRES_URL = os.environ.get("TIMETABLE_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
@@ -64,12 +65,6 @@ def postgres_url() -> str:
     except psycopg.Error as err:
         unavailable(f"PostgreSQL not reachable at {POSTGRES_URL}: {err}")
     return POSTGRES_URL
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @dataclass

@@ -9,21 +9,17 @@ same value), and every machine runs in a folder of its own. Nothing else is set.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import re
 import secrets
 import shlex
-import signal
 import subprocess
 import sys
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-import httpx
+from tests.support.processes import Processes, WebApiScript, answers
 
 GUIDE = Path(__file__).resolve().parents[2] / "docs" / "deployment.md"
 HOSTS = ("data.internal", "app.internal")
@@ -118,14 +114,16 @@ class Local:
         return out
 
 
-class Deployment:
+class Deployment(Processes, WebApiScript):
     """The guide's machines as processes on this one, each in a folder of its own."""
 
+    # the test stands in for the HTTPS proxy (TIMETABLE_HTTPS=1): it says the request came over HTTPS
+    api_headers = {"X-Forwarded-Proto": "https"}
+
     def __init__(self, root: Path, local: Local) -> None:
+        super().__init__()
         self.root, self.local = root, local
         self.machines, self.doctor_on = read_guide()
-        self.procs: dict[str, subprocess.Popen] = {}
-        self.logs: dict[str, Path] = {}
         self.outputs: dict[tuple[str, str], str] = {}  # (machine, command's subcommand) -> stdout
         self.token: str | None = None
 
@@ -155,46 +153,13 @@ class Deployment:
             self.token = self.outputs[(name, "create_api_token")].strip().splitlines()[-1]
 
     def start(self, name: str, argv: list[str], env: dict[str, str]) -> None:
-        log = self.folder(name) / "process.log"
-        self.logs[name] = log
-        with log.open("a") as out:
-            self.procs[name] = subprocess.Popen(argv, env=env, cwd=self.folder(name), stdout=out,
-                                                stderr=subprocess.STDOUT, start_new_session=True)
-        self.wait_ready(name)
-
-    def wait_ready(self, name: str, timeout_s: float = 120.0) -> None:
-        proc = self.procs[name]
         health = {"app-web": f"{self.web_url}/api/health/",
                   "app-engine": f"http://127.0.0.1:{self.local.engine_port}/health"}.get(name)
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
-            assert proc.poll() is None, f"{name} ended:\n{self.log(name)}"
-            if health is None:
-                if " ready." in self.log(name):
-                    return
-            else:
-                with contextlib.suppress(httpx.HTTPError):
-                    if httpx.get(health, timeout=2).status_code == 200:
-                        return
-            time.sleep(0.3)
-        raise AssertionError(f"{name} did not start:\n{self.log(name)}")
+        ready = (lambda: answers(health)) if health else (lambda: " ready." in self.log(name))
+        self.spawn(name, argv, env, self.folder(name) / "process.log", cwd=self.folder(name), ready=ready)
 
     def stop(self, name: str) -> None:
-        proc = self.procs.pop(name, None)
-        if proc is None or proc.poll() is not None:
-            return
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=10)
-
-    def stop_all(self) -> None:
-        for name in list(self.procs):
-            self.stop(name)
+        super().stop(name, timeout_s=20)
 
     def restart(self, name: str, extra: dict[str, str]) -> None:
         """Start the machine's server again with some variables changed (an operator's edit)."""
@@ -204,9 +169,8 @@ class Deployment:
         env = {**self.local.environment(machine, extra), **{k: self.local.value(k, v) for k, v in command.env.items()}}
         self.start(name, self.local.argv(command), env)
 
-    def log(self, name: str) -> str:
-        path = self.logs.get(name)
-        return path.read_text(errors="replace")[-6000:] if path and path.exists() else ""
+    def log(self, name: str, chars: int = 6000) -> str:
+        return super().log(name, chars)
 
     def doctor(self, name: str, extra: dict[str, str] | None = None, drop: tuple[str, ...] = ()) -> tuple[int, dict]:
         """``timetable doctor --json`` with the machine's environment (changed by ``extra``, without ``drop``)."""
@@ -223,40 +187,5 @@ class Deployment:
 
     # ------------------------------------------------------------------ the web API, as a script behind the proxy
 
-    def api(self) -> httpx.Client:
-        # the test stands in for the HTTPS proxy (TIMETABLE_HTTPS=1): it says the request came over HTTPS
-        return httpx.Client(base_url=self.web_url, timeout=60, headers={
-            "Authorization": f"Bearer {self.token}", "X-Forwarded-Proto": "https"})
-
-    def generate(self, time_limit: float, variants: list[str]) -> str:
-        with self.api() as client:
-            org = client.get("/api/auth/me/").json()["organization"]["id"]
-            response = client.post("/api/timetable/generate/", json={
-                "academic_year": "2026-27", "semester": 1, "university_id": org, "time_limit": time_limit,
-                "variants": variants})
-        assert response.status_code == 200, response.text
-        return response.json()["job_id"]
-
-    def job(self, job_id: str) -> dict[str, Any]:
-        with self.api() as client:
-            response = client.get(f"/api/timetable/status/{job_id}/")
-        assert response.status_code == 200, response.text
-        return response.json()["job"]
-
-    def wait_job(self, job_id: str, predicate, timeout_s: float, what: str) -> dict[str, Any]:
-        deadline = time.monotonic() + timeout_s
-        job: dict[str, Any] = {}
-        while time.monotonic() < deadline:
-            with contextlib.suppress(httpx.HTTPError):
-                job = self.job(job_id)
-                if predicate(job):
-                    return job
-            time.sleep(0.5)
-        logs = "\n".join(f"--- {n}\n{self.log(n)}" for n in self.logs)
-        raise AssertionError(f"timed out waiting for {what}; last seen {job}\n{logs}")
-
-    def timetables(self, job_id: str) -> list[dict[str, Any]]:
-        with self.api() as client:
-            response = client.get(f"/api/timetable/result/{job_id}/")
-        assert response.status_code == 200, response.text
-        return response.json()["timetables"]
+    def generate(self, time_limit: float, variants: list[str]) -> str:  # the job's id
+        return super().generate(time_limit, variants)["job_id"]

@@ -1,12 +1,12 @@
-"""The engine service wired to Celery and Redis, in the test process."""
+"""The engine service wired to Celery and Redis, in the test process (``wait_for``: the tests' shared poll)."""
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from fastapi.testclient import TestClient
 
+from tests.support.processes import wait_for
 from timetabling.service.app import create_app
 from timetabling.service.celery_runner import CeleryRunner
 from timetabling.service.redis_bus import RedisProgressBus, RedisResultStore
@@ -34,16 +34,6 @@ def submit(client: TestClient, job_id: str, instance: dict, time_limit: float, v
     response = client.post("/api/generate_variants", json={"job_id": job_id, "instance": instance,
                                                           "time_limit": time_limit, "variants": variants})
     assert response.status_code == 200, response.text
-
-
-def wait_for(predicate, timeout_s: float, what: str, every_s: float = 0.2) -> Any:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(every_s)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def wait_final(client: TestClient, job_id: str, timeout_s: float = 120.0) -> dict:

@@ -15,17 +15,20 @@ import json
 import os
 import signal
 import time
+import uuid
 from collections.abc import Iterator
 
 import psutil
 import pytest
 import redis
 
-from .conftest import free_port
+from tests.support.processes import free_port
+
 from .guide import Deployment, Local
 
-DATABASE = "guide_test"
-EMPTY_DATABASE = "guide_test_empty"  # the doctor's unmigrated database
+TAG = uuid.uuid4().hex[:8]  # this run's own databases: parallel runs do not meet
+DATABASE = f"guide_test_{TAG}"
+EMPTY_DATABASE = f"guide_test_{TAG}_empty"  # the doctor's unmigrated database
 REDIS_DB = 12
 FINAL = ("completed", "failed", "cancelled")
 

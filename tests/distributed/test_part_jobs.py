@@ -9,14 +9,10 @@ from timetabling.engine.checker import check
 from timetabling.engine.generator import generate_university
 from timetabling.engine.pipeline import PipelineOptions
 from timetabling.engine.pipeline.clustering import cluster
-from timetabling.engine.pipeline.decompose import (
-    PartJob,
-    decompose,
-    outcome_from_json,
-    outcome_to_json,
-    to_solution,
-)
-from timetabling.engine.pipeline.run import Clock, RunState, finish, stage2, start
+from timetabling.engine.pipeline.part_jobs import Handoff, PartJob, outcome_from_json, outcome_to_json
+from timetabling.engine.pipeline.run import plan, resume
+from timetabling.engine.pipeline.stage2 import decompose
+from timetabling.engine.timetable.placed import to_solution
 
 
 def over_json(jobs):
@@ -41,7 +37,7 @@ def test_a_part_job_and_its_outcome_survive_json() -> None:
             seen.append(job.name)
             yield job, back
 
-    result = decompose(inst, cluster(inst), budget=20, pool_workers=1, map_parts=record)
+    result = decompose(inst, cluster(inst), budget=20, processes=1, map_parts=record)
     assert sorted(seen) == sorted(p.name for p in cluster(inst).parts)
     assert not result.unplaced
 
@@ -49,8 +45,8 @@ def test_a_part_job_and_its_outcome_survive_json() -> None:
 def test_stage_two_through_an_executor_places_what_the_local_run_places() -> None:
     inst = generate_university("small", seed=2)
     clustering = cluster(inst)
-    local = decompose(inst, clustering, budget=30, pool_workers=1)
-    mapped = decompose(inst, clustering, budget=30, pool_workers=1, map_parts=over_json)
+    local = decompose(inst, clustering, budget=30, processes=1)
+    mapped = decompose(inst, clustering, budget=30, processes=1, map_parts=over_json)
     assert set(mapped.placed) == set(local.placed) and not mapped.unplaced and not local.unplaced
     assert sorted((r["part"], r["wave"]) for r in mapped.parts) == sorted((r["part"], r["wave"]) for r in local.parts)
     for result in (local, mapped):
@@ -60,19 +56,17 @@ def test_stage_two_through_an_executor_places_what_the_local_run_places() -> Non
 
 
 def test_run_continued_elsewhere_from_the_merged_placements() -> None:
-    """``start`` + ``stage2`` on one side, ``finish`` with a fresh state (as on a worker) on the other."""
+    """``plan`` (stages 1-2) on one side, ``resume`` from its handoff through JSON (as on a worker) on the other."""
     inst = generate_university("tiny", seed=1)
     options = PipelineOptions(variants=("Balanced", "Faculty-focused"), time_limit=6, workers=1)
-    state = start(inst, options)
-    placed, unplaced = stage2(inst, options, state, map_parts=over_json, side_by_side=1)
-    wire = json.loads(json.dumps({"placed": placed, "stats": state.stats}))
+    planned = plan(inst, options, over_json, side_by_side=1)
+    state = planned.state
+    wire = Handoff.from_json(json.loads(json.dumps(planned.handoff.to_json())))
+    assert wire == planned.handoff
     events = []
     elsewhere = PipelineOptions(variants=("Balanced", "Faculty-focused"), time_limit=6, workers=1,
                                 progress=events.append)
-    resumed = RunState(["Balanced", "Faculty-focused"], Clock(elsewhere, state.clock.elapsed, state.clock.pct),
-                       wire["stats"], state.resources)
-    placed_back = {c: [(t, r) for t, r in items] for c, items in wire["placed"].items()}
-    result = finish(inst, elsewhere, resumed, placed_back, unplaced)
+    result = resume(inst, elsewhere, wire)
     assert result.status == "completed"
     assert [v.name for v in result.variants] == ["Balanced", "Faculty-focused"]
     assert all(v.report.hard_total == 0 for v in result.variants)

@@ -14,9 +14,9 @@ import httpx
 import pytest
 from websockets.sync.client import connect
 
+from tests.support.processes import free_port
 from timetabling.service.signing import EngineAuth, request_headers
 
-from .conftest import free_port
 from .helpers import wait_for
 
 

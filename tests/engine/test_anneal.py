@@ -11,9 +11,9 @@ import pytest
 from timetabling.engine.checker import check
 from timetabling.engine.formats.itc2007 import read_ctt
 from timetabling.engine.generator import generate_university
+from timetabling.engine.improve.anneal import AnnealConfig, Chain, Problem, anneal, cycles
 from timetabling.engine.model import DEFAULT_HARD, Instance, Rule, Rules, Slot
 from timetabling.engine.solver import SolveOptions, solve
-from timetabling.engine.solver.anneal import AnnealConfig, _Chain, _cycles, _Problem, anneal
 
 
 def _every_rule_soft(instance: Instance) -> Instance:
@@ -40,8 +40,8 @@ def _soft_university(profile: str):
     return instance, _first(instance)
 
 
-def _assert_counters_exact(prob: _Problem, chain: _Chain) -> None:
-    fresh = _Chain(prob, chain.start, chain.room, chain.cfg, seed=0)
+def _assert_counters_exact(prob: Problem, chain: Chain) -> None:
+    fresh = Chain(prob, chain.start, chain.room, chain.cfg, seed=0)
     assert (chain.hard, chain.soft) == (fresh.hard, fresh.soft)
     assert np.array_equal(chain.occ, fresh.occ) and np.array_equal(chain.rocc, fresh.rocc)
     assert np.array_equal(chain.rd_soft, fresh.rd_soft) and np.array_equal(chain.rd_hard, fresh.rd_hard)
@@ -51,9 +51,9 @@ def _assert_counters_exact(prob: _Problem, chain: _Chain) -> None:
 @pytest.mark.parametrize(("profile", "kempe"), [("tiny", 0.0), ("small", 0.0), ("small", 0.5)])
 def test_incremental_costs_equal_a_fresh_count_and_the_checker(profile: str, kempe: float) -> None:
     instance, solution = _soft_university(profile)
-    prob = _Problem(instance)
+    prob = Problem(instance)
     start, room = prob.state(solution)
-    chain = _Chain(prob, start, room, AnnealConfig(kempe=kempe), seed=1)
+    chain = Chain(prob, start, room, AnnealConfig(kempe=kempe), seed=1)
     report = check(instance, solution)
     assert (chain.hard, chain.soft) == (report.hard_total, report.soft_cost)
     for temperature in (50.0, 5.0, 0.5):  # hot walks make clashes; cooler ones leave them
@@ -130,18 +130,18 @@ def test_an_error_in_a_chain_thread_reaches_the_caller() -> None:
 
 
 def test_cycles_split_the_time_and_a_short_run_is_one_cycle() -> None:
-    assert _cycles(100.0, None) == [(0.0, 100.0)]
-    assert _cycles(100.0, 60.0) == [(0.0, 100.0)]  # under two cycles: one
-    assert _cycles(100.0, 30.0) == [(0.0, 100 / 3), (100 / 3, 200 / 3), (200 / 3, 100.0)]
+    assert cycles(100.0, None) == [(0.0, 100.0)]
+    assert cycles(100.0, 60.0) == [(0.0, 100.0)]  # under two cycles: one
+    assert cycles(100.0, 30.0) == [(0.0, 100 / 3), (100 / 3, 200 / 3), (200 / 3, 100.0)]
 
 
 def test_a_reset_chain_counts_like_a_fresh_one() -> None:
     instance, solution = _soft_university("small")
-    prob = _Problem(instance)
+    prob = Problem(instance)
     start, room = prob.state(solution)
-    chain = _Chain(prob, start, room, AnnealConfig(), seed=1)
+    chain = Chain(prob, start, room, AnnealConfig(), seed=1)
     chain.step(3_000, 50.0)  # a hot walk: the counters now hold clashes
-    other = _Chain(prob, start, room, AnnealConfig(), seed=2)
+    other = Chain(prob, start, room, AnnealConfig(), seed=2)
     other.step(3_000, 0.5)
     chain.reset(other.best_start, other.best_room)
     _assert_counters_exact(prob, chain)

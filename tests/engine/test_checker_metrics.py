@@ -44,6 +44,9 @@ def test_metrics_of_an_empty_timetable():
     m = check(build(), sol()).metrics
     assert m == {
         "faculty_preference_pct": 100.0,
+        "faculty_preference_bound_pct": 100.0,
+        "faculty_preference_of_bound_pct": 100.0,
+        "faculty_preference_cost_of_bound_pct": 100.0,
         "room_seat_utilisation_pct": 0.0,
         "room_time_utilisation_pct": 0.0,
         "compactness": 10.0,

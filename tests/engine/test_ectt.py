@@ -10,10 +10,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from timetabling.bench.ectt import run_ectt_bench
 from timetabling.cli import main
 from timetabling.engine.checker import check
 from timetabling.engine.ectt import FORMULATIONS, score, to_instance
-from timetabling.engine.ectt.bench import run_ectt_bench
 from timetabling.engine.ectt.mapping import lectures_of
 from timetabling.engine.errors import InputError
 from timetabling.engine.formats.ectt import (
@@ -23,9 +23,9 @@ from timetabling.engine.formats.ectt import (
     write_ectt,
     write_ectt_solution,
 )
+from timetabling.engine.improve.anneal import AnnealConfig, Chain, Problem, anneal
 from timetabling.engine.model import Rule, Slot
 from timetabling.engine.solver import SolveOptions, solve
-from timetabling.engine.solver.anneal import AnnealConfig, _Chain, _Problem, anneal
 
 DATA = Path(__file__).parents[2] / "benchmarks" / "ectt"  # a copy of ../shared/benchmarks/ectt
 ITC = Path(__file__).parents[2] / "benchmarks" / "itc2007"
@@ -262,13 +262,13 @@ def test_the_annealer_counts_every_component_as_the_checker_does(data, which):
     inst = to_instance(read_ectt(data / "instances" / "comp01.ectt"), which)
     first = solve(inst, SolveOptions(time_limit=60, workers=1, optimize=False, anneal=False))
     assert first.feasible
-    prob = _Problem(inst)
+    prob = Problem(inst)
     start, room = prob.state(first.solution)
-    chain = _Chain(prob, start, room, AnnealConfig(kempe=0.3), seed=1)
+    chain = Chain(prob, start, room, AnnealConfig(kempe=0.3), seed=1)
     assert (chain.hard, chain.soft) == (0, check(inst, first.solution).soft_cost)
     for temperature in (50.0, 5.0, 0.5):  # incremental counts stay those of a fresh count
         chain.step(3_000, temperature)
-        fresh = _Chain(prob, chain.start, chain.room, chain.cfg, seed=0)
+        fresh = Chain(prob, chain.start, chain.room, chain.cfg, seed=0)
         assert (chain.hard, chain.soft) == (fresh.hard, fresh.soft)
         assert np.array_equal(chain.bocc, fresh.bocc) and np.array_equal(chain.rd_soft, fresh.rd_soft)
     result = anneal(inst, first.solution, 2.0, seed=1)

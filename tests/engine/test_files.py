@@ -134,7 +134,7 @@ def test_it_reports_an_unsupported_format_version(tmp_path: Path) -> None:
     data = tiny_dict()
     data["format_version"] = "2.0"
     problems = problems_of(write(tmp_path, data))
-    assert problems == ["format_version: unsupported format_version '2.0' (this version reads 1.0)"]
+    assert problems == ["format_version: unsupported format_version '2.0' (this version reads 1.0 to 1.1)"]
 
 
 # ------------------------------------------------------------------------------------- references

@@ -9,7 +9,7 @@ import pytest
 from timetabling.cli import main
 from timetabling.engine.formats.native import dump, load_instance
 from timetabling.engine.generator import PROFILES, describe, generate_university
-from timetabling.engine.model import CourseKind, Instance
+from timetabling.engine.model import CourseKind, Instance, PreferenceLevel
 
 MARGIN = 0.6  # share of the week (or of the room stock) that any demand may take at most
 
@@ -166,6 +166,24 @@ def test_room_demand_stays_within_the_margin_at_every_size(instances, profile):
             need = sum(c.periods_per_week for c in courses if inst.course_size[c.id] >= size)
             have = sum(slots - len(r.unavailable) for r in rooms if r.capacity >= size)
             assert need <= MARGIN * have, (room_type, size)
+
+
+@pytest.mark.parametrize("profile", ["small", "medium"])
+def test_faculty_state_graded_preferences(instances, profile):
+    inst = instances[profile]
+    stating = [f for f in inst.faculty if f.preferences]
+    assert 0.3 <= len(stating) / len(inst.faculty) <= 0.7  # the profile's share, 0.5
+    assert not any(f.preferred for f in inst.faculty)  # written in format 1.1's levels only
+    levels = Counter(p.level for f in stating for p in f.preferences)
+    assert set(levels) == set(PreferenceLevel) - {PreferenceLevel.NEUTRAL}
+    # favourites and windows are common, strong dislikes and prohibitions few
+    assert levels[PreferenceLevel.PREFERRED] > levels[PreferenceLevel.STRONGLY_DISCOURAGED]
+    assert levels[PreferenceLevel.PROHIBITED] < len(stating)
+    for f in stating:
+        assert any(p.level in (PreferenceLevel.PREFERRED, PreferenceLevel.STRONGLY_PREFERRED) for p in f.preferences)
+        assert f.prohibited <= f.unavailable  # prohibited slots are hard, within the unavailable margin
+        load = sum(inst.course_by_id[c].periods_per_week for c in inst.courses_of_faculty[f.id])
+        assert load <= MARGIN * (inst.grid.n_slots - len(f.unavailable))
 
 
 def test_no_session_is_pinned(instances):

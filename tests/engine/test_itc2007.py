@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from timetabling.bench.itc import best_known, gap_pct, run_itc_bench
 from timetabling.engine.checker import check
 from timetabling.engine.errors import InputError
 from timetabling.engine.formats.itc2007 import (
@@ -15,7 +16,6 @@ from timetabling.engine.formats.itc2007 import (
     read_itc_solution,
     write_itc_solution,
 )
-from timetabling.engine.itc.bench import best_known, gap_pct, run_itc_bench
 from timetabling.engine.model import Rule, Slot
 from timetabling.engine.solver import SolveResult
 
@@ -392,8 +392,8 @@ def test_timetable_bench_itc2007_prints_the_table_and_exits_0_when_feasible(tmp_
 
 
 def test_the_table_totals_only_feasible_instances_with_both_published_costs():
+    from timetabling.bench.itc import COLUMNS
     from timetabling.cli.bench_itc import render_table
-    from timetabling.engine.itc.bench import COLUMNS
 
     def row(name, cost, best, winner, hard=0):
         r = dict.fromkeys(COLUMNS)

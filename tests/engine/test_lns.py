@@ -14,8 +14,8 @@ from timetabling.engine.generator import generate_university
 from timetabling.engine.model import Instance, Solution
 from timetabling.engine.solver import SolveOptions, solve
 from timetabling.engine.solver.cpmodel import TimeModel, build
-from timetabling.engine.solver.domains import build_domains
 from timetabling.engine.solver.lns import greedy_rooms, search
+from timetabling.engine.timetable.domains import build_domains
 
 REFERENCE_COSTS = {"comp01": 5, "comp02": 36, "comp03": 66, "comp04": 37, "comp05": 305, "comp06": 40, "comp07": 14}
 
@@ -63,7 +63,7 @@ def test_the_search_leaves_the_model_as_it_found_it(bench):
     instance = read_ctt(bench / "instances" / "toy.ctt")
     tm = model_of(instance)
     before = [list(v.domain) for v in tm.model.Proto().variables]
-    found = search(tm, deadline=time.perf_counter() + 3, workers=1)
+    found = search(tm, deadline=time.perf_counter() + 3, threads=1)
     assert [list(v.domain) for v in tm.model.Proto().variables] == before
     assert found.values is not None and len(found.values) == len(before)
     assert found.objective is not None and found.objective >= 0

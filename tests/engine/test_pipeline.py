@@ -7,15 +7,11 @@ import threading
 import pytest
 
 from timetabling.engine.checker import check
+from timetabling.engine.control import CancelToken
 from timetabling.engine.generator import generate_university
+from timetabling.engine.improve.genetic import GAConfig
 from timetabling.engine.model import Rule
-from timetabling.engine.pipeline import (
-    DEFAULT_VARIANTS,
-    CancelToken,
-    PipelineOptions,
-    generate,
-)
-from timetabling.engine.pipeline.genetic import GAConfig
+from timetabling.engine.pipeline import DEFAULT_VARIANTS, PipelineOptions, generate
 
 FAST_GA = GAConfig(population=8, generations=6)
 

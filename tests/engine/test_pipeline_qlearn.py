@@ -7,16 +7,18 @@ import pytest
 
 from timetabling.engine.checker import check
 from timetabling.engine.generator import generate_university
-from timetabling.engine.pipeline.board import board_from, layout
 from timetabling.engine.pipeline.clustering import cluster
-from timetabling.engine.pipeline.decompose import decompose
 from timetabling.engine.pipeline.qlearn import ACTIONS, QTable, compare, plant_clashes, q_repair, train
+from timetabling.engine.pipeline.resolve import resolve
+from timetabling.engine.pipeline.stage2 import decompose
+from timetabling.engine.timetable.board import board_from, layout
+from timetabling.engine.timetable.placed import to_solution
 
 
 @pytest.fixture(scope="module")
 def board():
     inst = generate_university("tiny", seed=0)
-    return board_from(layout(inst), decompose(inst, cluster(inst), budget=10, pool_workers=1).placed)
+    return board_from(layout(inst), decompose(inst, cluster(inst), budget=10, processes=1).placed)
 
 
 def test_training_fills_the_table_and_it_round_trips(board, tmp_path):
@@ -47,3 +49,18 @@ def test_the_comparison_reports_both_selectors(board):
     result = compare([board], QTable.load(), 3, plant=2, max_moves=30)
     assert set(result) == {"min-conflicts", "q-learning"}
     assert all(0.0 <= row["solved"] <= 1.0 for row in result.values())
+
+
+def test_stage_three_takes_the_learned_selector_as_its_resolver(board):
+    planted = board.copy()
+    plant_clashes(planted, 3, np.random.default_rng(5))
+    inst = board.lay.instance
+    fixed = resolve(inst, planted.placed(), lay=board.lay, time_limit=10, resolver="qlearn")
+    assert fixed.conflicted_before > 0 and fixed.min_conflicts_moves > 0
+    assert not fixed.unplaced
+    assert check(inst, to_solution(inst, fixed.placed)).hard_total == 0
+
+
+def test_an_unknown_resolver_is_refused_by_name(board):
+    with pytest.raises(ValueError, match="unknown resolver 'greedy'"):
+        resolve(board.lay.instance, board.placed(), lay=board.lay, resolver="greedy")

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import psutil
 import pytest
 
 from timetabling.engine.checker import check
+from timetabling.engine.control import CancelToken
 from timetabling.engine.generator import generate_university
 from timetabling.engine.model import Batch, Course, CourseKind, Department, Faculty, Instance, Room, Student, TimeGrid
 from timetabling.engine.pipeline.clustering import classify, cluster, conflict_graph
-from timetabling.engine.pipeline.decompose import allot_rooms, decompose, sub_instance, to_solution, waves_of
+from timetabling.engine.pipeline.parts import sub_instance
+from timetabling.engine.pipeline.stage2 import decompose
+from timetabling.engine.pipeline.waves import allot_rooms, waves_of
+from timetabling.engine.timetable.placed import to_solution
 
 
 def three_departments() -> Instance:
@@ -89,8 +94,37 @@ def test_a_sub_instance_pins_placed_courses_in_rooms_of_their_own():
 @pytest.mark.parametrize("profile", ["tiny", "small"])
 def test_the_merged_timetable_of_many_departments_has_no_clash(profile):
     inst = generate_university(profile, seed=0)
-    result = decompose(inst, cluster(inst), budget=30, pool_workers=1)
+    result = decompose(inst, cluster(inst), budget=30, processes=1)
     report = check(inst, to_solution(inst, result.placed))
     assert result.unplaced == {}
     assert report.hard_total == 0, report.offenders
     assert len({p["part"] for p in result.parts}) == len(cluster(inst).parts)
+
+
+def test_the_parts_of_a_wave_run_side_by_side_in_a_process_pool():
+    inst = generate_university("small", seed=0)
+    clustering = cluster(inst)
+    assert any(len(w) > 1 for w in waves_of(clustering))  # so the pool is used
+    result = decompose(inst, clustering, budget=60, processes=2)
+    assert result.unplaced == {}
+    assert check(inst, to_solution(inst, result.placed)).hard_total == 0
+
+
+def test_a_cancelled_run_leaves_no_pool_process_behind():
+    inst = generate_university("small", seed=0)
+    token = CancelToken()
+    seen: list[str] = []
+
+    def progress(fraction: float, message: str) -> None:
+        seen.append(message)
+        if len(seen) == 2:  # a part of the first wave that runs in the pool has finished
+            token.cancel()
+
+    me = psutil.Process()
+    before = {p.pid for p in me.children(recursive=True)}
+    result = decompose(inst, cluster(inst), budget=60, processes=2, cancel=token, progress=progress)
+    assert token.cancelled and result.unplaced
+    assert "cancelled before its part was scheduled" in result.unplaced.values()
+    started = [p for p in me.children(recursive=True) if p.pid not in before]
+    _gone, alive = psutil.wait_procs(started, timeout=20)
+    assert alive == []

@@ -13,8 +13,8 @@ from timetabling.engine.repair.candidates import CandidateIndex
 from timetabling.engine.repair.carry import carry_over, hit_sessions
 from timetabling.engine.repair.greedy import quick_repair
 from timetabling.engine.repair.occupancy import Occupancy
-from timetabling.engine.solver.domains import build_domains
 from timetabling.engine.solver.rooms import _exact_day
+from timetabling.engine.timetable.domains import build_domains
 
 
 def close_room(inst: Instance, room: str) -> Instance:

@@ -10,31 +10,17 @@ import signal
 import sqlite3
 import subprocess
 import sys
-import time
 import uuid
 from pathlib import Path
 from typing import Any
 
-import httpx
-
-from tests.service.test_serve_command import free_port
+from tests.support.processes import Processes, WebApiScript, answers, free_port
 
 PYTHON = sys.executable
 CALLBACK_PATH = "/api/academics/timetable/fastapi_callback/"
-FINAL = ("completed", "failed", "cancelled")
 
 
-def wait_for(predicate, timeout_s: float, what: str, every_s: float = 0.3) -> Any:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(every_s)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
-class Deployment:
+class Deployment(Processes, WebApiScript):
     """One data folder, one database, one secret; the web backend and the engine service on fixed ports so
     that each can be stopped and started again where the other expects it."""
 
@@ -52,8 +38,7 @@ class Deployment:
             "TIMETABLE_ENGINE_RETRY_DELAYS": retry_delays, "TIMETABLE_ENGINE_WORKERS": "1",
             "TIMETABLE_ENGINE_RUNNER": "process",
         }
-        self.procs: dict[str, subprocess.Popen] = {}
-        self.logs: dict[str, Path] = {}
+        super().__init__()
         self.token: str | None = None
 
     # ------------------------------------------------------------------ set-up through the management commands
@@ -76,20 +61,7 @@ class Deployment:
     # ----------------------------------------------------------------------------------------- processes
 
     def _start(self, name: str, command: list[str], health: str) -> None:
-        log = self.data_dir / f"{name}.log"
-        self.logs[name] = log
-        out = log.open("a")
-        self.procs[name] = subprocess.Popen(command, env=self.env, stdout=out, stderr=subprocess.STDOUT,
-                                            start_new_session=True)
-        out.close()
-
-        def up() -> bool:
-            assert self.procs[name].poll() is None, f"{name} ended: {self.log(name)}"
-            with contextlib.suppress(httpx.HTTPError):
-                return httpx.get(health, timeout=2).status_code == 200
-            return False
-
-        wait_for(up, 120, f"the {name} to answer {health}")
+        self.spawn(name, command, self.env, self.data_dir / f"{name}.log", ready=lambda: answers(health))
 
     def start_web(self) -> None:
         self._start("web", [PYTHON, "-m", "uvicorn", "timetabling.web.asgi:application", "--host", "127.0.0.1",
@@ -109,65 +81,10 @@ class Deployment:
                     self.web_url + "/api/health/")
 
     def stop(self, name: str) -> None:
-        proc = self.procs.pop(name, None)
-        if proc is None or proc.poll() is not None:
-            return
-        proc.send_signal(signal.SIGINT if name == "serve" else signal.SIGTERM)
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=10)
-
-    def stop_all(self) -> None:
-        for name in list(self.procs):
-            self.stop(name)
-
-    def log(self, name: str) -> str:
-        path = self.logs.get(name)
-        return path.read_text()[-4000:] if path and path.exists() else ""
-
-    def pid(self, name: str) -> int:
-        return self.procs[name].pid
+        """As an operator stops it: Ctrl-C for ``timetable serve``, SIGTERM otherwise, to the process itself."""
+        super().stop(name, signal.SIGINT if name == "serve" else signal.SIGTERM, group=False)
 
     # ------------------------------------------------------------------------------- the web API, as a script
-
-    def api(self) -> httpx.Client:
-        return httpx.Client(base_url=self.web_url, headers={"Authorization": f"Bearer {self.token}"}, timeout=60)
-
-    def generate(self, time_limit: float, variants: list[str]) -> dict[str, Any]:
-        with self.api() as client:
-            org = client.get("/api/auth/me/").json()["organization"]["id"]
-            response = client.post("/api/timetable/generate/", json={
-                "academic_year": "2026-27", "semester": 1, "university_id": org, "time_limit": time_limit,
-                "variants": variants})
-        assert response.status_code == 200, response.text
-        return response.json()
-
-    def job(self, job_id: str) -> dict[str, Any]:
-        with self.api() as client:
-            response = client.get(f"/api/timetable/status/{job_id}/")
-        assert response.status_code == 200, response.text
-        return response.json()["job"]
-
-    def wait_job(self, job_id: str, predicate, timeout_s: float, what: str) -> dict[str, Any]:
-        def check() -> dict[str, Any] | None:
-            with contextlib.suppress(httpx.HTTPError):
-                job = self.job(job_id)
-                return job if predicate(job) else None
-            return None
-
-        try:
-            return wait_for(check, timeout_s, what, every_s=0.5)
-        except AssertionError:
-            raise AssertionError(f"timed out waiting for {what}\n" + "\n".join(
-                f"--- {name}\n{self.log(name)}" for name in self.logs)) from None
-
-    def timetables(self, job_id: str) -> list[dict[str, Any]]:
-        with self.api() as client:
-            response = client.get(f"/api/timetable/result/{job_id}/")
-        assert response.status_code == 200, response.text
-        return response.json()["timetables"]
 
     def job_row(self, job_id: str) -> dict[str, Any]:
         """The job as the database holds it, read beside the web backend: unlike the API's status reads,

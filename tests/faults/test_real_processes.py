@@ -9,9 +9,8 @@ import signal
 import psutil
 import pytest
 
-from tests.faults.processes import Deployment, wait_for
-
-FINAL = ("completed", "failed", "cancelled")
+from tests.faults.processes import Deployment
+from tests.support.processes import FINAL, wait_for
 
 
 @pytest.fixture

@@ -1,19 +1,37 @@
 """A live ``timetable serve`` (web backend and engine service, SQLite in a temporary folder) and Debian's
-Chromium driven by Playwright, for the browser tests."""
+Chromium driven by Playwright, for the browser tests.
+
+A browser test module needs only::
+
+    @pytest.fixture(scope="module")
+    def live(tmp_path_factory):
+        with live_server(tmp_path_factory.mktemp("live-mine")) as server:
+            yield server
+
+    @pytest.fixture
+    def page(live):
+        with browser_page(live, width=1400, height=1000) as page:
+            yield page
+
+and ``sign_in(page, live, "admin")`` in its tests. ``browser_page`` fails the test when the page's
+Content-Security-Policy refused anything."""
 
 from __future__ import annotations
 
 import json
 import os
-import socket
+import re
+import shutil
 import subprocess
 import sys
-import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
 import pytest
+
+from tests.support.processes import answers, free_port, tail, wait_for
 
 CHROMIUM = Path("/usr/bin/chromium")
 REPO = Path(__file__).resolve().parents[2]
@@ -34,12 +52,6 @@ def need_chromium() -> None:
     pytest.skip(message)
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @dataclass
 class LiveServer:
     url: str
@@ -49,29 +61,45 @@ class LiveServer:
     rooms: int
     process: subprocess.Popen
     log: Path
+    data_dir: Path  # its SQLite database: data_dir / "timetable.sqlite3"
 
 
-def _wait_until_up(server: subprocess.Popen, urls: list[str], log: Path, timeout_s: float = 90.0) -> None:
-    deadline = time.monotonic() + timeout_s
-    pending = list(urls)
-    while pending:
+def _wait_until_up(server: subprocess.Popen, urls: list[str], log: Path, timeout_s: float = 180.0) -> None:
+    def up() -> bool:
         if server.poll() is not None:
-            raise RuntimeError(f"timetable serve exited ({server.returncode}):\n{log.read_text()[-3000:]}")
-        if time.monotonic() > deadline:
-            raise RuntimeError(f"timetable serve did not answer {pending}:\n{log.read_text()[-3000:]}")
-        try:
-            if httpx.get(pending[0], timeout=2).status_code == 200:
-                pending.pop(0)
-                continue
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.3)
+            raise RuntimeError(f"timetable serve exited ({server.returncode}):\n{tail(log, 3000)}")
+        return all(answers(url) for url in urls)
+
+    try:
+        wait_for(up, timeout_s, f"timetable serve to answer {urls}")
+    except AssertionError as err:
+        raise RuntimeError(f"{err}:\n{tail(log, 3000)}") from None
+
+
+def _prepared_database(data_dir: Path, env: dict[str, str]) -> dict:
+    """Put the prepared database in ``data_dir``; what the tests need to know about it. ``live_setup`` runs
+    once per test process (into a folder beside ``data_dir``, under pytest's temporary root); every later
+    live server starts from a copy of that database."""
+    template = data_dir.parent / "live-template"
+    facts_file = template / "facts.json"
+    if not facts_file.exists():
+        template.mkdir(exist_ok=True)
+        setup = subprocess.run([sys.executable, "-m", "tests.pages.live_setup"], cwd=REPO,
+                               env={**env, "TIMETABLE_DATA_DIR": str(template)}, capture_output=True, text=True,
+                               timeout=180)
+        if setup.returncode != 0:
+            raise RuntimeError(f"live setup failed:\n{setup.stderr[-3000:]}")
+        facts_file.write_text(setup.stdout.strip().splitlines()[-1])
+    for database in template.glob("timetable.sqlite3*"):  # with any -wal/-shm file beside it
+        shutil.copy2(database, data_dir / database.name)
+    return json.loads(facts_file.read_text())
 
 
 def start_live_server(data_dir: Path, time_limit: int = 3, extra_env: dict[str, str] | None = None) -> LiveServer:
-    """Prepare the database (tiny university, personas) and start ``timetable serve`` on free ports, with its
-    default process runner (a Cancel ends the job's process when the solver does not stop in time) and short
-    solver runs. ``extra_env``: more of the server's settings (an SMTP server: ``TIMETABLE_EMAIL_HOST``...)."""
+    """Prepare the database (tiny university, personas: a copy of this process's first) and start ``timetable
+    serve`` on free ports, with its default process runner (a Cancel ends the job's process when the solver does
+    not stop in time) and short solver runs. ``extra_env``: more of the server's settings (an SMTP server:
+    ``TIMETABLE_EMAIL_HOST``...)."""
     web_port, engine_port = free_port(), free_port()
     env = {
         **os.environ, "TIMETABLE_DATA_DIR": str(data_dir), "DATABASE_URL": "",
@@ -81,11 +109,7 @@ def start_live_server(data_dir: Path, time_limit: int = 3, extra_env: dict[str, 
     }
     env.pop("DJANGO_SETTINGS_MODULE", None)
     env.pop("DJANGO_DEBUG", None)  # the production defaults: DEBUG off, static files and headers as deployed
-    setup = subprocess.run([sys.executable, "-m", "tests.pages.live_setup"], cwd=REPO, env=env,
-                           capture_output=True, text=True, timeout=180)
-    if setup.returncode != 0:
-        raise RuntimeError(f"live setup failed:\n{setup.stderr[-3000:]}")
-    facts = json.loads(setup.stdout.strip().splitlines()[-1])
+    facts = _prepared_database(data_dir, env)
     log = data_dir / "serve.log"
     command = [sys.executable, "-c", "import sys; from timetabling.cli import main; sys.exit(main())", "serve",
                "--port", str(web_port), "--engine-port", str(engine_port), "--data-dir", str(data_dir),
@@ -98,7 +122,7 @@ def start_live_server(data_dir: Path, time_limit: int = 3, extra_env: dict[str, 
     except Exception:
         server.kill()
         raise
-    return LiveServer(url, engine_url, facts["password"], facts["teacher"], facts["rooms"], server, log)
+    return LiveServer(url, engine_url, facts["password"], facts["teacher"], facts["rooms"], server, log, data_dir)
 
 
 def stop_live_server(live: LiveServer) -> None:
@@ -108,6 +132,70 @@ def stop_live_server(live: LiveServer) -> None:
     except subprocess.TimeoutExpired:
         live.process.kill()
         live.process.wait(timeout=5)
+
+
+@contextmanager
+def live_server(data_dir: Path, **options) -> Iterator[LiveServer]:
+    """``start_live_server`` (its options pass through) and ``stop_live_server``; no Chromium: a failure in CI,
+    a skip elsewhere (before the server starts)."""
+    need_chromium()
+    server = start_live_server(data_dir, **options)
+    try:
+        yield server
+    finally:
+        stop_live_server(server)
+
+
+@contextmanager
+def chromium() -> Iterator[object]:
+    """Debian's Chromium, headless, launched by Playwright (for modules that share one across their tests)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@contextmanager
+def browser_page(live: LiveServer, *, width: int = 1280, height: int = 900, accept_downloads: bool = False,
+                 browser: object | None = None) -> Iterator[object]:
+    """A fresh Chromium page (its own context: no cookies) on ``live``, relative addresses resolved against its
+    web address, 20 s for every wait unless a call says otherwise. ``browser``: one launched by ``chromium()``
+    to share; without it the page has its own. When the test body ends without an exception, asserts that the
+    Content-Security-Policy refused nothing: the pages must need nothing it forbids."""
+    if browser is None:
+        with chromium() as own, browser_page(live, width=width, height=height, accept_downloads=accept_downloads,
+                                             browser=own) as page:
+            yield page
+        return
+    context = browser.new_context(base_url=live.url, accept_downloads=accept_downloads,
+                                  viewport={"width": width, "height": height})
+    context.set_default_timeout(20_000)
+    page = context.new_page()
+    refused: list[str] = []
+    page.on("console", lambda msg: refused.append(msg.text) if "Content Security Policy" in msg.text else None)
+    try:
+        yield page
+    finally:
+        context.close()
+    assert not refused, f"the Content-Security-Policy refused: {refused}"
+
+
+def sign_in(page, live: LiveServer, username: str, password: str | None = None) -> None:
+    """Sign in through the form (``password``: the personas' by default) and wait for the home page."""
+    page.goto("/signin/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(password if password is not None else live.password)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"{live.url}/")
+
+
+def sign_out(page) -> None:
+    page.get_by_role("button", name=re.compile("^Sign out")).click()
+    page.wait_for_url(re.compile(r"/signin/"))
 
 
 def shot(page, name: str) -> Path:

@@ -12,15 +12,7 @@ from pathlib import Path
 import icalendar
 import pytest
 
-from tests.pages.browser import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
-    LiveServer,
-    need_chromium,
-    shot,
-    start_live_server,
-    stop_live_server,
-)
+from tests.pages.browser import LiveServer, browser_page, chromium, live_server, shot, sign_in, sign_out
 from tests.pages.support import pdf_text
 
 pytestmark = pytest.mark.slow
@@ -30,45 +22,20 @@ ROOMS_HEADER = "code,name,capacity,room_type,building"
 
 @pytest.fixture(scope="module")
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    need_chromium()
-    server = start_live_server(tmp_path_factory.mktemp("live"))
-    yield server
-    stop_live_server(server)
+    with live_server(tmp_path_factory.mktemp("live")) as server:
+        yield server
 
 
 @pytest.fixture(scope="module")
 def browser(live: LiveServer) -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+    with chromium() as shared:
+        yield shared
 
 
 @pytest.fixture
 def page(browser, live: LiveServer):
-    context = browser.new_context(base_url=live.url, accept_downloads=True, viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(20_000)
-    page = context.new_page()
-    refused: list[str] = []  # what the Content-Security-Policy blocked: the pages must need nothing it forbids
-    page.on("console", lambda msg: refused.append(msg.text) if "Content Security Policy" in msg.text else None)
-    yield page
-    context.close()
-    assert not refused, refused
-
-
-def sign_in(page, live: LiveServer, username: str) -> None:
-    page.goto("/signin/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(live.password)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(f"{live.url}/")
-
-
-def sign_out(page) -> None:
-    page.get_by_role("button", name=re.compile("^Sign out")).click()
-    page.wait_for_url(re.compile(r"/signin/"))
+    with browser_page(live, accept_downloads=True, browser=browser) as page:
+        yield page
 
 
 def upload(page, tmp_path: Path, name: str, text: str) -> None:

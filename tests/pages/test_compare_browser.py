@@ -9,15 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.pages.browser import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
-    LiveServer,
-    need_chromium,
-    shot,
-    start_live_server,
-    stop_live_server,
-)
+from tests.pages.browser import LiveServer, browser_page, live_server, shot, sign_in
 from timetabling.engine.priorities import CUSTOM_NAME
 
 pytestmark = pytest.mark.slow
@@ -38,38 +30,18 @@ OVERFLOW = """() => {
 
 @pytest.fixture(scope="module")
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    need_chromium()
-    server = start_live_server(tmp_path_factory.mktemp("live-compare"))
-    yield server
-    stop_live_server(server)
+    with live_server(tmp_path_factory.mktemp("live-compare")) as server:
+        yield server
 
 
 @pytest.fixture
-def browser(live: LiveServer):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+def page(live: LiveServer):
+    with browser_page(live, width=1280) as page:
+        yield page
 
 
-def new_page(browser, live: LiveServer, width: int, refused: list[str]):
-    context = browser.new_context(base_url=live.url, viewport={"width": width, "height": 900})
-    context.set_default_timeout(20_000)
-    page = context.new_page()
-    page.on("console", lambda msg: refused.append(msg.text) if "Content Security Policy" in msg.text else None)
-    page.goto("/signin/")
-    page.get_by_label("Username").fill("admin")
-    page.get_by_label("Password").fill(live.password)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(f"{live.url}/")
-    return page
-
-
-def test_custom_weights_the_chart_and_a_comparison_that_fits_at_1280_and_390(browser, live: LiveServer) -> None:
-    refused: list[str] = []
-    page = new_page(browser, live, 1280, refused)
+def test_custom_weights_the_chart_and_a_comparison_that_fits_at_1280_and_390(page, live: LiveServer) -> None:
+    sign_in(page, live, "admin")
     page.goto("/admin/timetables/new")
     page.get_by_label("Number of variants").fill("2")
     page.get_by_label("Time limit (seconds)").fill("6")
@@ -106,4 +78,3 @@ def test_custom_weights_the_chart_and_a_comparison_that_fits_at_1280_and_390(bro
         assert m["worst"] <= m["boxRight"] + 1 and m["boxScroll"] <= m["boxClient"], (width, m)
         assert m["clipped"] == [], (width, m)
         shot(page, f"19-compare-{width}")
-    assert not refused, refused

@@ -52,26 +52,76 @@ class RecordEditingTests(PersonasTestCase):
 
     def test_a_new_room_is_created_and_a_duplicate_code_refused(self) -> None:
         data = {"code": "NEW-1", "name": "New hall", "capacity": 40, "room_type": "lecture", "building": "",
-                "department": "", "shared": "on", "unavailable-grid": "1"}
+                "department": "", "shared": "on", "unavailable-grid": "1",
+                "unavailable": ["0-0-prohibited", "0-1-neutral", "1-2-prohibited"]}
         assert self.client.post("/data/rooms/new/", data).status_code == 302
         room = am.Room.objects.get(organization=self.org, code="NEW-1")
-        assert room.unavailable != []  # no cell ticked: never available
+        assert room.unavailable == [[0, 0], [1, 2]]
         assert am.ChangeRecord.objects.get(kind="rooms", record_id=room.pk).action == "created"
         response = self.client.post("/data/rooms/new/", data)
         assert response.status_code == 400 and "another room has the code" in response.content.decode()
 
-    def test_the_week_grid_stores_the_unticked_cells_as_unavailable(self) -> None:
+    def faculty_form(self, cells: list[str]) -> dict:
         teacher = self.teacher
-        data = {"code": teacher.code, "name": teacher.name, "department": teacher.department_id or "",
+        return {"code": teacher.code, "name": teacher.name, "department": teacher.department_id or "",
                 "max_hours_per_week": teacher.max_hours_per_week, "max_hours_per_day": teacher.max_hours_per_day,
-                "max_consecutive": teacher.max_consecutive, "unavailable-grid": "1"}
+                "max_consecutive": teacher.max_consecutive, "preferences-grid": "1", "preferences": cells}
+
+    def test_the_week_grid_stores_each_cells_level_and_the_history_says_it_in_words(self) -> None:
+        teacher = self.teacher
         grid = am.TimeGridConfig.objects.get(organization=self.org)
-        cells = [f"{d}-{p}" for d in range(len(grid.working_days)) for p in range(grid.periods_per_day)]
-        ticked = [c for c in cells if c != "0-0"]
-        response = self.client.post(f"/data/faculty/{teacher.pk}/", {**data, "unavailable": ticked})
+        cells = {f"{d}-{p}": "neutral" for d in range(len(grid.working_days)) for p in range(grid.periods_per_day)}
+        cells.update({"0-0": "prohibited", "0-1": "strongly_discouraged", "1-0": "preferred",
+                      "2-3": "strongly_preferred", "3-1": "discouraged"})
+        response = self.client.post(f"/data/faculty/{teacher.pk}/",
+                                    self.faculty_form([f"{c}-{level}" for c, level in cells.items()]))
         assert response.status_code == 302, response.content.decode()[:3000]
         teacher.refresh_from_db()
+        assert teacher.preferences == [[0, 0, "prohibited"], [0, 1, "strongly_discouraged"], [1, 0, "preferred"],
+                                       [2, 3, "strongly_preferred"], [3, 1, "discouraged"]]
         assert teacher.unavailable == [[0, 0]]
+        change = am.ChangeRecord.objects.get(kind="faculty", record_id=teacher.pk)
+        first_day = grid.working_days[0]
+        assert f"{first_day} P1 " in change.changes["preferences"][1]
+        assert "prohibited" in change.changes["preferences"][1] and "strongly preferred" in change.changes[
+            "preferences"][1]
+        # the engine gets the soft levels as preferences, the prohibited slot as unavailable
+        from timetabling.web.academics.instance import build_instance
+
+        engine = next(f for f in build_instance(self.org).faculty if f.id == teacher.code)
+        assert {(p.day, p.period): p.level.value for p in engine.preferences} == {
+            (0, 1): "strongly_discouraged", (1, 0): "preferred", (2, 3): "strongly_preferred", (3, 1): "discouraged"}
+        assert engine.unavailable == {(0, 0)}
+        # the page draws the stored levels: each cell named by day, time and level
+        html = self.client.get(f"/data/faculty/{teacher.pk}/").content.decode()
+        assert 'role="grid"' in html and 'aria-label="Monday ' in html and " prohibited\"" in html
+
+    def test_a_level_the_grid_does_not_know_or_a_cell_outside_the_week_is_refused(self) -> None:
+        teacher = self.teacher
+        before = list(teacher.preferences)
+        for bad, why in (("0-0-loathed", "the level must be one of"), ("99-0-preferred", "the week has"),
+                         ("x-0-preferred", "is not a cell of the week")):
+            response = self.client.post(f"/data/faculty/{teacher.pk}/", self.faculty_form([bad]))
+            assert response.status_code == 400
+            html = response.content.decode()
+            field = html[html.index('id="field-preferences"'):]
+            assert why in field[:field.index('id="field-preferences"') + 60000], bad
+            teacher.refresh_from_db()
+            assert teacher.preferences == before
+        # a room takes only available or not
+        room = am.Room.objects.filter(organization=self.org).first()
+        response = self.client.post(f"/data/rooms/{room.pk}/", {
+            "code": room.code, "name": room.name, "capacity": room.capacity, "room_type": room.room_type,
+            "unavailable-grid": "1", "unavailable": ["0-0-preferred"]})
+        assert response.status_code == 400 and "the level must be one of neutral, prohibited" in (
+            response.content.decode())
+
+    def test_a_course_has_an_availability_grid_too(self) -> None:
+        response = self.client.post(f"/data/courses/{self.course.pk}/", self.course_form(**{
+            "unavailable-grid": "1", "unavailable": ["1-1-prohibited", "1-2-neutral"]}))
+        assert response.status_code == 302, response.content.decode()[:3000]
+        self.course.refresh_from_db()
+        assert self.course.unavailable == [[1, 1]]
 
     def test_bulk_edit_sets_a_field_on_the_selected_rows_and_records_each(self) -> None:
         rooms = list(am.Room.objects.filter(organization=self.org).order_by("code")[:2])

@@ -9,50 +9,21 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.pages.browser import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
-    LiveServer,
-    need_chromium,
-    shot,
-    start_live_server,
-    stop_live_server,
-)
+from tests.pages.browser import LiveServer, browser_page, live_server, shot, sign_in
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    need_chromium()
-    server = start_live_server(tmp_path_factory.mktemp("live-editor"))
-    yield server
-    stop_live_server(server)
+    with live_server(tmp_path_factory.mktemp("live-editor")) as server:
+        yield server
 
 
 @pytest.fixture
 def page(live: LiveServer):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
-        context = browser.new_context(base_url=live.url, viewport={"width": 1400, "height": 1000})
-        context.set_default_timeout(20_000)
-        page = context.new_page()
-        refused: list[str] = []  # what the Content-Security-Policy blocked: the editor must need nothing it forbids
-        page.on("console", lambda msg: refused.append(msg.text) if "Content Security Policy" in msg.text else None)
+    with browser_page(live, width=1400, height=1000) as page:
         yield page
-        context.close()
-        browser.close()
-        assert not refused, refused
-
-
-def sign_in(page, live: LiveServer, username: str) -> None:
-    page.goto("/signin/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(live.password)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(f"{live.url}/")
 
 
 def published_timetable(page) -> str:

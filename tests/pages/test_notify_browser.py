@@ -16,16 +16,8 @@ from email.policy import default as email_policy
 import pytest
 from aiosmtpd.controller import Controller
 
-from tests.pages.browser import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
-    LiveServer,
-    free_port,
-    need_chromium,
-    shot,
-    start_live_server,
-    stop_live_server,
-)
+from tests.pages.browser import LiveServer, browser_page, live_server, shot, sign_in, sign_out
+from tests.support.processes import free_port
 from timetabling.engine.priorities import CUSTOM_NAME
 
 pytestmark = pytest.mark.slow
@@ -74,43 +66,17 @@ def mailbox() -> Iterator[Mailbox]:
 
 @pytest.fixture(scope="module")
 def live(tmp_path_factory: pytest.TempPathFactory, mailbox: Mailbox) -> Iterator[LiveServer]:
-    need_chromium()
     # the live server is its own process: its mail thread is on (unlike the test settings) and sends here
-    server = start_live_server(tmp_path_factory.mktemp("live-notify"), extra_env={
-        "TIMETABLE_EMAIL_HOST": "127.0.0.1", "TIMETABLE_EMAIL_PORT": str(mailbox.port),
-        "TIMETABLE_EMAIL_FROM": "timetable@tiny.test", "TIMETABLE_SITE_URL": "http://tt.tiny.test"})
-    yield server
-    stop_live_server(server)
+    with live_server(tmp_path_factory.mktemp("live-notify"), extra_env={
+            "TIMETABLE_EMAIL_HOST": "127.0.0.1", "TIMETABLE_EMAIL_PORT": str(mailbox.port),
+            "TIMETABLE_EMAIL_FROM": "timetable@tiny.test", "TIMETABLE_SITE_URL": "http://tt.tiny.test"}) as server:
+        yield server
 
 
 @pytest.fixture
 def page(live: LiveServer):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
-        context = chromium.new_context(base_url=live.url, viewport={"width": 1280, "height": 900})
-        context.set_default_timeout(20_000)
-        page = context.new_page()
-        refused: list[str] = []  # what the Content-Security-Policy blocked: the pages must need nothing it forbids
-        page.on("console", lambda msg: refused.append(msg.text) if "Content Security Policy" in msg.text else None)
+    with browser_page(live) as page:
         yield page
-        context.close()
-        chromium.close()
-        assert not refused, refused
-
-
-def sign_in(page, live: LiveServer, username: str) -> None:
-    page.goto("/signin/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(live.password)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(f"{live.url}/")
-
-
-def sign_out(page) -> None:
-    page.get_by_role("button", name=re.compile("^Sign out")).click()
-    page.wait_for_url(re.compile(r"/signin/"))
 
 
 def test_custom_weights_chart_completion_mail_approval_and_the_teachers_notification(

@@ -15,8 +15,8 @@ from django.test import TestCase, override_settings
 
 from tests.web.support import CALLBACK_URL, FAKE_CLIENT, FakeEngineClient, make_user, signed_headers
 from timetabling.engine.checker import check
+from timetabling.engine.control import CancelToken
 from timetabling.engine.model import Assignment, Instance, Solution
-from timetabling.engine.pipeline import CancelToken
 from timetabling.service.jobs import JobSpec, run_job
 from timetabling.web.academics import models as am
 from timetabling.web.accounts.models import Role

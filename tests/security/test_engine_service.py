@@ -29,8 +29,8 @@ from timetabling.service.signing import (
     request_headers,
     verify_progress_token,
 )
-from timetabling.web.api.errors import ApiError
 from timetabling.web.scheduling import services
+from timetabling.web.scheduling.errors import Refused
 from timetabling.web.scheduling.models import GenerationJob, JobStatus
 
 WEB = "http://127.0.0.1:8000"  # the web backend's origin, as the default callback URL names it
@@ -375,7 +375,7 @@ class WebBackendTests(PersonasTestCase):
 
     @override_settings(MAX_TIME_LIMIT=300)
     def test_the_web_backend_refuses_a_time_limit_over_the_cap(self) -> None:
-        with pytest.raises(ApiError) as refused_:
+        with pytest.raises(Refused) as refused_:
             services.start_generation(self.org, self.scheduler, "2026-27", 1, time_limit=301)
         assert refused_.value.status == 400 and "at most 300 seconds" in refused_.value.message
         assert FakeEngineClient.submitted == [] and not GenerationJob.objects.exists()

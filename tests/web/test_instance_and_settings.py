@@ -10,9 +10,17 @@ from django.test import TestCase
 
 from timetabling.engine.formats.native import save
 from timetabling.engine.generator import generate_university
+from timetabling.engine.model import Faculty
 from timetabling.web.academics import models as am
 from timetabling.web.academics.instance import build_instance, import_instance
 from timetabling.web.dburl import parse_database_url
+
+
+def _levels(f: Faculty) -> dict:
+    """A faculty member as the web keeps them: every field, the unavailable (prohibited) slots, and the level of
+    every other slot whose level is stated (the pages keep one level per slot)."""
+    soft = {s: level for s, level in f.levels().items() if s not in f.unavailable}
+    return {**f.model_dump(exclude={"preferred", "preferences"}), "levels": soft}
 
 
 class InstanceTests(TestCase):
@@ -23,8 +31,9 @@ class InstanceTests(TestCase):
         assert counts["courses"] == len(source.courses) and counts["students"] == len(source.students)
         built = build_instance(org)
         assert built.grid == source.grid and built.rules == source.rules
-        for kind in ("departments", "rooms", "faculty", "batches", "courses"):
+        for kind in ("departments", "rooms", "batches", "courses"):
             assert {x.id: x for x in getattr(built, kind)} == {x.id: x for x in getattr(source, kind)}, kind
+        assert {f.id: _levels(f) for f in built.faculty} == {f.id: _levels(f) for f in source.faculty}
         assert {s.id: set(s.courses) for s in built.students} == {s.id: set(s.courses) for s in source.students}
 
     def test_loading_again_replaces_the_data(self) -> None:

@@ -6,7 +6,7 @@ from django.test import override_settings
 
 from tests.web.support import FAKE_CLIENT, FakeEngineClient, PersonasTestCase
 from timetabling.engine.priorities import CUSTOM_NAME
-from timetabling.service.schemas import GenerateRequest as EngineRequest
+from timetabling.service.contract import JobRequest as EngineRequest
 from timetabling.web.scheduling.models import GenerationJob, PriorityProfile
 
 URL = "/api/timetable/generate/"

@@ -8,10 +8,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from timetabling.bench.ectt import run_ectt_bench
 from timetabling.cli.common import ProgressLine
-from timetabling.engine.ectt.bench import run_ectt_bench
+from timetabling.engine.control import Progress
 from timetabling.engine.ectt.formulations import FORMULATIONS
-from timetabling.engine.solver import Progress
 
 __all__ = ["add_ectt_parser"]
 

@@ -10,9 +10,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from timetabling.bench.itc import SOFT_RULES, run_itc_bench
 from timetabling.cli.common import ProgressLine
-from timetabling.engine.itc.bench import SOFT_RULES, run_itc_bench
-from timetabling.engine.solver import Progress
+from timetabling.engine.control import Progress
 
 __all__ = ["add_itc_parser", "render_table", "run", "run_itc_bench"]
 

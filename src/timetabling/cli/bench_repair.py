@@ -27,7 +27,7 @@ from timetabling.engine.repair import Lock, LockFile, diff
 from timetabling.engine.repair.candidates import CandidateIndex
 from timetabling.engine.repair.occupancy import rooms_by_type
 from timetabling.engine.solver import SolveOptions, solve
-from timetabling.engine.solver.domains import room_fits
+from timetabling.engine.timetable.domains import room_fits
 
 SCENARIOS = ("a", "b", "c", "d", "e")
 

@@ -4,34 +4,39 @@ from __future__ import annotations
 
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
+from timetabling.engine.bounds import lower_bound
 from timetabling.engine.checker import Report, check
 from timetabling.engine.checker.describe import describe_metric, describe_rule
+from timetabling.engine.control import Progress
 from timetabling.engine.export import write_csv, write_html
 from timetabling.engine.formats.native import save
 from timetabling.engine.model import Instance
-from timetabling.engine.solver import Progress, SolveOptions, SolveResult, solve
+from timetabling.engine.solver import SolveOptions, SolveResult, solve
+from timetabling.service.contract import LowerBound, bound_text, lower_bound_of
 
 
 class ProgressLine:
     """A one-line progress bar on stderr: elapsed time against the limit, what the solver does, and the best
     timetable's soft cost once there is one (with a lower bound only where one was proved)."""
 
-    def __init__(self, time_limit: float, stream=sys.stderr, width: int = 24):
+    def __init__(self, time_limit: float, stream=sys.stderr, width: int = 24, bound: Any = None):
         self.time_limit = time_limit
+        self.bound = bound  # the instance's lower bound (``engine.bounds``), shown until the solver proves more
         self.stream = stream
         self.width = width
-        self.last = Progress("start", 0.0)
+        self.last = Progress("start")
         self.tty = stream.isatty()
 
     def __call__(self, p: Progress) -> None:
-        if p.objective is not None or p.phase != self.last.phase or p.message != self.last.message:
+        if p.objective is not None or p.stage != self.last.stage or p.message != self.last.message:
             self.last = p if p.objective is not None or self.last.objective is None else _keep_objective(p, self.last)
-        frac = min(1.0, p.elapsed / self.time_limit) if self.time_limit else 1.0
+        frac = min(1.0, p.elapsed_s / self.time_limit) if self.time_limit else 1.0
         bar = "#" * int(frac * self.width) + "-" * (self.width - int(frac * self.width))
-        line = f"[{bar}] {p.elapsed:6.1f}s {p.phase}: {p.message}{_cost(self.last)}"
+        line = f"[{bar}] {p.elapsed_s:6.1f}s {p.stage}: {p.message}{_cost(self.last, self.bound)}"
         if self.tty:
             self.stream.write("\r" + line[:120].ljust(120))
         else:
@@ -44,16 +49,24 @@ class ProgressLine:
             self.stream.flush()
 
 
-def _cost(p: Progress) -> str:
-    """The best timetable's soft cost, and the lower bound only where the solver proved one above zero."""
+def _cost(p: Progress, known: Any = None) -> str:
+    """The best timetable's soft cost against the lower bound ("no lower bound known" where none was proved
+    above zero): the words of ``contract.bound_text``, as the status page and the result say it."""
     if p.objective is None:
         return ""
-    bound = f" (lower bound {p.bound:g})" if p.bound is not None and 0 < p.bound < p.objective else ""
-    return f" · soft cost {p.objective:g}{bound}"
+    return f" · {bound_text(p.objective, best_bound(p.bound, known))}"
+
+
+def best_bound(proved: float | None, known: Any) -> LowerBound | None:
+    """The higher of the solver's proved bound and the instance's (``engine.bounds``): both are valid."""
+    ours = lower_bound_of(known)
+    if proved is not None and proved > 0 and (ours is None or not ours.known or proved > ours.value):
+        return LowerBound(value=proved, known=True, basis="proved by the solver")
+    return ours
 
 
 def _keep_objective(p: Progress, last: Progress) -> Progress:
-    return Progress(p.phase, p.elapsed, p.message, last.objective, last.bound, last.solutions)
+    return replace(p, objective=last.objective, bound=last.bound, solutions=last.solutions)
 
 
 @dataclass
@@ -61,10 +74,12 @@ class Outcome:
     result: SolveResult
     report: Report | None
     seconds: float
+    bound: Any = None  # the instance's lower bound on the soft cost (``engine.bounds.Bound``)
 
 
 def solve_and_check(instance: Instance, options: SolveOptions, show_progress: bool = True) -> Outcome:
-    bar = ProgressLine(options.time_limit) if show_progress else None
+    known = lower_bound(instance)
+    bar = ProgressLine(options.time_limit, bound=known) if show_progress else None
     options.progress = bar
     t0 = time.perf_counter()
     try:
@@ -74,7 +89,7 @@ def solve_and_check(instance: Instance, options: SolveOptions, show_progress: bo
             bar.close()
     seconds = time.perf_counter() - t0
     report = check(instance, result.solution) if result.solution is not None else None
-    return Outcome(result, report, seconds)
+    return Outcome(result, report, seconds, known)
 
 
 def write_outputs(instance: Instance, outcome: Outcome, out_dir: Path) -> list[Path]:
@@ -105,9 +120,8 @@ def print_summary(instance: Instance, outcome: Outcome) -> None:
         f"{len(instance.rooms)} rooms"
     )
     first = result.stats.get("first_solution_s")
-    bound = f" (lower bound {result.bound:g})" if result.bound and 0 < result.bound < (result.objective or 0) else ""
     print(
-        f"solver: {result.status}, soft cost {result.objective:g}{bound}, "
+        f"solver: {result.status}, {bound_text(result.objective, best_bound(result.bound, outcome.bound))}, "
         f"first timetable after {first}s, total {outcome.seconds:.1f}s"
     )
     hard = ", ".join(f"{describe_rule(r).title.lower()} {n}" for r, n in report.hard.items() if n) or "none"

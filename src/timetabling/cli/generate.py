@@ -15,14 +15,15 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from timetabling.engine.bounds import lower_bound
 from timetabling.engine.checker import check
+from timetabling.engine.control import Progress
 from timetabling.engine.export import write_csv, write_html
 from timetabling.engine.formats.native import load_instance, save
 from timetabling.engine.model import Instance, Rule
 from timetabling.engine.pipeline import (
     DEFAULT_VARIANTS,
     VARIANT_PROFILES,
-    Event,
     PipelineOptions,
     PipelineResult,
     Variant,
@@ -32,10 +33,26 @@ from timetabling.engine.pipeline import (
 from timetabling.engine.pipeline.run import PHASES
 from timetabling.engine.priorities import CRITERIA, CUSTOM_NAME, WEIGHT_MAX, check_profile_name, parse_weights
 from timetabling.engine.repair import RepairOptions, check_locks, keep_locks, load_locks, lock_conflicts, pin
+from timetabling.service.contract import bound_text
+from timetabling.service.limits import DEFAULT_TIME_LIMIT_S, time_limit_problem
 
 
-def add_solver_arguments(p: argparse.ArgumentParser, time_limit: float = 60.0) -> None:
-    p.add_argument("--time-limit", type=float, default=time_limit, metavar="S", help="seconds (default %(default)s)")
+def time_limit_arg(text: str) -> float:
+    """``--time-limit``: seconds, at least the minimum every layer takes (``service.limits``); no deployment
+    cap, the run is the user's own."""
+    try:
+        seconds = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a number of seconds") from None
+    problem = time_limit_problem(seconds, cap=float("inf"))
+    if problem:
+        raise argparse.ArgumentTypeError(f"{problem}, not {text}")
+    return seconds
+
+
+def add_solver_arguments(p: argparse.ArgumentParser, time_limit: float = DEFAULT_TIME_LIMIT_S) -> None:
+    p.add_argument("--time-limit", type=time_limit_arg, default=time_limit, metavar="S",
+                   help="seconds (default %(default)s)")
     p.add_argument("--workers", type=int, default=0, metavar="N", help="solver threads (default: every core)")
     p.add_argument("--seed", type=int, default=0, metavar="N", help="random seed (default %(default)s)")
 
@@ -94,14 +111,15 @@ class ProgressPrinter:
         self.stream = stream
         self.last: tuple[str, int] = ("", -1)
 
-    def __call__(self, e: Event) -> None:
+    def __call__(self, e: Progress) -> None:
         phase = e.phase or PHASES.get(e.stage, e.stage)
         key = (phase, int(e.percent // 10))
         if key == self.last and e.percent < 100:
             return
         self.last = key
         eta = f", about {e.eta_s:.0f}s left" if e.eta_s is not None else ""
-        self.stream.write(f"[{e.percent:5.1f}%] {phase}: {e.message}{eta}\n")
+        cost = f" · {bound_text(e.objective, getattr(e, 'bound', None))}" if e.objective is not None else ""
+        self.stream.write(f"[{e.percent:5.1f}%] {phase}: {e.message}{eta}{cost}\n")
         self.stream.flush()
 
 
@@ -136,6 +154,8 @@ def print_result(instance: Instance, result: PipelineResult) -> None:
         pref = f"{row['faculty_preference_pct']:.1f} %" + (f" of {bound:.1f} % possible" if bound is not None else "")
         print(f"{row['name']:<26}{row['hard_violations']:>6}{row['soft_cost']:>8}{row['score']:>8}"
               f"{row['differs_from_first_pct']:>11}  {pref}")
+    for v in result.variants:
+        print(f"  {v.name}: {bound_text(v.report.soft_cost, lower_bound(instance, v.rules))}")
     for label, why in sorted(result.unplaced.items()):
         print(f"  not placed: {label}: {why}")
 

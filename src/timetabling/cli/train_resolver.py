@@ -8,10 +8,10 @@ import json
 from pathlib import Path
 
 from timetabling.engine.generator import generate_university
-from timetabling.engine.pipeline.board import Board, board_from, layout
 from timetabling.engine.pipeline.clustering import cluster
-from timetabling.engine.pipeline.decompose import decompose
 from timetabling.engine.pipeline.qlearn import compare, train
+from timetabling.engine.pipeline.stage2 import decompose
+from timetabling.engine.timetable.board import Board, board_from, layout
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -31,7 +31,7 @@ def clash_free_boards(profiles: list[str], seeds: range) -> list[Board]:
     for profile in profiles:
         for seed in seeds:
             inst = generate_university(profile, seed=seed)
-            placed = decompose(inst, cluster(inst, seed=seed), budget=30, pool_workers=1, seed=seed).placed
+            placed = decompose(inst, cluster(inst, seed=seed), budget=30, processes=1, seed=seed).placed
             boards.append(board_from(layout(inst), placed))
     return boards
 

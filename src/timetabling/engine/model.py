@@ -19,9 +19,10 @@ from enum import StrEnum
 from functools import cached_property
 from typing import Annotated, Any, NamedTuple
 
+import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-FORMAT_VERSION = "1.0"
+FORMAT_VERSION = "1.1"  # 1.1: graded faculty preferences (``Faculty.preferences``); 1.0 files still read
 
 Id = Annotated[str, Field(min_length=1, max_length=200)]
 
@@ -161,6 +162,44 @@ class PreferredSlot(Frozen):
         return Slot(self.day, self.period)
 
 
+class PreferenceLevel(StrEnum):
+    """How much a faculty member wants to teach in a slot (UniTime's scale). ``prohibited`` is hard: the
+    slot is unavailable; the others are soft (see :data:`PREFERENCE_UNITS`). Unstated slots are neutral."""
+
+    PROHIBITED = "prohibited"
+    STRONGLY_DISCOURAGED = "strongly_discouraged"
+    DISCOURAGED = "discouraged"
+    NEUTRAL = "neutral"
+    PREFERRED = "preferred"
+    STRONGLY_PREFERRED = "strongly_preferred"
+
+
+# penalty units of each soft level; a taught period at slot s costs units(s) - units(the best level the
+# faculty member states anywhere), so one who states only "preferred" slots pays 1 per period outside them
+# (format 1.0's rule) and one who states nothing pays 0. A prohibited slot is unavailable (a hard rule);
+# should a timetable use it anyway it costs as much as a strongly discouraged one.
+PREFERENCE_UNITS: dict[PreferenceLevel, int] = {
+    PreferenceLevel.STRONGLY_PREFERRED: 0,
+    PreferenceLevel.PREFERRED: 1,
+    PreferenceLevel.NEUTRAL: 2,
+    PreferenceLevel.DISCOURAGED: 4,
+    PreferenceLevel.STRONGLY_DISCOURAGED: 8,
+    PreferenceLevel.PROHIBITED: 8,
+}
+
+
+class SlotPreference(Frozen):
+    """A faculty member's level for one slot."""
+
+    day: int = Field(ge=0)
+    period: int = Field(ge=0)
+    level: PreferenceLevel
+
+    @property
+    def slot(self) -> Slot:
+        return Slot(self.day, self.period)
+
+
 # ------------------------------------------------------------------------------------ organisation
 
 
@@ -197,8 +236,60 @@ class Faculty(Frozen):
     max_hours_per_week: int = Field(default=20, ge=0)
     max_hours_per_day: int = Field(default=6, ge=0)
     max_consecutive: int = Field(default=4, ge=1)
-    unavailable: frozenset[Slot] = frozenset()
-    preferred: tuple[PreferredSlot, ...] = ()
+    unavailable: frozenset[Slot] = frozenset()  # read: the stated slots plus the prohibited ones
+    preferred: tuple[PreferredSlot, ...] = ()  # format 1.0: these slots are at level "preferred"
+    preferences: tuple[SlotPreference, ...] = Field(
+        default=(),
+        description='Graded levels per slot (format 1.1), overriding "preferred" on a slot; unstated slots are '
+        'neutral, "prohibited" ones unavailable.',
+    )
+
+    @model_validator(mode="after")
+    def _prohibited_is_unavailable(self) -> Faculty:
+        # the one place a prohibited slot becomes hard: every consumer of ``unavailable`` sees it
+        prohibited = self.prohibited
+        if prohibited - self.unavailable:
+            self.__dict__["unavailable"] = self.unavailable | prohibited
+        return self
+
+    @property
+    def prohibited(self) -> frozenset[Slot]:
+        return frozenset(p.slot for p in self.preferences if p.level == PreferenceLevel.PROHIBITED)
+
+    def levels(self) -> dict[Slot, PreferenceLevel]:
+        """Every stated level by slot (``preferred`` first, ``preferences`` over it); others are neutral."""
+        out = {p.slot: PreferenceLevel.PREFERRED for p in self.preferred}
+        out.update((p.slot, p.level) for p in self.preferences)
+        return out
+
+    @property
+    def has_preferences(self) -> bool:
+        return bool(self.preferred or self.preferences)
+
+
+def preference_penalties(instance: Instance) -> np.ndarray:
+    """The ``faculty_preference`` units of one taught period, as an int64 array (faculty in
+    ``instance.faculty`` order, flat slot index): units(level at the slot) - units(best level the faculty
+    member states anywhere, unstated slots being neutral; prohibited ones do not count as a best).
+
+    The one definition every consumer (checker, CP-SAT model, annealing, genetic optimiser, repair, bounds,
+    metrics) uses; :attr:`Instance.preference_penalty` caches it.
+    """
+    g = instance.grid
+    neutral = PREFERENCE_UNITS[PreferenceLevel.NEUTRAL]
+    table = np.zeros((len(instance.faculty), g.n_slots), dtype=np.int64)
+    for i, f in enumerate(instance.faculty):
+        if not f.has_preferences:
+            continue
+        row = np.full(g.n_slots, neutral, dtype=np.int64)
+        stated = [(s, lv) for s, lv in f.levels().items() if 0 <= s[0] < g.n_days and 0 <= s[1] < g.n_periods]
+        for s, lv in stated:
+            row[g.slot_index(s)] = PREFERENCE_UNITS[lv]
+        soft = [PREFERENCE_UNITS[lv] for _s, lv in stated if lv != PreferenceLevel.PROHIBITED]
+        if len(stated) < g.n_slots:
+            soft.append(neutral)
+        table[i] = row - min(soft, default=neutral)
+    return np.maximum(table, 0)
 
 
 class Batch(Frozen):
@@ -289,14 +380,14 @@ class Rule(StrEnum):
     COURSE_MAX_PER_DAY = "course_max_per_day"
     # soft by default
     COURSE_MIN_DAYS = "course_min_days"  # per missing distinct day
-    FACULTY_PREFERENCE = "faculty_preference"  # per taught period outside the preferred slots
+    FACULTY_PREFERENCE = "faculty_preference"  # per taught period: units of its level above the best (PREFERENCE_UNITS)
     BATCH_IDLE = "batch_idle"  # per idle period between two sessions of a batch day
     ISOLATED_SESSION = "isolated_session"  # per batch session with no batch session adjacent
     ROOM_STABILITY = "room_stability"  # per distinct room of a course beyond the first
     BATCH_DAILY_LOAD = "batch_daily_load"  # per session below a batch's daily minimum or above its maximum
     BATCH_TRAVEL = "batch_travel"  # per change of building between two consecutive periods of a batch
     COURSE_DOUBLE_SESSIONS = "course_double_sessions"  # per unpaired session of a double-session course
-    ROOM_AVOIDED = "room_avoided"  # per session in a room its course should avoid (soft only in the annealer)
+    ROOM_AVOIDED = "room_avoided"  # per session in a room its course should avoid (hard: never placed there)
 
 
 ALWAYS_HARD: frozenset[Rule] = frozenset(
@@ -371,7 +462,7 @@ class Instance(Frozen):
     @classmethod
     def _known_version(cls, v: str) -> str:
         if v.split(".")[0] != FORMAT_VERSION.split(".")[0]:
-            raise ValueError(f"unsupported format_version '{v}' (this version reads {FORMAT_VERSION})")
+            raise ValueError(f"unsupported format_version '{v}' (this version reads 1.0 to {FORMAT_VERSION})")
         return v
 
     @model_validator(mode="after")
@@ -403,6 +494,28 @@ class Instance(Frozen):
     @cached_property
     def faculty_by_id(self) -> dict[str, Faculty]:
         return {f.id: f for f in self.faculty}
+
+    @cached_property
+    def memo(self) -> dict[str, Any]:
+        """Values other modules derive from the instance once (e.g. bounds); a copy starts empty."""
+        return {}
+
+    @cached_property
+    def faculty_index(self) -> dict[str, int]:
+        """Faculty id -> row of :attr:`preference_penalty`."""
+        return {f.id: i for i, f in enumerate(self.faculty)}
+
+    @cached_property
+    def preference_penalty(self) -> np.ndarray:
+        """:func:`preference_penalties` of this instance (read-only)."""
+        table = preference_penalties(self)
+        table.flags.writeable = False
+        return table
+
+    def preference_row(self, faculty: str) -> np.ndarray | None:
+        """Units per flat slot of one faculty member; None when they state no preference (all 0)."""
+        f = self.faculty_by_id[faculty]
+        return self.preference_penalty[self.faculty_index[faculty]] if f.has_preferences else None
 
     @cached_property
     def batch_by_id(self) -> dict[str, Batch]:
@@ -510,10 +623,19 @@ def reference_problems(inst: Instance) -> list[str]:
             check_slot(f"rooms[{i}].unavailable", s)
     for i, f in enumerate(inst.faculty):
         check_dept(f"faculty[{i}].department", f.department)
-        for s in sorted(f.unavailable):
+        for s in sorted(f.unavailable - f.prohibited):  # a prohibited slot is checked at its own path below
             check_slot(f"faculty[{i}].unavailable", s)
         for j, p in enumerate(f.preferred):
             check_slot(f"faculty[{i}].preferred[{j}]", p.slot)
+        seen_slots: dict[Slot, int] = {}
+        for j, p in enumerate(f.preferences):
+            check_slot(f"faculty[{i}].preferences[{j}]", p.slot)
+            if p.slot in seen_slots:
+                problems.append(
+                    f"faculty[{i}].preferences[{j}]: slot [{p.day}, {p.period}] already has a level "
+                    f"(preferences[{seen_slots[p.slot]}])"
+                )
+            seen_slots.setdefault(p.slot, j)
     for i, b in enumerate(inst.batches):
         check_dept(f"batches[{i}].department", b.department)
     for i, s in enumerate(inst.students):

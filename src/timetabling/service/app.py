@@ -23,15 +23,24 @@ from starlette.exceptions import HTTPException
 from timetabling import __version__
 from timetabling.engine.model import Instance
 from timetabling.service.backends import make_bus, make_result_store, make_runner
-from timetabling.service.bus import ProgressBus, ProgressMessage, ResultStore
+from timetabling.service.bus import ProgressBus, ResultStore
 from timetabling.service.callback import CallbackSender
+from timetabling.service.contract import (
+    CancelAccepted,
+    JobAccepted,
+    JobRequest,
+    ProgressMessage,
+    VariantsAnswer,
+    estimated_seconds,
+    progress_of,
+    time_limit_problem,
+)
 from timetabling.service.errors import http_error
 from timetabling.service.fair import organization_key
 from timetabling.service.guard import EngineGuard
 from timetabling.service.jobs import JobSpec
 from timetabling.service.outbox import make_outbox
 from timetabling.service.runner import Runner
-from timetabling.service.schemas import CancelResponse, GenerateRequest, GenerateResponse, VariantsResponse
 from timetabling.service.settings import ServiceSettings
 from timetabling.service.variants import finished_answer
 
@@ -68,11 +77,7 @@ class Engine:
         self.bus.publish(ProgressMessage(job_id, "queued", 0.0, "queued", None, "waiting for a free runner"))
 
         def on_event(event: dict[str, Any]) -> None:
-            # 100 belongs to the final message: a running job shows at most 99
-            message = ProgressMessage(job_id, "running", min(99.0, round(event["percent"], 1)),
-                                      event.get("phase") or event["stage"], event.get("eta_s"),
-                                      event.get("message", ""), event.get("objective"), event.get("variant"),
-                                      event.get("elapsed_s"))
+            message = progress_of(job_id, event)
             self.bus.publish(message)
             self.callback.progress(message.to_dict())
 
@@ -135,13 +140,13 @@ def create_app(settings: ServiceSettings | None = None, runner: Runner | None = 
     def error(status: int, field: str | None, reason: str) -> JSONResponse:
         return JSONResponse(status_code=status, content={"detail": reason, "error": {"field": field, "reason": reason}})
 
-    @app.post("/api/generate_variants", response_model=GenerateResponse, tags=["jobs"])
-    def generate_variants(body: GenerateRequest, engine: EngineDep) -> Any:
+    @app.post("/api/generate_variants", response_model=JobAccepted, tags=["jobs"])
+    def generate_variants(body: JobRequest, engine: EngineDep) -> Any:
         if engine.bus.latest(body.job_id) is not None or engine.results.get(body.job_id) is not None:
             return error(409, "job_id", f"job {body.job_id} was already submitted")
-        if body.time_limit > engine.settings.max_time_limit:
-            return error(400, "time_limit", f"time_limit may be at most {engine.settings.max_time_limit:g} seconds "
-                         "on this engine service")
+        too_long = time_limit_problem(body.time_limit, engine.settings.max_time_limit)
+        if too_long:
+            return error(400, "time_limit", f"{too_long} on this engine service")
         try:
             instance = Instance.model_validate(body.instance)
         except ValidationError as err:
@@ -162,10 +167,10 @@ def create_app(settings: ServiceSettings | None = None, runner: Runner | None = 
                   "batch_ids": body.batch_ids, "semester": body.semester, "academic_year": body.academic_year},
         )
         engine.submit(spec)
-        return GenerateResponse(job_id=body.job_id, status="queued", message="the job is queued",
-                                estimated_time_seconds=int(body.time_limit + 5))
+        return JobAccepted(job_id=body.job_id, status="queued", message="the job is queued",
+                           estimated_time_seconds=estimated_seconds(body.time_limit))
 
-    @app.get("/api/variants/{job_id}", response_model=VariantsResponse, tags=["jobs"])
+    @app.get("/api/variants/{job_id}", response_model=VariantsAnswer, tags=["jobs"])
     def variants(job_id: str, engine: EngineDep, request: Request, variant: str | None = None) -> Any:
         """A summary of the job's variants; ``?variant=NAME`` for that one's entries (ETag, If-None-Match)."""
         outcome = engine.results.get(job_id)
@@ -174,10 +179,10 @@ def create_app(settings: ServiceSettings | None = None, runner: Runner | None = 
         latest = engine.bus.latest(job_id)
         if latest is None:
             return error(404, "job_id", f"unknown job {job_id}")
-        return VariantsResponse(job_id=job_id, status=latest.status, variants=[], comparison=[], generation_time=None,
-                                message="the job has not finished yet")
+        return VariantsAnswer(job_id=job_id, status=latest.status, variants=[], comparison=[], generation_time=None,
+                              message="the job has not finished yet")
 
-    @app.post("/api/cancel/{job_id}", response_model=CancelResponse, tags=["jobs"])
+    @app.post("/api/cancel/{job_id}", response_model=CancelAccepted, tags=["jobs"])
     def cancel(job_id: str, engine: EngineDep) -> Any:
         latest = engine.bus.latest(job_id)
         if latest is None:
@@ -185,7 +190,7 @@ def create_app(settings: ServiceSettings | None = None, runner: Runner | None = 
         if latest.final:
             return error(409, "job_id", f"job {job_id} is already {latest.status}")
         engine.runner.cancel(job_id)
-        return CancelResponse(job_id=job_id, status="cancelling", message="cancel requested")
+        return CancelAccepted(job_id=job_id, status="cancelling", message="cancel requested")
 
     @app.get("/health", tags=["service"])
     def health(request: Request, engine: EngineDep) -> dict[str, Any]:

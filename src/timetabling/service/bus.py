@@ -11,33 +11,12 @@ import threading
 import time
 from collections import OrderedDict, defaultdict
 from collections.abc import AsyncIterator, Callable
-from dataclasses import asdict, dataclass
 from typing import Any, Protocol
 
-FINAL_STATUSES = frozenset({"completed", "failed", "cancelled"})
+from timetabling.service.contract import ProgressMessage
+
 DAY_S = 24 * 3600.0
 Clock = Callable[[], float]
-
-
-@dataclass(frozen=True)
-class ProgressMessage:
-    job_id: str
-    status: str  # queued | running | completed | failed | cancelled
-    progress: float  # 0-100, never decreasing within a job
-    phase: str = ""
-    eta_seconds: float | None = None
-    message: str = ""
-    # during optimisation: the soft cost of the best timetable of ``variant`` so far, ``elapsed_s`` into the run
-    objective: float | None = None
-    variant: str | None = None
-    elapsed_s: float | None = None
-
-    @property
-    def final(self) -> bool:
-        return self.status in FINAL_STATUSES
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
 
 
 class ProgressBus(Protocol):
@@ -89,7 +68,7 @@ class InMemoryProgressBus:
             if previous is not None and previous.final:
                 return  # a finished job stays finished
             if previous is not None and message.progress < previous.progress:
-                message = ProgressMessage(**{**message.to_dict(), "progress": previous.progress})
+                message = message.model_copy(update={"progress": previous.progress})
             self._latest[message.job_id] = message
             if message.final:
                 self._finished.add(message.job_id)

@@ -7,7 +7,7 @@ finished, so a worker killed in the middle hands the job back to the queue):
 - ``timetabling.generate_variant`` + ``timetabling.merge_variants``: the job split into one task per variant
   (a chord); every variant task runs stages 1-3 itself;
 - ``timetabling.solve_part`` + ``timetabling.finish_parts``: the job split into its stage-2 parts. The engine
-  service that follows the job runs stage 1 and plans each wave (``pipeline.decompose.Stage2``), sends the
+  service that follows the job runs stage 1 and plans each wave (``pipeline.stage2.Stage2``), sends the
   wave's parts as a group of ``solve_part`` tasks, merges their placements, then the next wave; once every
   wave is merged, one ``finish_parts`` task runs stage 3 and the variants (``celery_runner``).
 
@@ -43,9 +43,10 @@ import redis
 from celery import Celery, Task
 from celery.exceptions import Ignore, MaxRetriesExceededError
 
+from timetabling.engine.control import CancelToken
 from timetabling.engine.model import Instance
-from timetabling.engine.pipeline import CancelToken
-from timetabling.engine.pipeline.decompose import PartJob, PartOutcome, WaveState, outcome_to_json
+from timetabling.engine.pipeline.part_jobs import PartJob, WaveState, outcome_to_json
+from timetabling.engine.pipeline.parts import PartOutcome
 from timetabling.engine.pipeline.resources import detect
 from timetabling.service.jobs import JobSpec, finish_job, run_job
 from timetabling.service.redis_bus import DEFAULT_PREFIX, DEFAULT_REDIS_URL, sync_client
@@ -353,7 +354,7 @@ def _part_job(job: dict[str, Any], refs: dict[str, str] | None) -> PartJob:
 def solve_part_task(self: Task, job_id: str, job: dict[str, Any], refs: dict[str, str] | None = None) -> dict[str, Any]:
     """One part of one wave of a job's stage 2 (``PartJob.to_json``; without its sub-instance when ``refs``
     names the Redis keys of the job's instance and the wave's state); returns the part's outcome
-    (``outcome_to_json``) and the task's record. ``workers`` 0 in the job: every core of this machine."""
+    (``outcome_to_json``) and the task's record. ``threads`` 0 in the job: every core of this machine."""
     name = job["name"]
     early = _begin(self, job_id, name)
     if early is not None:
@@ -370,7 +371,7 @@ def solve_part_task(self: Task, job_id: str, job: dict[str, Any], refs: dict[str
         raise self.retry(exc=err, countdown=SETTINGS.backoff(self.request.retries),
                          max_retries=SETTINGS.max_retries) from err
     with _cancel_watch(job_id, self.request.id) as token:
-        part.workers = detect(part.workers).pool_workers
+        part.threads = detect(part.threads).pool_workers
         outcome = part.run(token)
     if token.cancelled and outcome.status not in ("optimal", "feasible"):
         outcome.status = "cancelled"

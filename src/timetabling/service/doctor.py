@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from timetabling.service.limits import max_time_limit
 from timetabling.service.secret_file import is_loopback
 from timetabling.service.signing import SIGNATURE_HEADER, sign
 
@@ -66,7 +67,7 @@ def debug_on(environ: Mapping[str, str]) -> bool:
     return environ.get("DJANGO_DEBUG", "").strip().lower() in ("1", "true", "yes", "on")
 
 
-def _host(url: str) -> str:
+def host_of(url: str) -> str:
     return urlsplit(url).hostname or ""
 
 
@@ -105,7 +106,7 @@ def engine_checks(environ: Mapping[str, str] | None = None, timeout_s: float = 5
         return [Check("engine settings", False, str(err),
                       "export TIMETABLE_ENGINE_SECRET='<the web backend's value>' (and DJANGO_DEBUG unset)")]
     checks = [Check("engine settings", True, f"runner {settings.runner}, callback {settings.callback_url or '(none)'}")]
-    checks += guarded("engine debug", lambda: _debug_check(environ, [settings.callback_url or ""], "engine"))
+    checks += guarded("engine debug", lambda: debug_check(environ, [settings.callback_url or ""], "engine"))
     if settings.runner == "celery" or environ.get("TIMETABLE_PROGRESS_BUS") == "redis":
         from timetabling.service.backends import redis_url
 
@@ -140,8 +141,8 @@ def callback_check(url: str, secret: str, timeout_s: float = 5.0) -> Check:
                      "shared secret differs", "set TIMETABLE_ENGINE_SECRET to the same value on the web backend and "
                      "the engine service, and restart both")
     if response.status_code == 400 and "host" in response.text.lower():
-        return Check(name, False, f"the web backend does not answer to the name {_host(url)} (400)",
-                     f"add {_host(url)} to DJANGO_ALLOWED_HOSTS on the web backend")
+        return Check(name, False, f"the web backend does not answer to the name {host_of(url)} (400)",
+                     f"add {host_of(url)} to DJANGO_ALLOWED_HOSTS on the web backend")
     if response.status_code == 404 or response.is_redirect:  # with TIMETABLE_HTTPS=1 any other path redirects
         where = f", to {response.headers.get('location')}" if response.is_redirect else ""
         return Check(name, False, f"{url} is not the callback (it answered {response.status_code}{where})",
@@ -158,8 +159,8 @@ def _json(response: httpx.Response) -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
-def _debug_check(environ: Mapping[str, str], urls: list[str], process: str) -> Check:
-    hosts = [h for h in map(_host, urls) if h]
+def debug_check(environ: Mapping[str, str], urls: list[str], process: str) -> Check:
+    hosts = [h for h in map(host_of, urls) if h]
     beyond = [h for h in hosts if not is_loopback(h)]
     if not debug_on(environ):
         return Check(f"{process} DEBUG", True, "DEBUG off")
@@ -181,12 +182,12 @@ def celery_checks(timeout_s: float = 3.0, need_workers: bool = True) -> list[Che
     checks = [redis_check("broker", s.broker_url, "TIMETABLE_BROKER_URL (or REDIS_URL)")]
     if s.result_backend != s.broker_url:
         checks.append(redis_check("result backend", s.result_backend, "TIMETABLE_RESULT_BACKEND"))
-    max_time_limit = float(os.environ.get("TIMETABLE_MAX_TIME_LIMIT", "1800"))
-    longest = s.longest_task_s(max_time_limit)
+    cap = max_time_limit()
+    longest = s.longest_task_s(cap)
     if s.visibility_timeout_s <= longest:
         checks.append(Check("visibility timeout", False, f"TIMETABLE_VISIBILITY_TIMEOUT={s.visibility_timeout_s} s is "
                             f"not above the longest task ({longest:.0f} s for TIMETABLE_MAX_TIME_LIMIT="
-                            f"{max_time_limit:g}): a running job would be handed out again",
+                            f"{cap:g}): a running job would be handed out again",
                             f"set TIMETABLE_VISIBILITY_TIMEOUT above {longest:.0f} (the default 3600 is) on every "
                             "worker and engine service"))
     else:

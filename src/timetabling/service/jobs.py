@@ -11,19 +11,15 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from timetabling.engine.bounds import lower_bound
+from timetabling.engine.control import CancelToken
 from timetabling.engine.model import Instance
-from timetabling.engine.pipeline import (
-    DEFAULT_VARIANTS,
-    CancelToken,
-    Event,
-    PipelineOptions,
-    PipelineResult,
-    generate,
-)
-from timetabling.engine.pipeline.decompose import Placed
-from timetabling.engine.pipeline.resources import detect
-from timetabling.engine.pipeline.run import Clock, RunState, finish, variant_names
+from timetabling.engine.pipeline import DEFAULT_VARIANTS, PipelineOptions, PipelineResult, generate
+from timetabling.engine.pipeline.part_jobs import Handoff, placed_from_json
+from timetabling.engine.pipeline.run import resume
 from timetabling.engine.priorities import parse_weights
+from timetabling.service.contract import event_json, lower_bound_of
+from timetabling.service.limits import DEFAULT_TIME_LIMIT_S
 
 
 @dataclass
@@ -31,7 +27,7 @@ class JobSpec:
     job_id: str
     instance: dict[str, Any]  # the native JSON form of an engine Instance
     variants: tuple[str, ...] = DEFAULT_VARIANTS
-    time_limit: float = 60.0
+    time_limit: float = DEFAULT_TIME_LIMIT_S
     workers: int = 0
     seed: int = 0
     meta: dict[str, Any] = field(default_factory=dict)
@@ -42,12 +38,6 @@ class JobSpec:
         return asdict(self)
 
 
-def event_json(event: Event) -> dict[str, Any]:
-    return {"stage": event.stage, "percent": event.percent, "message": event.message, "eta_s": event.eta_s,
-            "objective": event.objective, "phase": event.phase, "variant": event.variant,
-            "elapsed_s": event.elapsed_s}
-
-
 def run_job(spec: JobSpec, on_event: Callable[[dict[str, Any]], None], cancel: CancelToken) -> dict[str, Any]:
     """Run the pipeline on the spec's instance; never raises: a failure is an outcome with a message."""
     started = time.perf_counter()
@@ -56,7 +46,7 @@ def run_job(spec: JobSpec, on_event: Callable[[dict[str, Any]], None], cancel: C
         result = generate(instance, options_of(spec, on_event, cancel))
     except Exception as err:  # the engine failed: report it, keep the service alive
         return failed_outcome(spec, err, time.perf_counter() - started)
-    return outcome_of(spec, result)
+    return outcome_of(spec, result, instance)
 
 
 def options_of(spec: JobSpec, on_event: Callable[[dict[str, Any]], None], cancel: CancelToken) -> PipelineOptions:
@@ -73,14 +63,16 @@ def failed_outcome(spec: JobSpec, err: Exception, seconds: float) -> dict[str, A
             "trace": traceback.format_exc(limit=5)}
 
 
-def outcome_of(spec: JobSpec, result: PipelineResult) -> dict[str, Any]:
-    """The plain, JSON-able outcome of a pipeline result."""
+def outcome_of(spec: JobSpec, result: PipelineResult, instance: Instance | None = None) -> dict[str, Any]:
+    """The plain, JSON-able outcome of a pipeline result (a ``contract.JobOutcome``); with ``instance``, each
+    variant carries the lower bound on its soft cost under its own weights."""
     variants = [
         {
             "name": v.name,
             "entries": [a.model_dump(mode="json") for a in v.solution.assignments],
             "score": round(v.score, 3),
             "metrics": {**v.metrics, "hard_violations": v.report.hard_total, "soft_cost": v.report.soft_cost},
+            "bound": variant_bound(instance, v.rules),
         }
         for v in result.variants
     ]
@@ -89,12 +81,16 @@ def outcome_of(spec: JobSpec, result: PipelineResult) -> dict[str, Any]:
             "message": result.message}
 
 
-def placed_to_json(placed: Placed) -> dict[str, list[list[Any]]]:
-    return {c: [[t, room] for t, room in items] for c, items in placed.items()}
-
-
-def placed_from_json(data: dict[str, list[list[Any]]]) -> Placed:
-    return {c: [(int(t), room) for t, room in items] for c, items in data.items()}
+def variant_bound(instance: Instance | None, rules: Any) -> dict[str, Any] | None:
+    """The lower bound on a variant's soft cost (``engine.bounds``) as the contract's JSON; None without the
+    instance, or when computing it failed (a bound is a hint: it never fails a job)."""
+    if instance is None:
+        return None
+    try:
+        bound = lower_bound_of(lower_bound(instance, rules))
+    except Exception:
+        return None
+    return bound.model_dump(mode="json") if bound is not None else None
 
 
 def finish_job(spec: JobSpec, placed: dict[str, list[list[Any]]], unplaced: dict[str, str], stats: dict[str, Any],
@@ -105,12 +101,10 @@ def finish_job(spec: JobSpec, placed: dict[str, list[list[Any]]], unplaced: dict
     started = time.perf_counter()
     try:
         instance = Instance.model_validate(spec.instance)
-        options = options_of(spec, on_event, cancel)
-        state = RunState(variant_names(instance, options), Clock(options, elapsed, percent), dict(stats),
-                         detect(options.workers))
-        result = finish(instance, options, state, placed_from_json(placed), dict(unplaced))
+        handoff = Handoff(placed_from_json(placed), dict(unplaced), dict(stats), elapsed, percent)
+        result = resume(instance, options_of(spec, on_event, cancel), handoff)
     except Exception as err:
         return failed_outcome(spec, err, elapsed + time.perf_counter() - started)
-    outcome = outcome_of(spec, result)
+    outcome = outcome_of(spec, result, instance)
     outcome["stats"] = result.stats
     return outcome

@@ -20,7 +20,7 @@ from typing import Any
 import redis
 import redis.asyncio as aioredis
 
-from timetabling.service.bus import ProgressMessage
+from timetabling.service.contract import ProgressMessage
 
 log = logging.getLogger(__name__)
 
@@ -47,19 +47,16 @@ redis.call('PUBLISH', ARGV[2], out)
 return out
 """
 
-_FIELDS = ("job_id", "status", "progress", "phase", "eta_seconds", "message")
-
 
 def _decode(raw: bytes | str | None) -> ProgressMessage | None:
     if not raw:
         return None
     data = json.loads(raw)
     eta = data.get("eta_seconds")
-    return ProgressMessage(
-        job_id=data["job_id"], status=data["status"], progress=float(data["progress"]), phase=data.get("phase", ""),
-        eta_seconds=None if eta in (None, False) or isinstance(eta, dict) else float(eta),
-        message=data.get("message", ""),
-    )
+    return ProgressMessage.model_validate({
+        **data, "progress": float(data["progress"]),
+        "eta_seconds": None if eta in (None, False) or isinstance(eta, dict) else float(eta),
+    })
 
 
 def sync_client(url: str) -> redis.Redis:
@@ -81,7 +78,7 @@ class RedisProgressBus:
         return f"{self.prefix}progress-channel:{job_id}"
 
     def publish(self, message: ProgressMessage) -> None:
-        payload = json.dumps({k: getattr(message, k) for k in _FIELDS})
+        payload = json.dumps(message.to_dict())
         deadline = time.monotonic() + (self.final_retry_s if message.final else 0.0)
         delay = 0.2
         while True:

@@ -22,7 +22,7 @@ import time
 from collections.abc import Callable
 from typing import Any, Protocol
 
-from timetabling.engine.pipeline import CancelToken
+from timetabling.engine.control import CancelToken
 from timetabling.service.fair import FairSlots, organization_key
 from timetabling.service.jobs import JobSpec, run_job
 

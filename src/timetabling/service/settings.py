@@ -12,6 +12,8 @@ import os
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
+from timetabling.service.limits import DEFAULT_MAX_TIME_LIMIT_S
+from timetabling.service.limits import max_time_limit as max_time_limit_from_env
 from timetabling.service.secret_file import ENGINE_SECRET_FILE, data_dir, stored_secret
 from timetabling.service.signing import DEVELOPMENT_SECRET
 
@@ -45,7 +47,7 @@ class ServiceSettings:
     outbox: str | None = None  # where undelivered results wait: a folder, "redis", or None (memory)
     development: bool = True
     max_body_bytes: int = 32 * MIB  # a university-profile instance is about 2.7 MB of JSON
-    max_time_limit: float = 1800.0  # seconds one job may ask for
+    max_time_limit: float = DEFAULT_MAX_TIME_LIMIT_S  # seconds one job may ask for
     max_jobs_per_org: int = 4  # one organization's jobs queued or running here at once
     result_ttl_s: float = 24 * 3600.0  # finished results (and their last progress) are kept this long
     allowed_origins: tuple[str, ...] | None = None  # browser origins for the progress WebSocket; None: the web's
@@ -84,7 +86,7 @@ class ServiceSettings:
             solver_workers=int(os.environ.get("TIMETABLE_ENGINE_WORKERS", "0")),
             development=development,
             max_body_bytes=int(float(os.environ.get("TIMETABLE_ENGINE_MAX_BODY_MB", "32")) * MIB),
-            max_time_limit=float(os.environ.get("TIMETABLE_MAX_TIME_LIMIT", "1800")),
+            max_time_limit=max_time_limit_from_env(),
             max_jobs_per_org=int(os.environ.get("TIMETABLE_ENGINE_MAX_JOBS_PER_ORG", "4")),
             result_ttl_s=float(os.environ.get("TIMETABLE_ENGINE_RESULT_TTL", str(24 * 3600))),
             allowed_origins=tuple(o.strip() for o in origins.split(",") if o.strip()) if origins else None,

@@ -10,7 +10,7 @@ from typing import Any
 from fastapi import Response
 from fastapi.responses import JSONResponse
 
-from timetabling.service.schemas import VariantsResponse
+from timetabling.service.contract import VariantsAnswer
 
 
 def etag_of(job_id: str, outcome: dict[str, Any], variant: str | None) -> str:
@@ -36,7 +36,7 @@ def finished_answer(job_id: str, outcome: dict[str, Any], variant: str | None,
     if _matches(if_none_match, etag):
         return Response(status_code=304, headers=headers)
     if variant is None:
-        variants = [{"name": v["name"], "score": v["score"], "metrics": v["metrics"],
+        variants = [{"name": v["name"], "score": v["score"], "metrics": v["metrics"], "bound": v.get("bound"),
                      "entries_count": len(v["entries"])} for v in outcome["variants"]]
     else:
         variants = [{**v, "entries_count": len(v["entries"])} for v in outcome["variants"] if v["name"] == variant]
@@ -44,7 +44,7 @@ def finished_answer(job_id: str, outcome: dict[str, Any], variant: str | None,
             reason = f"job {job_id} has no variant '{variant}'"
             return JSONResponse(status_code=404, content={"detail": reason,
                                                           "error": {"field": "variant", "reason": reason}})
-    body = VariantsResponse(job_id=job_id, status=outcome["status"], variants=variants,
-                            comparison=outcome["comparison"], generation_time=outcome["generation_time"],
-                            message=outcome.get("message", ""))
+    body = VariantsAnswer(job_id=job_id, status=outcome["status"], variants=variants,
+                          comparison=outcome["comparison"], generation_time=outcome["generation_time"],
+                          message=outcome.get("message", ""))
     return JSONResponse(body.model_dump(mode="json", exclude_none=True), headers=headers)

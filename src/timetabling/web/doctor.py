@@ -10,7 +10,7 @@ import os
 import httpx
 from django.conf import settings
 
-from timetabling.service.doctor import Check, _debug_check, _host, guarded
+from timetabling.service.doctor import Check, debug_check, guarded, host_of
 from timetabling.service.secret_file import is_loopback
 from timetabling.service.signing import EngineAuth
 
@@ -103,8 +103,8 @@ def production_checks() -> list[Check]:
     """DEBUG off and secrets of its own when others reach it; a note when no HTTPS is configured."""
     hosts = [h for h in settings.ALLOWED_HOSTS if h not in ("testserver", "*")]
     reached = [f"http://{h.lstrip('.')}" for h in hosts] + [settings.ENGINE_URL]
-    beyond = [h for h in map(_host, reached) if h and not is_loopback(h)]
-    checks = [_debug_check({"DJANGO_DEBUG": "1" if settings.DEBUG else "0"}, reached, "web")]
+    beyond = [h for h in map(host_of, reached) if h and not is_loopback(h)]
+    checks = [debug_check({"DJANGO_DEBUG": "1" if settings.DEBUG else "0"}, reached, "web")]
     if beyond:
         missing = [n for n in ("DJANGO_SECRET_KEY", "TIMETABLE_ENGINE_SECRET") if not os.environ.get(n)]
         checks.append(Check("web secrets", not missing, "from the environment" if not missing else

@@ -25,6 +25,7 @@ from urllib.parse import urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
+from timetabling.service.limits import default_time_limit, max_time_limit
 from timetabling.service.secret_file import ENGINE_SECRET_FILE, SECRET_KEY_FILE, data_dir, is_loopback, stored_secret
 from timetabling.service.signing import DEVELOPMENT_SECRET  # refused below outside development
 from timetabling.web.dburl import parse_database_url
@@ -118,7 +119,7 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
 elif _env_int("TIMETABLE_DB_POOL_SIZE", 0) > 0:
     # PostgreSQL connections from a pool (psycopg_pool) instead of one per request. Not CONN_MAX_AGE: under
     # ASGI every request runs in a thread of its own, and persistent connections would pile up until the
-    # server refuses more (seen in benchmarks/load.py: 706 of 1,067 requests answered 500)
+    # server refuses more (seen in timetabling.bench.load: 706 of 1,067 requests answered 500)
     DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
         "min_size": 1, "max_size": _env_int("TIMETABLE_DB_POOL_SIZE", 0), "timeout": 10}
 
@@ -161,8 +162,8 @@ LOGIN_URL = "/signin/"  # the pages' sign-in; the Django admin keeps its own
 ENGINE_URL = os.environ.get("TIMETABLE_ENGINE_URL", "http://127.0.0.1:8001").rstrip("/")
 ENGINE_CLIENT = os.environ.get("TIMETABLE_ENGINE_CLIENT", "timetabling.web.scheduling.engine_client.HttpEngineClient")
 MAX_CONCURRENT_JOBS = _env_int("TIMETABLE_MAX_CONCURRENT_JOBS", 2)
-GENERATION_TIME_LIMIT = float(os.environ.get("TIMETABLE_TIME_LIMIT", "60"))
-MAX_TIME_LIMIT = float(os.environ.get("TIMETABLE_MAX_TIME_LIMIT", "1800"))
+GENERATION_TIME_LIMIT = default_time_limit()  # TIMETABLE_TIME_LIMIT (service.limits: one definition everywhere)
+MAX_TIME_LIMIT = max_time_limit()  # TIMETABLE_MAX_TIME_LIMIT
 GENERATION_VARIANTS = tuple(
     v.strip() for v in os.environ.get("TIMETABLE_VARIANTS", "Balanced,Faculty-focused,Compactness-focused").split(",")
     if v.strip()

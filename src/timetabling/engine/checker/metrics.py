@@ -6,44 +6,97 @@ from collections import defaultdict
 
 import numpy as np
 
+from timetabling.engine.bounds import cheapest_slots, faculty_preference_lower_bound, faculty_taught_periods
 from timetabling.engine.checker.placement import Timeline
-from timetabling.engine.model import Instance, Rule
+from timetabling.engine.model import Instance, PreferenceLevel, Rule
+
+
+def liked_slots(instance: Instance) -> dict[str, np.ndarray]:
+    """Faculty id -> per flat slot, True where the slot satisfies them: stated "preferred" or "strongly
+    preferred", or at the best level they state (a faculty member who only states dislikes is satisfied by
+    any slot they do not dislike). Only faculty who state a level other than "prohibited"."""
+    if "liked_slots" in instance.memo:
+        return instance.memo["liked_slots"]
+    g = instance.grid
+    out: dict[str, np.ndarray] = {}
+    for f in instance.faculty:
+        levels = f.levels()
+        if all(lv == PreferenceLevel.PROHIBITED for lv in levels.values()):
+            continue
+        liked = instance.preference_penalty[instance.faculty_index[f.id]] == 0
+        for s, lv in levels.items():
+            if lv in _LIKED and 0 <= s[0] < g.n_days and 0 <= s[1] < g.n_periods:
+                liked[g.slot_index(s)] = True
+        out[f.id] = liked
+    instance.memo["liked_slots"] = out
+    return out
+
+
+_LIKED = (PreferenceLevel.PREFERRED, PreferenceLevel.STRONGLY_PREFERRED)
 
 
 def faculty_preference_pct(t: Timeline) -> float:
-    """Share (%) of the periods taught by faculty who state preferences that fall in a preferred slot;
-    100 when nobody with preferences teaches."""
-    preferred = {f.id: {p.slot for p in f.preferred} for f in t.inst.faculty if f.preferred}
+    """Share (%) of the periods taught by faculty who state preferences that fall in a slot they like
+    (preferred, or their best level); 100 when nobody with preferences teaches."""
+    liked_at = liked_slots(t.inst)
+    n = t.grid.n_periods
     taught = liked = 0
     for s in t.sessions:
         for f in s.course.faculty:
-            if f in preferred:
+            if f in liked_at:
                 taught += len(s.periods)
-                liked += sum(1 for p in s.periods if (s.day, p) in preferred[f])
+                liked += sum(1 for p in s.periods if liked_at[f][s.day * n + p])
     return 100.0 * liked / taught if taught else 100.0
 
 
 def faculty_preference_bound_pct(instance: Instance) -> float:
     """The most ``faculty_preference_pct`` any timetable could reach: a faculty member teaches at most one
-    period per slot, so at most min(periods taught, preferred slots he is available in) of his periods are
-    preferred, and at most his daily hours on one day when that rule is hard. 100 when nobody with
-    preferences teaches. An upper bound, exact when no other rule stands in the way."""
+    period per slot, never in an unavailable one, and at most his daily hours on one day when that rule is
+    hard, so at most that many of his periods fall in liked slots. 100 when nobody with preferences teaches.
+    An upper bound, exact when no other rule stands in the way."""
+    if "faculty_preference_bound_pct" in instance.memo:
+        return instance.memo["faculty_preference_bound_pct"]
     daily_cap = instance.rules.is_hard(Rule.FACULTY_DAILY_HOURS)
-    taught_by: dict[str, int] = defaultdict(int)
-    for c in instance.courses:
-        for f in c.faculty:
-            taught_by[f] += c.sessions_per_week * c.session_length
+    taught_by = faculty_taught_periods(instance)
     taught = liked = 0
-    for f in instance.faculty:
-        if not f.preferred or not taught_by.get(f.id):
+    for f, row in liked_slots(instance).items():
+        periods = taught_by.get(f, 0)
+        if not periods:
             continue
-        per_day: dict[int, int] = defaultdict(int)
-        for slot in {p.slot for p in f.preferred} - f.unavailable:
-            per_day[slot.day] += 1
-        reachable = sum(min(n, f.max_hours_per_day) if daily_cap else n for n in per_day.values())
-        taught += taught_by[f.id]
-        liked += min(taught_by[f.id], reachable)
-    return 100.0 * liked / taught if taught else 100.0
+        taught += periods
+        liked += periods - cheapest_slots(instance, f, (~row).astype(np.int64), periods, daily_cap)
+    instance.memo["faculty_preference_bound_pct"] = pct = 100.0 * liked / taught if taught else 100.0
+    return pct
+
+
+def _bound_pct(t: Timeline) -> float:
+    """The most ``faculty_preference_pct`` any timetable of this instance could reach (its bound)."""
+    return faculty_preference_bound_pct(t.inst)
+
+
+def faculty_preference_of_bound_pct(t: Timeline) -> float:
+    """``faculty_preference_pct`` as a share (%) of ``faculty_preference_bound_pct``, the most any timetable
+    could reach ("96 % of what is possible"); 100 when the bound is 0."""
+    bound = faculty_preference_bound_pct(t.inst)
+    return min(100.0, 100.0 * faculty_preference_pct(t) / bound) if bound > 0 else 100.0
+
+
+def faculty_preference_cost_of_bound_pct(t: Timeline) -> float:
+    """The least faculty-preference cost any timetable could pay (its lower bound, graded levels counted) as
+    a share (%) of what this one pays; 100 when it pays nothing."""
+    inst = t.inst
+    n = t.grid.n_periods
+    paid = 0
+    for s in t.sessions:
+        for f in s.course.faculty:
+            row = inst.preference_row(f)
+            if row is not None:
+                paid += int(sum(row[s.day * n + p] for p in s.periods))
+    if paid == 0:
+        return 100.0
+    if "faculty_preference_lower_bound" not in inst.memo:
+        inst.memo["faculty_preference_lower_bound"] = faculty_preference_lower_bound(inst)
+    return min(100.0, 100.0 * inst.memo["faculty_preference_lower_bound"] / paid)
 
 
 def room_seat_utilisation_pct(t: Timeline) -> float:
@@ -118,6 +171,9 @@ def sessions_placed_pct(t: Timeline) -> float:
 
 METRICS = {
     "faculty_preference_pct": faculty_preference_pct,
+    "faculty_preference_bound_pct": _bound_pct,
+    "faculty_preference_of_bound_pct": faculty_preference_of_bound_pct,
+    "faculty_preference_cost_of_bound_pct": faculty_preference_cost_of_bound_pct,
     "room_seat_utilisation_pct": room_seat_utilisation_pct,
     "room_time_utilisation_pct": room_time_utilisation_pct,
     "compactness": compactness,
@@ -132,6 +188,9 @@ METRICS = {
 # the unit of each metric and which way is better, for the people reading a report (meanings: the docstrings)
 METRIC_SCALES: dict[str, tuple[str, str]] = {
     "faculty_preference_pct": ("%", "higher"),
+    "faculty_preference_bound_pct": ("%", ""),
+    "faculty_preference_of_bound_pct": ("% of the bound", "higher"),
+    "faculty_preference_cost_of_bound_pct": ("% of the bound", "higher"),
     "room_seat_utilisation_pct": ("%", "higher"),
     "room_time_utilisation_pct": ("%", "higher"),
     "compactness": ("of 10", "higher"),

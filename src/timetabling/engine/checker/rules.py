@@ -13,6 +13,7 @@ from typing import NamedTuple
 
 from timetabling.engine.checker.placement import Timeline
 from timetabling.engine.model import Rule
+from timetabling.engine.rules import Optimiser, register
 
 
 class Tally(NamedTuple):
@@ -249,17 +250,25 @@ def course_min_days(t: Timeline) -> Tally:
 
 
 def faculty_preference(t: Timeline) -> Tally:
-    """Faculty with preferred slots teach in them: one unit per taught period outside them."""
+    """Faculty teach in the slots they like best: per taught period, the units of its slot's level above the
+    best level they state (``Instance.preference_penalty``; 1 per period outside "preferred" slots)."""
     inst = t.inst
-    preferred = {f.id: {p.slot for p in f.preferred} for f in inst.faculty if f.preferred}
+    n = inst.grid.n_periods
     units, offenders = 0, []
     for s in t.sessions:
         for f in s.course.faculty:
-            if f in preferred:
-                outside = sum(1 for p in s.periods if (s.day, p) not in preferred[f])
-                if outside:
-                    units += outside
-                    offenders.append(f"faculty {f}: {s.label} has {outside} period(s) outside preferences")
+            row = inst.preference_row(f)
+            if row is None:
+                continue
+            cost = int(sum(row[s.day * n + p] for p in s.periods))
+            if cost:
+                units += cost
+                if inst.faculty_by_id[f].preferences:
+                    levels = inst.faculty_by_id[f].levels()
+                    named = sorted({str(levels.get((s.day, p), "neutral")) for p in s.periods if row[s.day * n + p]})
+                    offenders.append(f"faculty {f}: {s.label} costs {cost} at {', '.join(named)} slot(s)")
+                else:
+                    offenders.append(f"faculty {f}: {s.label} has {cost} period(s) outside preferences")
     return Tally(units, offenders)
 
 
@@ -422,3 +431,4 @@ SOFT_RULES: dict[Rule, RuleCheck] = {
 }
 # every rule the checker knows, hard by default first; an instance may make the hard-by-default ones soft
 RULES: dict[Rule, RuleCheck] = HARD_RULES | SOFT_RULES
+register(Optimiser.CHECKER, RULES)

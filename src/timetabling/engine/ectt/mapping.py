@@ -10,17 +10,15 @@
   windows (``batch_idle``), room stability, student load (``batch_daily_load``), travel between
   buildings (``batch_travel``) and double lectures (``course_double_sessions``).
 
-Every native rule here is in the checker and the CP-SAT model; the annealer (which does most of the
-optimising on instances of this size) counts all but ``course_double_sessions`` (UD4's double lectures):
-it ignores that one while it searches, the checker still judges its result, and the CP-SAT polish that
-follows it optimises it on models small enough for it.
+Every native rule here is in the checker, the CP-SAT model and the annealer (which does most of the
+optimising on instances of this size); the rule catalogue (``engine/rules.py``) names each one's term.
 """
 
 from __future__ import annotations
 
 from timetabling.engine.ectt.formulations import Formulation, formulation
 from timetabling.engine.formats.ectt import EcttInstance, Lecture
-from timetabling.engine.formats.itc2007 import _faculty, itc_grid
+from timetabling.engine.formats.itc2007 import itc_faculty, itc_grid
 from timetabling.engine.model import ALWAYS_HARD, Batch, Course, Instance, Room, Rule, Rules, Slot, Solution
 
 __all__ = ["NOT_OPTIMISED", "RULE_OF", "lectures_of", "rules_for", "to_instance"]
@@ -82,7 +80,7 @@ def to_instance(inst: EcttInstance, which: str | Formulation = "UD2") -> Instanc
             Room(id=r.id, capacity=r.capacity, type="lecture", building=r.building, features=frozenset(features[r.id]))
             for r in inst.rooms
         ),
-        faculty=tuple(_faculty(t, n_slots, inst.n_periods) for t in teachers),
+        faculty=tuple(itc_faculty(t, n_slots, inst.n_periods) for t in teachers),
         batches=tuple(
             Batch(id=q.id, size=0, min_per_day=inst.min_daily, max_per_day=inst.max_daily) for q in inst.curricula
         ),

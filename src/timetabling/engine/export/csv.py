@@ -66,13 +66,13 @@ def write_csv(instance: Instance, solution: Solution, path: str | Path) -> None:
     with path.open("w", encoding="utf-8", newline="") as f:
         writer = csv.DictWriter(f, fieldnames=COLUMNS)
         writer.writeheader()
-        writer.writerows({k: _cell(v) for k, v in row.items()} for row in solution_rows(instance, solution))
+        writer.writerows({k: spreadsheet_safe(v) for k, v in row.items()} for row in solution_rows(instance, solution))
 
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-def _cell(value: str | int) -> str | int:
+def spreadsheet_safe(value: str | int) -> str | int:
     """A text cell a spreadsheet would run as a formula (``=HYPERLINK(...)``) gets a leading quote."""
     if isinstance(value, str) and value.startswith(_FORMULA_START):
         return "'" + value

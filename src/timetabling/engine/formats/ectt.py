@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import NamedTuple
 
 from timetabling.engine.errors import InputError
-from timetabling.engine.formats.itc2007 import _fields, _Line, _Problems, _read_lines, resolve_room
+from timetabling.engine.formats.itc2007 import resolve_room
+from timetabling.engine.formats.lines import Line, Problems, check_fields, read_lines
 
 __all__ = [
     "EcttCourse",
@@ -93,14 +94,14 @@ SECTION_COUNT = {  # section -> the header field that counts its lines (.ectt, .
     "UNAVAILABILITY_CONSTRAINTS:": ("UnavailabilityConstraints", "Constraints"),
     "ROOM_CONSTRAINTS:": ("RoomConstraints", None),
 }
-Sections = dict[str, tuple[int, list[_Line]]]
+Sections = dict[str, tuple[int, list[Line]]]
 
 
 def read_ectt(path: str | Path) -> EcttInstance:
     """Read an ``.ectt`` (or ``.ctt``) file; every problem raises :class:`InputError` naming its line."""
     path = Path(path)
-    lines = _read_lines(path)
-    problems = _Problems()
+    lines = read_lines(path)
+    problems = Problems()
     extended = not any(ln.fields[0] == "Constraints:" for ln in lines)
     header_fields = ECTT_HEADER if extended else CTT_HEADER
     sections_order = (*tuple(SECTION_COUNT)[: 5 if extended else 4], "END.")
@@ -145,7 +146,7 @@ def read_ectt(path: str | Path) -> EcttInstance:
 
 
 def _split(
-    lines: list[_Line], header_fields: tuple[str, ...], order: tuple[str, ...], problems: _Problems
+    lines: list[Line], header_fields: tuple[str, ...], order: tuple[str, ...], problems: Problems
 ) -> tuple[dict[str, object], Sections]:
     """Header values (None where unusable, reported) and each section's header line and body."""
     header: dict[str, object] = {}
@@ -180,7 +181,7 @@ def _split(
     return header, sections
 
 
-def _header_line(line: _Line, header: dict[str, object], known: tuple[str, ...], problems: _Problems) -> None:
+def _header_line(line: Line, header: dict[str, object], known: tuple[str, ...], problems: Problems) -> None:
     key, _, value = " ".join(line.fields).partition(":")
     key, value = key.strip(), value.strip()
     if key not in known:
@@ -211,12 +212,12 @@ def _header_line(line: _Line, header: dict[str, object], known: tuple[str, ...],
     header[key] = tuple(numbers) if wanted == 2 else numbers[0]
 
 
-def _courses(body: list[_Line], extended: bool, problems: _Problems) -> dict[str, EcttCourse]:
+def _courses(body: list[Line], extended: bool, problems: Problems) -> dict[str, EcttCourse]:
     courses: dict[str, EcttCourse] = {}
     first: dict[str, int] = {}
     what = "course (id teacher lectures min_working_days students" + (" double_lectures)" if extended else ")")
     for line in body:
-        if not _fields(line, 6 if extended else 5, what, problems):
+        if not check_fields(line, 6 if extended else 5, what, problems):
             continue
         cid, teacher = line.fields[0], line.fields[1]
         lectures = problems.int_field(line, 2, "lectures", minimum=1)
@@ -239,11 +240,12 @@ def _courses(body: list[_Line], extended: bool, problems: _Problems) -> dict[str
     return courses
 
 
-def _rooms(body: list[_Line], extended: bool, problems: _Problems) -> list[EcttRoom]:
+def _rooms(body: list[Line], extended: bool, problems: Problems) -> list[EcttRoom]:
     rooms: dict[str, EcttRoom] = {}
     first: dict[str, int] = {}
     for line in body:
-        if not _fields(line, 3 if extended else 2, "room (id capacity" + (" building)" if extended else ")"), problems):
+        what = "room (id capacity" + (" building)" if extended else ")")
+        if not check_fields(line, 3 if extended else 2, what, problems):
             continue
         rid = line.fields[0]
         capacity = problems.int_field(line, 1, "room capacity", minimum=1)
@@ -256,7 +258,7 @@ def _rooms(body: list[_Line], extended: bool, problems: _Problems) -> list[EcttR
     return list(rooms.values())
 
 
-def _curricula(body: list[_Line], courses: dict[str, EcttCourse], problems: _Problems) -> list[EcttCurriculum]:
+def _curricula(body: list[Line], courses: dict[str, EcttCourse], problems: Problems) -> list[EcttCurriculum]:
     out: dict[str, EcttCurriculum] = {}
     first: dict[str, int] = {}
     for line in body:
@@ -280,11 +282,11 @@ def _curricula(body: list[_Line], courses: dict[str, EcttCourse], problems: _Pro
 
 
 def _unavailable(
-    body: list[_Line], courses: dict[str, EcttCourse], n_days: int, n_periods: int, problems: _Problems
+    body: list[Line], courses: dict[str, EcttCourse], n_days: int, n_periods: int, problems: Problems
 ) -> set[tuple[str, int, int]]:
     out: set[tuple[str, int, int]] = set()
     for line in body:
-        if not _fields(line, 3, "unavailability (course day period)", problems):
+        if not check_fields(line, 3, "unavailability (course day period)", problems):
             continue
         cid = line.fields[0]
         day, period = problems.int_field(line, 1, "day"), problems.int_field(line, 2, "period")
@@ -296,11 +298,11 @@ def _unavailable(
 
 
 def _room_constraints(
-    body: list[_Line], courses: dict[str, EcttCourse], rooms: set[str], problems: _Problems
+    body: list[Line], courses: dict[str, EcttCourse], rooms: set[str], problems: Problems
 ) -> set[tuple[str, str]]:
     out: set[tuple[str, str]] = set()
     for line in body:
-        if not _fields(line, 2, "room constraint (course room)", problems):
+        if not check_fields(line, 2, "room constraint (course room)", problems):
             continue
         cid, rid = line.fields
         if cid not in courses:
@@ -346,11 +348,11 @@ def read_ectt_solution(path: str | Path, inst: EcttInstance) -> list[Lecture]:
 
     Too many or too few lectures of a course are not an input error: the scorer counts them."""
     path = Path(path)
-    problems = _Problems()
+    problems = Problems()
     known_rooms = {r.id: r for r in inst.rooms}
     out: list[Lecture] = []
-    for line in _read_lines(path):
-        if not _fields(line, 4, "solution (course room day period)", problems):
+    for line in read_lines(path):
+        if not check_fields(line, 4, "solution (course room day period)", problems):
             continue
         cid, rid = line.fields[0], line.fields[1]
         day, period = problems.int_field(line, 2, "day"), problems.int_field(line, 3, "period")

@@ -13,11 +13,11 @@ checker serve both:
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import time
 from pathlib import Path
 
 from timetabling.engine.errors import InputError
+from timetabling.engine.formats.lines import Line, Problems, check_fields, read_lines
 from timetabling.engine.model import (
     ALWAYS_HARD,
     Assignment,
@@ -36,6 +36,7 @@ from timetabling.engine.model import (
 
 __all__ = [
     "ITC_RULES",
+    "itc_faculty",
     "itc_grid",
     "read_ctt",
     "read_itc_solution",
@@ -43,7 +44,7 @@ __all__ = [
     "write_itc_solution",
 ]
 
-# The official UD2 weights; every other rule is off (hard ones cannot bind: see _faculty).
+# The official UD2 weights; every other rule is off (hard ones cannot bind: see itc_faculty).
 ITC_RULES = Rules(
     hard=ALWAYS_HARD,
     weights={
@@ -71,60 +72,14 @@ SECTION_COUNT = {
 }
 
 
-@dataclass
-class _Line:
-    number: int  # 1-based, as an editor shows it
-    fields: list[str]
-
-
-def _read_lines(path: Path) -> list[_Line]:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError(str(path), ["file not found"]) from None
-    except (OSError, UnicodeDecodeError) as err:
-        raise InputError(str(path), [f"cannot read the file: {err}"]) from None
-    # split() on no argument takes any run of spaces and tabs as one separator
-    return [_Line(i, line.split()) for i, line in enumerate(text.splitlines(), start=1) if line.strip()]
-
-
-class _Problems:
-    """Collects problems, each prefixed with its line number."""
-
-    def __init__(self) -> None:
-        self.items: list[str] = []
-
-    def add(self, line: int | None, message: str) -> None:
-        self.items.append(f"line {line}: {message}" if line is not None else message)
-
-    def int_field(self, line: _Line, index: int, what: str, minimum: int = 0) -> int | None:
-        raw = line.fields[index]
-        try:
-            value = int(raw)
-        except ValueError:
-            self.add(line.number, f"{what} must be a whole number (got {raw!r})")
-            return None
-        if value < minimum:
-            self.add(line.number, f"{what} must be at least {minimum} (got {value})")
-            return None
-        return value
-
-    def in_grid(self, line: _Line, day: int, period: int, n_days: int, n_periods: int) -> bool:
-        if day < n_days and period < n_periods:
-            return True
-        grid = f"{n_days} days x {n_periods} periods"
-        self.add(line.number, f"slot ({day}, {period}) is outside the grid ({grid})")
-        return False
-
-
 # -------------------------------------------------------------------------------------------- .ctt
 
 
 def read_ctt(path: str | Path) -> Instance:
     """Read an ITC-2007 ``.ctt`` file; any problem raises :class:`InputError` with its line number."""
     path = Path(path)
-    lines = _read_lines(path)
-    problems = _Problems()
+    lines = read_lines(path)
+    problems = Problems()
     header, sections = _split_sections(lines, problems)
     if problems.items:
         raise InputError(str(path), problems.items)
@@ -149,7 +104,7 @@ def read_ctt(path: str | Path) -> Instance:
         raise InputError(str(path), problems.items)
 
     n_slots = n_days * n_periods
-    faculty = tuple(_faculty(t, n_slots, n_periods) for t in teachers)
+    faculty = tuple(itc_faculty(t, n_slots, n_periods) for t in teachers)
     course_models = []
     for cid, (line_no, teacher, lectures, min_days) in courses.items():
         if min_days > lectures:
@@ -196,8 +151,9 @@ def itc_grid(n_days: int, n_periods: int) -> TimeGrid:
     return TimeGrid(days=tuple(names), periods=tuple(periods))
 
 
-def _faculty(teacher: str, n_slots: int, n_periods: int) -> Faculty:
-    # ITC has no teacher hour limits: set each above anything a clash-free timetable can reach
+def itc_faculty(teacher: str, n_slots: int, n_periods: int) -> Faculty:
+    """An ITC teacher as a faculty member: ITC has no teacher hour limits, so each is set above anything a
+    clash-free timetable can reach (``n_slots`` a week, ``n_periods`` a day)."""
     return Faculty(
         id=teacher,
         max_hours_per_week=n_slots,
@@ -209,11 +165,11 @@ def _faculty(teacher: str, n_slots: int, n_periods: int) -> Faculty:
 Header = dict[str, int | str | None]  # field -> value; None where the value is unusable (reported)
 
 
-def _split_sections(lines: list[_Line], problems: _Problems) -> tuple[Header, dict[str, tuple[int, list[_Line]]]]:
+def _split_sections(lines: list[Line], problems: Problems) -> tuple[Header, dict[str, tuple[int, list[Line]]]]:
     """Header fields, and for each section its header's line number and its body lines."""
-    it: Iterator[_Line] = iter(lines)
+    it: Iterator[Line] = iter(lines)
     header: Header = {}
-    sections: dict[str, tuple[int, list[_Line]]] = {}
+    sections: dict[str, tuple[int, list[Line]]] = {}
     current: str | None = None
     expected = iter(SECTIONS)
     next_section = next(expected)
@@ -250,7 +206,7 @@ def _split_sections(lines: list[_Line], problems: _Problems) -> tuple[Header, di
     return header, sections
 
 
-def _header_line(line: _Line, header: Header, problems: _Problems) -> None:
+def _header_line(line: Line, header: Header, problems: Problems) -> None:
     key, _, value = " ".join(line.fields).partition(":")
     key, value = key.strip(), value.strip()
     if key not in HEADER_FIELDS:
@@ -276,22 +232,15 @@ def _header_line(line: _Line, header: Header, problems: _Problems) -> None:
     header[key] = number
 
 
-def _fields(line: _Line, n: int, what: str, problems: _Problems) -> bool:
-    if len(line.fields) != n:
-        problems.add(line.number, f"a {what} line has {n} fields, this one has {len(line.fields)}")
-        return False
-    return True
-
-
 def _courses(
-    body: list[_Line], problems: _Problems
+    body: list[Line], problems: Problems
 ) -> tuple[dict[str, tuple[int, str, int, int]], list[str], dict[str, int]]:
     """Course id -> (line, teacher, lectures, min days); teachers in order of appearance; sizes."""
     courses: dict[str, tuple[int, str, int, int]] = {}
     sizes: dict[str, int] = {}
     teachers: dict[str, None] = {}
     for line in body:
-        if not _fields(line, 5, "course (id teacher lectures min_working_days students)", problems):
+        if not check_fields(line, 5, "course (id teacher lectures min_working_days students)", problems):
             continue
         cid, teacher = line.fields[0], line.fields[1]
         lectures = problems.int_field(line, 2, "lectures", minimum=1)
@@ -308,11 +257,11 @@ def _courses(
     return courses, list(teachers), sizes
 
 
-def _rooms(body: list[_Line], problems: _Problems) -> list[Room]:
+def _rooms(body: list[Line], problems: Problems) -> list[Room]:
     rooms: dict[str, Room] = {}
     first: dict[str, int] = {}
     for line in body:
-        if not _fields(line, 2, "room (id capacity)", problems):
+        if not check_fields(line, 2, "room (id capacity)", problems):
             continue
         rid = line.fields[0]
         capacity = problems.int_field(line, 1, "room capacity", minimum=1)
@@ -325,13 +274,13 @@ def _rooms(body: list[_Line], problems: _Problems) -> list[Room]:
     return list(rooms.values())
 
 
-def _curricula_ids(body: list[_Line]) -> list[str]:
+def _curricula_ids(body: list[Line]) -> list[str]:
     """Curriculum ids in file order, each once."""
     return list(dict.fromkeys(line.fields[0] for line in body))
 
 
 def _curricula(
-    body: list[_Line], courses: dict[str, tuple[int, str, int, int]], problems: _Problems
+    body: list[Line], courses: dict[str, tuple[int, str, int, int]], problems: Problems
 ) -> dict[str, list[str]]:
     """Course id -> the curricula that contain it."""
     attending: dict[str, list[str]] = {}
@@ -358,15 +307,15 @@ def _curricula(
 
 
 def _unavailability(
-    body: list[_Line],
+    body: list[Line],
     courses: dict[str, tuple[int, str, int, int]],
     n_days: int,
     n_periods: int,
-    problems: _Problems,
+    problems: Problems,
 ) -> dict[str, set[Slot]]:
     out: dict[str, set[Slot]] = {}
     for line in body:
-        if not _fields(line, 3, "unavailability (course day period)", problems):
+        if not check_fields(line, 3, "unavailability (course day period)", problems):
             continue
         cid = line.fields[0]
         day = problems.int_field(line, 1, "day")
@@ -414,13 +363,13 @@ def resolve_room(room: str, known: dict[str, Room]) -> str | None:
 def read_itc_solution(path: str | Path, instance: Instance) -> Solution:
     """Read an ITC solution for ``instance``; sessions of a course are numbered in file order."""
     path = Path(path)
-    lines = _read_lines(path)
-    problems = _Problems()
+    lines = read_lines(path)
+    problems = Problems()
     g = instance.grid
     count: dict[str, int] = {}
     assignments = []
     for line in lines:
-        if not _fields(line, 4, "solution (course room day period)", problems):
+        if not check_fields(line, 4, "solution (course room day period)", problems):
             continue
         cid, rid = line.fields[0], line.fields[1]
         day = problems.int_field(line, 2, "day")

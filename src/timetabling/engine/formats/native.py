@@ -1,4 +1,5 @@
-"""The native JSON instance and solution files (``format_version`` 1.x).
+"""The native JSON instance and solution files (``format_version`` 1.x: 1.0 and 1.1 are read, 1.1 is written;
+1.1 adds graded faculty preferences, ``Faculty.preferences``).
 
 Loading a file never ends in a traceback: every problem is collected into one :class:`InputError`,
 each with its path in the file and the offending value, e.g. ``courses[12].faculty: unknown faculty 'F99'``.
@@ -18,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 
 from timetabling.engine.errors import InputError
 from timetabling.engine.model import (
+    FORMAT_VERSION,
     Batch,
     Course,
     Department,
@@ -262,6 +264,9 @@ def load_solution(path: str | Path) -> Solution:
 
 
 def dump(model: BaseModel) -> str:
+    """The file's JSON text; a model read from an older 1.x file is written as the current version."""
+    if getattr(model, "format_version", FORMAT_VERSION) != FORMAT_VERSION:
+        model = model.model_copy(update={"format_version": FORMAT_VERSION})
     return model.model_dump_json(indent=1, exclude_defaults=False)
 
 

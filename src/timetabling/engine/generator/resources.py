@@ -8,7 +8,7 @@ from collections import defaultdict
 
 from timetabling.engine.generator.drafts import CourseDraft, DepartmentDraft, SchoolDraft
 from timetabling.engine.generator.profiles import LECTURE_SIZES, Profile
-from timetabling.engine.model import Faculty, PreferredSlot, Room, Slot
+from timetabling.engine.model import Faculty, PreferenceLevel, Room, Slot, SlotPreference
 
 FIRST_NAMES = ("Aarti", "Anil", "Deepa", "Farhan", "Gita", "Harish", "Imran", "Kavya", "Lakshmi", "Manoj",
                "Meera", "Nikhil", "Priya", "Rahul", "Sanjay", "Shreya", "Suresh", "Tanvi", "Vikram", "Zoya")
@@ -130,16 +130,63 @@ def assign_faculty(
 
 def _faculty_member(p: Profile, rng: random.Random, fid: str, department: str, load: int) -> Faculty:
     unavailable = _some_slots(rng, p, rng.randint(*p.faculty_unavailable))
-    preferred: tuple[PreferredSlot, ...] = ()
+    preferences: tuple[SlotPreference, ...] = ()
     if rng.random() < p.faculty_preference_share:
         free = [i for i in range(p.n_slots) if Slot(*divmod(i, p.n_periods)) not in unavailable]
-        preferred = tuple(
-            PreferredSlot(day=i // p.n_periods, period=i % p.n_periods, weight=rng.randint(1, 5))
-            for i in sorted(rng.sample(free, rng.randint(2, 6)))
-        )
+        favourites = sorted(rng.sample(free, rng.randint(2, 6)))
+        keen = [rng.randint(1, 5) for _ in favourites]  # 4-5: strongly preferred
+        # the rest from its own generator, seeded by these draws: the main stream stays as it was
+        own = random.Random(f"{fid}:{favourites}:{keen}")
+        preferences = _graded_preferences(p, own, unavailable, favourites, keen)
     return Faculty(
         id=fid, name=f"Dr. {rng.choice(FIRST_NAMES)} {rng.choice(SURNAMES)}", department=department,
         max_hours_per_week=max(load + 2, rng.choice((14, 16, 18, 20))),
         max_hours_per_day=max(rng.choice((4, 5, 6)), math.ceil(load / (p.n_days - 1)) + 1),
-        max_consecutive=rng.choice((3, 4)), unavailable=unavailable, preferred=preferred,
+        max_consecutive=rng.choice((3, 4)), unavailable=unavailable, preferences=preferences,
+    )
+
+
+def _graded_preferences(
+    p: Profile, rng: random.Random, unavailable: frozenset[Slot], favourites: list[int], keen: list[int]
+) -> tuple[SlotPreference, ...]:
+    """What a faculty member tells the timetable office: a time window ("mornings", "afternoons", "not at
+    8", "not the last period"), sometimes a day they would rather keep free, a few strong dislikes, a few
+    favourite slots, and now and then a prohibited slot (only within the profile's most unavailable slots, so
+    the margins that keep the instance solvable hold)."""
+    levels: dict[Slot, PreferenceLevel] = {}
+    lunch = p.lunch_after if p.lunch_after is not None else p.n_periods // 2 - 1
+    window = rng.choice(("mornings", "afternoons", "not_early", "not_late", "none"))
+    for d in range(p.n_days):
+        for q in range(p.n_periods):
+            if window == "mornings":
+                level = PreferenceLevel.PREFERRED if q <= lunch else PreferenceLevel.NEUTRAL
+            elif window == "afternoons":
+                level = PreferenceLevel.PREFERRED if q > lunch else PreferenceLevel.NEUTRAL
+            elif window == "not_early":
+                level = PreferenceLevel.DISCOURAGED if q == 0 else PreferenceLevel.NEUTRAL
+            elif window == "not_late":
+                level = PreferenceLevel.DISCOURAGED if q == p.n_periods - 1 else PreferenceLevel.NEUTRAL
+            else:
+                level = PreferenceLevel.NEUTRAL
+            levels[Slot(d, q)] = level
+    if rng.random() < 0.4:  # a day they would rather keep free
+        day = rng.randrange(p.n_days)
+        for q in range(p.n_periods):
+            levels[Slot(day, q)] = PreferenceLevel.DISCOURAGED
+    for i in rng.sample(range(p.n_slots), rng.randint(0, 3)):  # strong dislikes
+        levels[Slot(*divmod(i, p.n_periods))] = PreferenceLevel.STRONGLY_DISCOURAGED
+    for i, k in zip(favourites, keen, strict=True):
+        levels[Slot(*divmod(i, p.n_periods))] = (
+            PreferenceLevel.STRONGLY_PREFERRED if k >= 4 else PreferenceLevel.PREFERRED
+        )
+    room = p.faculty_unavailable[1] - len(unavailable)  # slots that may still be lost to the hard rules
+    if room > 0 and rng.random() < 0.2:
+        liked = {Slot(*divmod(i, p.n_periods)) for i in favourites}
+        pool = [s for s in sorted(levels) if s not in unavailable and s not in liked]
+        for s in rng.sample(pool, min(room, rng.randint(1, 2))):
+            levels[s] = PreferenceLevel.PROHIBITED
+    return tuple(
+        SlotPreference(day=s.day, period=s.period, level=lv)
+        for s, lv in sorted(levels.items())
+        if lv != PreferenceLevel.NEUTRAL
     )

@@ -19,7 +19,8 @@ from pathlib import Path
 
 import numpy as np
 
-from timetabling.engine.pipeline.board import NO_ROOM, Board
+from timetabling.engine.pipeline.min_conflicts import min_conflicts
+from timetabling.engine.timetable.board import NO_ROOM, Board
 
 ACTIONS = ("least_conflicts", "other_day", "swap", "random_start")
 SHIPPED = "resolver_q.json"
@@ -200,8 +201,6 @@ def compare(boards: list[Board], table: QTable, trials: int, *, plant: int = 6, 
             seed: int = 1) -> dict[str, dict[str, float]]:
     """The learned selector against plain min-conflicts on the same planted clashes: share solved (no
     conflicted session left), mean moves and mean milliseconds per trial."""
-    from timetabling.engine.pipeline.resolve import min_conflicts
-
     rng = np.random.default_rng(seed)
     out: dict[str, dict[str, list[float]]] = {"min-conflicts": {}, "q-learning": {}}
     for k in range(trials):

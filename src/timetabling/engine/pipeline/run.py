@@ -15,31 +15,22 @@ from typing import Any
 
 from timetabling.engine.checker import Report, check
 from timetabling.engine.checker.metrics import faculty_preference_bound_pct
+from timetabling.engine.control import Progress, is_cancelled
+from timetabling.engine.improve.anneal import CYCLE_PER_SESSION, MIN_CYCLE, T_END, T_START, AnnealConfig, anneal
+from timetabling.engine.improve.genetic import optimise
 from timetabling.engine.model import Instance, Rule, Solution
-from timetabling.engine.pipeline import (
-    Event,
-    PipelineOptions,
-    PipelineResult,
-    Variant,
-    score_of,
-    variant_rules,
-)
-from timetabling.engine.pipeline.board import Layout, board_from, layout
 from timetabling.engine.pipeline.clustering import Clustering, cluster
-from timetabling.engine.pipeline.decompose import (
-    MapParts,
-    Placed,
-    decompose,
-    from_solution,
-    optimise_with_cpsat,
-    to_solution,
-)
 from timetabling.engine.pipeline.eta import EtaEstimator
-from timetabling.engine.pipeline.genetic import optimise
-from timetabling.engine.pipeline.resolve import resolve
+from timetabling.engine.pipeline.options import PipelineOptions, PipelineResult, Variant, score_of, variant_rules
+from timetabling.engine.pipeline.part_jobs import Handoff, MapParts
+from timetabling.engine.pipeline.parts import optimise_with_cpsat
+from timetabling.engine.pipeline.resolve import RESOLVERS, resolve
 from timetabling.engine.pipeline.resources import Resources, detect
-from timetabling.engine.solver.anneal import CYCLE_PER_SESSION, MIN_CYCLE, T_END, T_START, AnnealConfig
-from timetabling.engine.solver.domains import Domains, build_domains
+from timetabling.engine.pipeline.stage2 import decompose
+from timetabling.engine.solver import SolveOptions, default_threads, solve
+from timetabling.engine.timetable.board import Layout, board_from, layout
+from timetabling.engine.timetable.domains import Domains, build_domains
+from timetabling.engine.timetable.placed import Placed, from_solution, to_solution
 
 OPTIMIZERS = ("ga", "anneal", "cpsat", "none")  # none: every variant is the first timetable
 WARM_START_MIN = 0.025  # of the kernel's start temperature: 0.1 in units of the largest soft weight
@@ -78,10 +69,10 @@ class Clock:
             eta = self.eta.update(stage, self.elapsed, self.pct, self.left)
             kw.setdefault("phase", PHASES.get(stage, stage))
             kw.setdefault("elapsed_s", round(self.elapsed, 2))
-            self.options.progress(Event(stage, self.pct, message, eta, **kw))
+            self.options.progress(Progress(stage, message, percent=self.pct, eta_s=eta, **kw))
 
     def cancelled(self) -> bool:
-        return bool(self.options.cancel and self.options.cancel.cancelled)
+        return is_cancelled(self.options.cancel)
 
 
 @dataclass
@@ -101,6 +92,8 @@ def variant_names(instance: Instance, options: PipelineOptions) -> list[str]:
     """The variants to make, in order; an unknown name fails before any work."""
     if options.optimizer not in OPTIMIZERS:
         raise ValueError(f"unknown optimizer '{options.optimizer}' (known: {', '.join(OPTIMIZERS)})")
+    if options.resolver not in RESOLVERS:
+        raise ValueError(f"unknown resolver '{options.resolver}' (known: {', '.join(RESOLVERS)})")
     names = list(options.variants) + [n for n in options.custom_weights if n not in options.variants]
     for n in names:
         variant_rules(instance, n, options)
@@ -151,7 +144,7 @@ def stage2(instance: Instance, options: PipelineOptions, state: RunState, map_pa
     unplaced_courses: dict[str, str] = {}
     if options.decomposition:
         result = decompose(
-            instance, state.clustering, budget=budget, pool_workers=state.resources.pool_workers, seed=options.seed,
+            instance, state.clustering, budget=budget, processes=state.resources.pool_workers, seed=options.seed,
             cancel=options.cancel, optimise=options.part_optimisation / max(1, len(state.names)),
             progress=lambda f, m: clock.emit("parts", 3.0 + 32.0 * f, m, phase=placing_phase(state.clustering)),
             map_parts=map_parts,
@@ -186,7 +179,8 @@ def finish(instance: Instance, options: PipelineOptions, state: RunState, placed
     if options.stage3:
         clock.emit("resolve", 36.0, "checking the merged timetable")
         fixed = resolve(instance, placed, lay=lay, time_limit=max(5.0, budget - clock.elapsed), seed=options.seed,
-                        workers=resources.pool_workers, cancel=options.cancel, reasons=unplaced_courses)
+                        threads=resources.pool_workers, cancel=options.cancel, reasons=unplaced_courses,
+                        resolver=options.resolver)
         placed, unplaced = fixed.placed, fixed.unplaced
         stats["stage3"] = {"conflicted": fixed.conflicted_before, "min_conflicts_moves": fixed.min_conflicts_moves,
                            "cpsat_rounds": fixed.cpsat_rounds, "unplaced": len(unplaced)}
@@ -232,12 +226,40 @@ def finish(instance: Instance, options: PipelineOptions, state: RunState, placed
     return PipelineResult(status, variants, clock.elapsed, message, stats, summary, resources.to_dict(), unplaced)
 
 
-def run(instance: Instance, options: PipelineOptions) -> PipelineResult:
-    """Stage 1 (``start``), stage 2 (``stage2``), stage 3 and the variants (``finish``). The same steps run
-    split across machines when a Celery runner sends each wave's parts to workers (``service.celery_app``)."""
+def generate(instance: Instance, options: PipelineOptions | None = None) -> PipelineResult:
+    """Stage 1 (``start``), stage 2 (``stage2``), stage 3 and the variants (``finish``) in this process. The same
+    steps run split across machines through ``plan`` and ``resume`` (``service.celery_runner``)."""
+    options = options or PipelineOptions()
     state = start(instance, options)
     placed, unplaced_courses = stage2(instance, options, state)
     return finish(instance, options, state, placed, unplaced_courses)
+
+
+@dataclass
+class Plan:
+    """Stages 1-2 of a run whose stage 3 and variants run elsewhere: what to hand over, and the run's state."""
+
+    handoff: Handoff
+    state: RunState
+
+
+def plan(instance: Instance, options: PipelineOptions, map_parts: MapParts, side_by_side: int | None = None,
+         state: RunState | None = None) -> Plan:
+    """Stages 1 and 2, each wave's parts solved through ``map_parts`` (e.g. Celery tasks); ``resume`` takes the
+    handoff on from there in any process. ``state``: the run as ``start`` left it, when the caller ran stage 1
+    itself (to read the run's clock while the parts run)."""
+    state = state or start(instance, options)
+    placed, unplaced = stage2(instance, options, state, map_parts=map_parts, side_by_side=side_by_side)
+    clock = state.clock
+    return Plan(Handoff(placed, unplaced, dict(state.stats), clock.elapsed, clock.pct), state)
+
+
+def resume(instance: Instance, options: PipelineOptions, handoff: Handoff) -> PipelineResult:
+    """Stage 3 and the variants of a run whose stages 1-2 ran elsewhere (``plan``): its clock and progress go on
+    from the handoff's elapsed seconds and percent."""
+    state = RunState(variant_names(instance, options), Clock(options, handoff.elapsed_s, handoff.percent),
+                     dict(handoff.stats), detect(options.workers))
+    return finish(instance, options, state, handoff.placed, dict(handoff.unplaced))
 
 
 def _variant(instance: Instance, options: PipelineOptions, name: str, solution: Solution) -> Variant:
@@ -259,8 +281,7 @@ def warm_restart(instance: Instance, seconds: float, threads: int) -> AnnealConf
     """The annealing of a variant: it starts from a timetable the parts already optimised, so it starts as hot
     as its time allows, a share of the kernel's own start temperature equal to the share of the kernel's own
     cooling cycle for this many sessions that it has (at least a tenth). A hot start with too few moves per
-    session ends above where it began: university, 15 s from soft cost 15,556 (docs/benchmarks.md):
-    start temperature 4 (the kernel's) found nothing better, 1 gave 9,106, 0.3 gave 7,209, 0.1 gave 5,971."""
+    session ends above where it began (measurements in docs/benchmarks.md)."""
     unit = max(1, max(instance.rules.weight(r) for r in Rule))
     cycle = max(MIN_CYCLE, CYCLE_PER_SESSION * instance.n_sessions)
     start = T_START * min(1.0, max(WARM_START_MIN, seconds / cycle))
@@ -278,9 +299,6 @@ def _improve(instance: Instance, options: PipelineOptions, name: str, index: int
         return base
     inst = instance.model_copy(update={"rules": rules})
     if options.optimizer == "anneal":  # the annealing kernel from ``base``, under the variant's own weights
-        from timetabling.engine.solver import default_workers
-        from timetabling.engine.solver.anneal import anneal
-
         t0 = time.perf_counter()
 
         def improved(cost: int) -> None:
@@ -289,12 +307,10 @@ def _improve(instance: Instance, options: PipelineOptions, name: str, index: int
                        phase=f"improving variant {name}", variant=name)
 
         annealed = anneal(inst, base, limit, seed=options.seed + index, domains=domains, on_improve=improved,
-                          config=warm_restart(inst, limit, options.workers or default_workers()),
+                          config=warm_restart(inst, limit, options.workers or default_threads()),
                           should_stop=clock.cancelled)
         candidate = annealed.solution
     elif options.optimizer == "cpsat":  # the solver from ``base``
-        from timetabling.engine.solver import SolveOptions
-
         candidate = optimise_with_cpsat(inst, SolveOptions(
             time_limit=limit, workers=options.workers, seed=options.seed, hint=base, cancel=options.cancel,
             anneal=False))
@@ -317,8 +333,6 @@ def _improve(instance: Instance, options: PipelineOptions, name: str, index: int
 
 
 def _monolithic(instance: Instance, options: PipelineOptions, budget: float, clock: Clock) -> Placed:
-    from timetabling.engine.solver import SolveOptions, solve
-
     clock.emit("parts", 4.0, "one CP-SAT model of the whole instance")
     result = solve(instance, SolveOptions(time_limit=budget, workers=options.workers, seed=options.seed,
                                           optimize=False, cancel=options.cancel))

@@ -109,8 +109,8 @@ class CandidateIndex:
         rules = instance.rules
         self.w = {r: rules.weight(r) for r in Rule}
         self._room_cache: dict[tuple[str, int, int], tuple[Breach, ...]] = {}
-        self.preferred = {f.id: {grid.slot_index(p.slot) for p in f.preferred} for f in instance.faculty
-                          if f.preferred}
+        self.preferred = {f.id: row for f in instance.faculty  # units per slot: Instance.preference_penalty
+                          if (row := instance.preference_row(f.id)) is not None}
         self.tables = QueryTables(self.occ)
         self._before: dict[tuple[object, ...], int] = {}  # soft costs of the timetable as it is, by rule and key
 
@@ -315,9 +315,9 @@ class CandidateIndex:
         span = self.occ.span(h.course, self._pos(k, moves)[0])
         cost = 0
         for f in h.course.faculty:
-            liked = self.preferred.get(f)
-            if liked is not None:
-                cost += sum(1 for u in span if u not in liked)
+            units = self.preferred.get(f)
+            if units is not None:
+                cost += int(sum(units[u] for u in span if u < len(units)))
         return self.w[Rule.FACULTY_PREFERENCE] * cost
 
     def _stability(self, c: str, moves: Moves) -> int:

@@ -15,8 +15,10 @@ from pathlib import Path
 from pydantic import Field
 
 from timetabling.engine.errors import InputError
+from timetabling.engine.formats.native import parse, read_json
 from timetabling.engine.model import FORMAT_VERSION, Frozen, Instance, Rule, Slot, Solution
-from timetabling.engine.solver.domains import room_fits
+from timetabling.engine.repair.occupancy import student_peers
+from timetabling.engine.timetable.domains import room_fits
 
 
 class Lock(Frozen):
@@ -42,8 +44,6 @@ class LockFile(Frozen):
 
 
 def load_locks(path: str | Path) -> tuple[Lock, ...]:
-    from timetabling.engine.formats.native import parse, read_json
-
     return parse(LockFile, read_json(path), str(path)).locks
 
 
@@ -215,8 +215,6 @@ def _room_problems(instance: Instance, name: object, lock: Lock, span: list[Slot
 
 def _student_overlaps(instance: Instance, locks: tuple[Lock, ...]) -> list[str]:
     """Two locked sessions at overlapping times whose courses share students (not a batch or faculty)."""
-    from timetabling.engine.repair.occupancy import student_peers
-
     peers = student_peers(instance)
     at: dict[int, list[int]] = defaultdict(list)
     for i, lock in enumerate(locks):

@@ -23,8 +23,9 @@ from dataclasses import dataclass, field, replace
 from ortools.sat.python import cp_model
 
 from timetabling.engine.checker import check
+from timetabling.engine.diagnostics import diagnose, errors
 from timetabling.engine.model import Assignment, Instance, Solution
-from timetabling.engine.pipeline.decompose import _linked_courses
+from timetabling.engine.pipeline.parts import linked_courses
 from timetabling.engine.repair.carry import Carried, Seat, carry_over, hit_sessions, placed_by_course
 from timetabling.engine.repair.changes import Changes, diff, match
 from timetabling.engine.repair.greedy import quick_repair
@@ -33,7 +34,9 @@ from timetabling.engine.repair.neighbourhood import Placed, solve_neighbourhood
 from timetabling.engine.repair.occupancy import Occupancy
 from timetabling.engine.repair.polish import anneal_courses
 from timetabling.engine.solver.cpmodel import build
-from timetabling.engine.solver.domains import build_domains
+from timetabling.engine.solver.cpsat import core_solver
+from timetabling.engine.solver.explain import explain_infeasible
+from timetabling.engine.timetable.domains import build_domains
 
 WIDENINGS = 1  # neighbourhoods grown by the courses sharing people, before every course is freed
 FIRST_SHARE = 0.5  # of the time left, the most one neighbourhood may take (the last takes all)
@@ -213,7 +216,7 @@ def _neighbourhoods(instance: Instance, hit: set[str]) -> list[set[str]]:
     if len(people) > len(hit):
         levels.append(people)
     for _ in range(WIDENINGS):
-        grown = levels[-1] | _linked_courses(instance, levels[-1])
+        grown = levels[-1] | linked_courses(instance, levels[-1])
         if len(grown) == len(levels[-1]):
             break
         levels.append(grown)
@@ -278,15 +281,10 @@ def _explain(instance: Instance, locks: tuple[Lock, ...], attempts: list[dict[st
     core = lock_core(instance, locks, time_limit=max(5.0, options.time_limit)) if locks else None
     if core:
         return [*lines, "these locks cannot all hold together with the hard rules:", *[f"  {c}" for c in core]]
-    from timetabling.engine.diagnostics import diagnose, errors
-    from timetabling.engine.solver import SolveOptions
-    from timetabling.engine.solver.explain import explain_infeasible
-
     pinned = pin(instance, locks)
     found = [str(f) for f in errors(diagnose(pinned))]
     if not found:
-        found = explain_infeasible(pinned, build_domains(pinned), False,
-                                   SolveOptions(time_limit=options.time_limit, workers=1))
+        found = explain_infeasible(pinned, build_domains(pinned), False, options.time_limit)
     return [*lines, "the instance has no timetable that keeps every hard rule" + (":" if found else ""), *found]
 
 
@@ -303,9 +301,7 @@ def lock_core(instance: Instance, locks: tuple[Lock, ...], time_limit: float = 1
         tm.model.AddBoolOr([x] if x is not None else []).OnlyEnforceIf(lit)
         lits[lit.Index()] = i
     tm.model.AddAssumptions([tm.model.GetBoolVarFromProtoIndex(i) for i in lits])
-    solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = time_limit
-    solver.parameters.num_workers = 1  # the core is only reported by a single-worker search
+    solver = core_solver(time_limit)
     if solver.Solve(tm.model) != cp_model.INFEASIBLE:
         return []
     core = sorted(lits[i] for i in solver.SufficientAssumptionsForInfeasibility())

@@ -17,17 +17,18 @@ from dataclasses import dataclass, field
 from ortools.sat.python import cp_model
 
 from timetabling.engine.model import Instance
-from timetabling.engine.pipeline.decompose import sub_instance
+from timetabling.engine.pipeline.parts import sub_instance
 from timetabling.engine.repair.changes import DAY, MOVE_WEIGHTS, PERIOD, ROOM
 from timetabling.engine.repair.locks import Lock
-from timetabling.engine.solver import INTEGRATED_ROOM_LIMIT, default_workers
+from timetabling.engine.solver import INTEGRATED_ROOM_LIMIT, default_threads
 from timetabling.engine.solver.cpmodel import TimeModel, build
-from timetabling.engine.solver.domains import Domains, build_domains
+from timetabling.engine.solver.cpsat import new_solver
 from timetabling.engine.solver.rooms import assign_rooms
+from timetabling.engine.timetable.domains import Domains, build_domains
+from timetabling.engine.timetable.placed import Placed
 
 ROOM_ROUNDS = 3  # times a session that found no room is forbidden there and the model solved again
 
-Placed = dict[str, list[tuple[int, str | None]]]  # course -> (flat start, room) per session
 
 
 @dataclass
@@ -57,7 +58,7 @@ def solve_neighbourhood(instance: Instance, kept: Placed, free: set[str], previo
     triples = sum(len(domains.starts[c.id]) * len(domains.rooms.get(c.id, ())) for c in sub.courses)
     job = _Job(sub, domains, free, free - regenerate, previous, bool(sub.rooms) and triples <= INTEGRATED_ROOM_LIMIT,
                {(lk.course, grid.slot_index(lk.slot)): lk.room for lk in locks if lk.room and lk.course in free},
-               seed, workers or default_workers())
+               seed, workers or default_threads())
     stats: dict[str, object] = {"courses": len(free), "sub_courses": len(sub.courses),
                                 "rooms": "integrated" if job.integrated else "per-day"}
     deadline = t0 + time_limit
@@ -131,11 +132,7 @@ class _Job:
                 tm.model.AddHint(tm.x[c, t], t in starts)
         stats = {"variables": len(tm.model.Proto().variables), "build_s": round(time.perf_counter() - t0, 3)}
         for _round in range(ROOM_ROUNDS + 1):
-            solver = cp_model.CpSolver()
-            p = solver.parameters
-            p.max_time_in_seconds = max(0.1, deadline - time.perf_counter())
-            p.num_workers = self.workers
-            p.random_seed = self.seed
+            solver = new_solver(max(0.1, deadline - time.perf_counter()), threads=self.workers, seed=self.seed)
             status = solver.Solve(tm.model)
             if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
                 return _Outcome("infeasible" if status == cp_model.INFEASIBLE else "unknown", stats=stats)
@@ -257,7 +254,7 @@ def _rooms_per_day(sub: Instance, domains: Domains, starts: list[tuple[str, int]
         # this day's greedy failed: the exact matching of the day (rooms of the other days are not touched)
         for (c, t), r in chosen.items():
             busy[r].difference_update(range(t, t + sub.course_by_id[c].session_length))
-        result = assign_rooms(sub, domains, day_starts, time_limit=5.0, workers=workers or default_workers(),
+        result = assign_rooms(sub, domains, day_starts, time_limit=5.0, threads=workers or default_threads(),
                               keep={s: old_at[s] for s in day_starts if s in old_at})
         rooms.update(result.rooms)
         unplaced += result.unplaced

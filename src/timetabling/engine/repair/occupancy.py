@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from timetabling.engine.model import Course, Instance, Room, Rule
-from timetabling.engine.solver.domains import room_fits
+from timetabling.engine.repair.screen import longest_run, suspects
+from timetabling.engine.timetable.domains import room_fits
 
 
 @dataclass(slots=True)
@@ -362,8 +363,6 @@ class Occupancy:
 
     def conflicted(self) -> set[int]:
         """Sessions that break a hard rule where they are (both sides of a clash)."""
-        from timetabling.engine.repair.screen import suspects
-
         bad: set[int] = set()
         rooms = bool(self.instance.rooms)
         for i in sorted(suspects(self)):
@@ -374,13 +373,3 @@ class Occupancy:
                 bad.add(i)
         return bad
 
-
-def longest_run(periods: set[int], breaks: frozenset[int]) -> int:
-    """Longest run of consecutive periods of ``periods`` (a break ends a run)."""
-    best = run = 0
-    prev = None
-    for p in sorted(periods):
-        run = run + 1 if prev is not None and p == prev + 1 and prev not in breaks else 1
-        best = max(best, run)
-        prev = p
-    return best

@@ -3,7 +3,7 @@
 A department re-generated with the rest of the university locked is a small search inside a large timetable.
 Its courses and the courses sharing people with them make a sub-instance (the pipeline's ``sub_instance``:
 the others pinned, each in a room of its own, and the real rooms closed where the others hold them); the
-annealing optimiser (``solver/anneal.py``) starts from where the department's sessions are now and lowers
+annealing optimiser (``improve/anneal``) starts from where the department's sessions are now and lowers
 the soft cost, the pinned sessions frozen. The caller keeps the answer only when the checker finds it
 clash-free and cheaper.
 """
@@ -13,9 +13,10 @@ from __future__ import annotations
 import time
 from collections import defaultdict
 
+from timetabling.engine.improve.anneal import anneal
 from timetabling.engine.model import Instance
-from timetabling.engine.pipeline.decompose import Placed, from_solution, sub_instance, to_solution
-from timetabling.engine.solver.anneal import anneal
+from timetabling.engine.pipeline.parts import sub_instance
+from timetabling.engine.timetable.placed import Placed, from_solution, to_solution
 
 MIN_ANNEAL_S = 0.3  # less than this left once the sub-instance is built: not worth starting
 

@@ -18,8 +18,6 @@ if TYPE_CHECKING:
 
 def suspects(occ: Occupancy) -> set[int]:
     """Sessions that may break a hard rule where they are; every session that does is among them."""
-    from timetabling.engine.repair.occupancy import longest_run
-
     out: set[int] = set()
     for maps in (occ.at, occ.room_at):  # two sessions on one faculty, batch, course or room at once
         for key_map in maps.values():
@@ -63,3 +61,14 @@ def suspects(occ: Occupancy) -> set[int]:
         if len(periods) > fac.max_hours_per_day or longest_run(set(periods), grid.break_after) > fac.max_consecutive:
             out.update(held)
     return out
+
+
+def longest_run(periods: set[int], breaks: frozenset[int]) -> int:
+    """Longest run of consecutive periods of ``periods`` (a break ends a run)."""
+    best = run = 0
+    prev = None
+    for p in sorted(periods):
+        run = run + 1 if prev is not None and p == prev + 1 and prev not in breaks else 1
+        best = max(best, run)
+        prev = p
+    return best

@@ -21,7 +21,8 @@ import numpy as np
 from ortools.sat.python import cp_model
 
 from timetabling.engine.model import Instance, Rule
-from timetabling.engine.solver.domains import Domains
+from timetabling.engine.rules import NotNeeded, Optimiser, register
+from timetabling.engine.timetable.domains import Domains
 
 LinearTerm = tuple[cp_model.LinearExprT, int]
 
@@ -362,17 +363,16 @@ def add_course_min_days(tm: TimeModel) -> None:
 
 
 def add_faculty_preference(tm: TimeModel) -> None:
-    """Each taught period outside a faculty member's preferred slots costs one point."""
+    """Each taught period costs its slot's preference units (``Instance.preference_penalty``) per faculty."""
     inst = tm.instance
     if inst.rules.weight(Rule.FACULTY_PREFERENCE) == 0:
         return
-    preferred = {f.id: {inst.grid.slot_index(p.slot) for p in f.preferred} for f in inst.faculty if f.preferred}
     for c in inst.courses:
-        prefs = [preferred[f] for f in c.faculty if f in preferred]
-        if not prefs:
+        rows = [row for f in c.faculty if (row := inst.preference_row(f)) is not None]
+        if not rows:
             continue
         for t in tm.domains.starts[c.id]:
-            cost = sum(1 for p in prefs for u in range(t, t + c.session_length) if u not in p)
+            cost = int(sum(row[t : t + c.session_length].sum() for row in rows))
             if cost:
                 tm.penalties[Rule.FACULTY_PREFERENCE].append((tm.x[c.id, t], cost))
 
@@ -514,7 +514,8 @@ def add_course_double_sessions(tm: TimeModel) -> None:
     """Each session of a double-session course, on a day with two or more of its sessions, without one of
     the course right before or after it in the same room costs one point (rooms chosen in this model)."""
     inst = tm.instance
-    if not tm.with_rooms or inst.rules.weight(Rule.COURSE_DOUBLE_SESSIONS) == 0:
+    hard = inst.rules.is_hard(Rule.COURSE_DOUBLE_SESSIONS)
+    if not tm.with_rooms or not (hard or inst.rules.weight(Rule.COURSE_DOUBLE_SESSIONS)):
         return
     for c in inst.courses:
         if not c.double_sessions or c.sessions_per_week < 2:
@@ -541,7 +542,10 @@ def add_course_double_sessions(tm: TimeModel) -> None:
                         if u in day and tm.adjacent(gap) and (c.id, u, r.id) in tm.y
                     ]
                     tm.model.Add(lonely >= y - sum(pairs) + several - 1)
-                tm.penalties[Rule.COURSE_DOUBLE_SESSIONS].append((lonely, 1))
+                if hard:
+                    tm.enforce(tm.model.Add(lonely == 0), Rule.COURSE_DOUBLE_SESSIONS, f"course {c.id}")
+                else:
+                    tm.penalties[Rule.COURSE_DOUBLE_SESSIONS].append((lonely, 1))
 
 
 def add_room_avoided(tm: TimeModel) -> None:
@@ -603,3 +607,29 @@ SOFT_RULES = (
     add_course_double_sessions,
     add_room_avoided,
 )
+
+_BY_DOMAINS = "no variable exists for it: the start and room domains (timetable/domains.py) leave it out"
+register(Optimiser.CPSAT, {
+    Rule.UNSCHEDULED: add_unscheduled,
+    Rule.FACULTY_CLASH: add_faculty_clash,  # and add_course_overlap
+    Rule.BATCH_CLASH: add_batch_clash,
+    Rule.STUDENT_CLASH: add_student_clash,
+    Rule.ROOM_CLASH: add_room_clash,  # and add_room_supply when rooms are chosen later
+    Rule.ROOM_TYPE: NotNeeded(_BY_DOMAINS),
+    Rule.UNAVAILABLE: NotNeeded(_BY_DOMAINS + "; room variables skip a room's unavailable periods"),
+    Rule.LAB_BLOCK: NotNeeded(_BY_DOMAINS),
+    Rule.ROOM_CAPACITY: add_room_capacity_soft,  # hard: the room domains leave rooms too small out
+    Rule.FACULTY_DAILY_HOURS: add_faculty_hours,
+    Rule.FACULTY_WEEKLY_HOURS: add_faculty_hours,
+    Rule.FACULTY_CONSECUTIVE: add_faculty_hours,
+    Rule.COURSE_MAX_PER_DAY: add_course_max_per_day,
+    Rule.COURSE_MIN_DAYS: add_course_min_days,
+    Rule.FACULTY_PREFERENCE: add_faculty_preference,
+    Rule.BATCH_IDLE: add_batch_idle,
+    Rule.ISOLATED_SESSION: add_isolated_session,
+    Rule.ROOM_STABILITY: add_room_stability,
+    Rule.BATCH_DAILY_LOAD: add_batch_daily_load,
+    Rule.BATCH_TRAVEL: add_batch_travel,
+    Rule.COURSE_DOUBLE_SESSIONS: add_course_double_sessions,
+    Rule.ROOM_AVOIDED: add_room_avoided,  # hard: the room domains leave the avoided rooms out as well
+})

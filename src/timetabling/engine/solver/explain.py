@@ -8,16 +8,13 @@ set names the rules and the people, batches, rooms and courses that together blo
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import TYPE_CHECKING
 
 from ortools.sat.python import cp_model
 
 from timetabling.engine.model import Instance
 from timetabling.engine.solver.cpmodel import build
-from timetabling.engine.solver.domains import Domains
-
-if TYPE_CHECKING:
-    from timetabling.engine.solver import SolveOptions
+from timetabling.engine.solver.cpsat import core_solver
+from timetabling.engine.timetable.domains import Domains
 
 RULE_WORDS = {
     "unscheduled": "every session must be scheduled",
@@ -33,16 +30,14 @@ RULE_WORDS = {
 }
 
 
-def explain_infeasible(
-    instance: Instance, domains: Domains, integrated: bool, options: SolveOptions
-) -> list[str]:
+def explain_infeasible(instance: Instance, domains: Domains, integrated: bool, time_limit: float) -> list[str]:
+    """Why ``instance`` has no timetable: courses without a possible start or room, then the rules of a
+    minimal infeasible core, in plain words."""
     lines = _empty_domains(instance, domains)
     tm = build(instance, domains, with_rooms=integrated, explain=True)
     tm.model.ClearObjective()
     tm.model.AddAssumptions([tm.model.GetBoolVarFromProtoIndex(i) for i in tm.assumptions])
-    solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = max(5.0, min(30.0, options.time_limit))
-    solver.parameters.num_workers = 1  # the core is only reported by a single-worker search
+    solver = core_solver(max(5.0, min(30.0, time_limit)))
     status = solver.Solve(tm.model)
     if status != cp_model.INFEASIBLE:
         return [*lines, "the rules cannot all be met together, but no smaller cause was isolated in time"]

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from ortools.sat.python import cp_model
 
 from timetabling.engine.solver.cpmodel import TimeModel
+from timetabling.engine.solver.cpsat import configure
 
 SUB_TIME_PER_VARIABLE = 1 / 15_000  # seconds per neighbourhood solve: loading the model grows with its size
 SUB_TIME = (1.0, 4.0)  # least and most seconds per neighbourhood solve
@@ -209,7 +210,7 @@ def search(
     tm: TimeModel,
     *,
     deadline: float,
-    workers: int,
+    threads: int,
     seed: int = 0,
     cancelled: Callable[[], bool] = lambda: False,
     watch: Callable[[cp_model.CpSolver], Callable[[], None]] | None = None,
@@ -232,14 +233,9 @@ def search(
         callback: cp_model.CpSolverSolutionCallback | None = None,
         solver: cp_model.CpSolver | None = None,
     ) -> tuple[int, cp_model.CpSolver]:
-        solver = solver or cp_model.CpSolver()
-        solver.parameters.max_time_in_seconds = max(0.05, limit)
-        solver.parameters.num_workers = workers
-        solver.parameters.random_seed = seed
-        # measured on ITC comp07: probing and symmetry detection take 90% of a solve here (17 s of 18 s to
-        # the first timetable, ~0.5 s of each neighbourhood); without them it is 1 s, search no worse
-        solver.parameters.symmetry_level = 0
-        solver.parameters.cp_model_probing_level = 0
+        # light presolve: probing and symmetry detection took most of each solve here, search no worse
+        solver = configure(solver or cp_model.CpSolver(), max(0.05, limit), threads=threads, seed=seed,
+                           presolve="light")
         stop = watch(solver) if watch else None
         try:
             status = solver.Solve(model, callback)
@@ -275,8 +271,8 @@ def search(
         on_improve(best, 0)
 
     # 3. CP-SAT's own search on the whole model from there, for a share of the time, where the model is small
-    # enough for it: on ITC comp01 (7k variables) it finds what the neighbourhoods miss; from comp04 (16k) up
-    # it did not even load the hinted timetable within its share
+    # enough for it: on small models it finds what the neighbourhoods miss; on larger ones it did not even load
+    # the hinted timetable within its share (docs/benchmarks.md)
     share = WHOLE_SHARE * (deadline - time.perf_counter())
     if share >= MIN_SUB_TIME and best > 0 and n <= WHOLE_MODEL_VARIABLES:
         s.hint(values)

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from ortools.sat.python import cp_model
 
 from timetabling.engine.model import Instance
-from timetabling.engine.solver.domains import Domains
+from timetabling.engine.solver.cpsat import new_solver
+from timetabling.engine.timetable.domains import Domains
 
 Session = tuple[str, int]  # (course id, flat start slot)
 
@@ -24,7 +25,7 @@ class RoomResult:
 
 
 def assign_rooms(
-    instance: Instance, domains: Domains, sessions: list[Session], time_limit: float = 10.0, workers: int = 1,
+    instance: Instance, domains: Domains, sessions: list[Session], time_limit: float = 10.0, threads: int = 1,
     keep: dict[Session, str] | None = None,
 ) -> RoomResult:
     """Rooms per day; ``keep``: a room each session had before, kept wherever the day allows (repair)."""
@@ -40,7 +41,7 @@ def assign_rooms(
         day_sessions = by_day[day]
         placed, failed = _greedy_day(instance, domains, day_sessions, preferred)
         if failed:
-            placed, failed = _exact_day(instance, domains, day_sessions, time_limit, workers, keep or {})
+            placed, failed = _exact_day(instance, domains, day_sessions, time_limit, threads, keep or {})
         rooms.update(placed)
         unplaced.extend(failed)
         for (c, _t), r in placed.items():
@@ -85,7 +86,7 @@ def _greedy_day(
 
 
 def _exact_day(
-    instance: Instance, domains: Domains, sessions: list[Session], time_limit: float, workers: int,
+    instance: Instance, domains: Domains, sessions: list[Session], time_limit: float, threads: int,
     keep: dict[Session, str] | None = None,
 ) -> tuple[dict[Session, str], list[Session]]:
     """Maximum matching of one day's sessions to rooms (the greedy's fallback), each session's ``keep`` room
@@ -115,9 +116,7 @@ def _exact_day(
     place = 2000 * (len(sessions) + 1)  # one more session placed outweighs every kept room and best fit
     model.Maximize(sum(v * (place + 1000 - min(rank[s[0], r], 999) + (1000 if kept.get(s) == r else 0))
                        for (s, r), v in y.items()))
-    solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = time_limit
-    solver.parameters.num_workers = workers
+    solver = new_solver(time_limit, threads=threads)
     status = solver.Solve(model)
     placed: dict[Session, str] = {}
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):

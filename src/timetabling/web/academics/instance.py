@@ -31,11 +31,22 @@ def _code(obj: am.OrgScoped | None) -> str | None:
     return obj.code if obj is not None else None
 
 
-def _preferred(stored: Any) -> Any:
+def _preferences(stored: Any) -> Any:
+    """A faculty member's stored soft levels as the engine's ``preferences`` (neutral slots are not stated, and
+    prohibited ones go as ``unavailable``: one who states nothing else has no preferences to satisfy); what is
+    not a list is left for the engine's validation to name."""
     if not isinstance(stored, list):
         return stored
-    return [{"day": p[0], "period": p[1], "weight": p[2] if len(p) > 2 else 1}
-            if isinstance(p, list | tuple) and len(p) >= 2 else p for p in stored]
+    cells = [(p, isinstance(p, list | tuple) and len(p) >= 3) for p in stored]
+    return [{"day": p[0], "period": p[1], "level": p[2]} if whole else p
+            for p, whole in cells if not (whole and p[2] in (am.NEUTRAL, am.PROHIBITED))]
+
+
+def _stored_levels(f: em.Faculty) -> list[list[Any]]:
+    """The engine's faculty levels as the web stores them: every stated slot, unavailable ones prohibited."""
+    levels: dict[em.Slot, str] = {slot: level.value for slot, level in f.levels().items()}
+    levels.update((slot, em.PreferenceLevel.PROHIBITED.value) for slot in f.unavailable)
+    return [[s[0], s[1], level] for s, level in sorted(levels.items()) if level != em.PreferenceLevel.NEUTRAL]
 
 
 def _links(rows: Iterable[tuple[int, str]]) -> dict[int, list[str]]:
@@ -106,7 +117,7 @@ def instance_data(
             {"id": f.code, "name": f.name, "department": _code(f.department),
              "max_hours_per_week": f.max_hours_per_week, "max_hours_per_day": f.max_hours_per_day,
              "max_consecutive": f.max_consecutive,
-             "unavailable": _pairs_json(f.unavailable), "preferred": _preferred(f.preferred)}
+             "unavailable": f.unavailable, "preferences": _preferences(f.preferences)}
             for f in faculty
         ],
         "batches": [
@@ -256,8 +267,7 @@ def import_instance(org: am.Organization, instance: em.Instance) -> dict[str, in
         am.Faculty(
             organization=org, code=f.id, name=f.name, department=departments.get(f.department or ""),
             max_hours_per_week=f.max_hours_per_week, max_hours_per_day=f.max_hours_per_day,
-            max_consecutive=f.max_consecutive, unavailable=_pairs(f.unavailable),
-            preferred=[[p.day, p.period, p.weight] for p in f.preferred],
+            max_consecutive=f.max_consecutive, preferences=_stored_levels(f),
         )
         for f in instance.faculty
     ])

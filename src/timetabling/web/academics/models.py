@@ -1,6 +1,6 @@
 """Academic data. Every record belongs to one Organization (a university); ``code`` is the id the engine
-sees, unique within the organization. Slot lists (unavailable, preferred, fixed) are JSON ``[day, period]``
-pairs, 0-based, as in the engine's native files."""
+sees, unique within the organization. Slot lists (unavailable, fixed) are JSON ``[day, period]``
+pairs, 0-based, as in the engine's native files; a faculty member's ``preferences`` are ``[day, period, level]``."""
 
 from __future__ import annotations
 
@@ -105,18 +105,40 @@ class Room(OrgScoped):
         constraints = _unique_code("room")
 
 
+# a faculty member's level for a slot, UniTime's scale (the engine's ``PreferenceLevel``), least wanted first
+PREFERENCE_LEVELS = ("prohibited", "strongly_discouraged", "discouraged", "neutral", "preferred", "strongly_preferred")
+PROHIBITED, NEUTRAL = "prohibited", "neutral"
+
+
 class Faculty(OrgScoped):
     user = models.OneToOneField("auth.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="faculty")
     department = models.ForeignKey(Department, null=True, blank=True, on_delete=models.SET_NULL)
     max_hours_per_week = models.PositiveSmallIntegerField(default=20)
     max_hours_per_day = models.PositiveSmallIntegerField(default=6)
     max_consecutive = models.PositiveSmallIntegerField(default=4)
-    unavailable = models.JSONField(default=list, blank=True)
-    preferred = models.JSONField(default=list, blank=True, help_text="[[day, period, weight], ...]")
+    preferences = models.JSONField(
+        default=list, blank=True,
+        help_text='[[day, period, level], ...] for every slot that is not neutral; level: one of PREFERENCE_LEVELS')
 
     class Meta(OrgScoped.Meta):
         constraints = _unique_code("faculty")
         verbose_name_plural = "faculty"
+
+    @property
+    def unavailable(self) -> list[list[int]]:
+        """The prohibited slots, ``[[day, period], ...]`` (the engine's ``unavailable``)."""
+        return sorted([p[0], p[1]] for p in self.preferences if _level_of(p) == PROHIBITED)
+
+    @unavailable.setter
+    def unavailable(self, slots: list[list[int]]) -> None:
+        """Make exactly ``slots`` prohibited; the other slots keep their levels."""
+        wanted = {(s[0], s[1]) for s in slots}
+        kept = [p for p in self.preferences if _level_of(p) != PROHIBITED and (p[0], p[1]) not in wanted]
+        self.preferences = sorted(kept + [[d, p, PROHIBITED] for d, p in wanted], key=lambda x: (x[0], x[1]))
+
+
+def _level_of(stored: object) -> str | None:
+    return stored[2] if isinstance(stored, list | tuple) and len(stored) >= 3 else None
 
 
 class CourseKind(models.TextChoices):

@@ -42,6 +42,14 @@ class Membership(models.Model):
         return self.role in STAFF_ROLES
 
 
+def membership_of(user: Any) -> Membership | None:
+    """The user's membership, its organization loaded; None for a visitor or an account of no organization.
+    The one lookup the pages and the API both use."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return Membership.objects.select_related("organization").filter(user=user).first()
+
+
 TOKEN_PREFIX = "tt_"
 
 

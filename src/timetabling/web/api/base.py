@@ -12,9 +12,10 @@ from django.http.response import HttpResponseBase
 from django.views.decorators.csrf import csrf_exempt
 from pydantic import BaseModel, ValidationError
 
-from timetabling.web.accounts.models import Membership
+from timetabling.web.accounts.models import Membership, membership_of
 from timetabling.web.api.credentials import authenticate_request
-from timetabling.web.api.errors import ApiError, from_validation_error
+from timetabling.web.api.errors import ApiError, error_response, from_validation_error
+from timetabling.web.scheduling.errors import Refused
 
 M = TypeVar("M", bound=BaseModel)
 View = Callable[..., HttpResponseBase | dict[str, Any]]
@@ -91,11 +92,21 @@ def body_as(request: HttpRequest, schema: type[M]) -> M:
         raise from_validation_error(err) from None
 
 
-def membership_of(request: HttpRequest) -> Membership:
-    user = request.user
-    if not user.is_authenticated:
+def record_id(value: str, field: str) -> int:
+    """A query string's record id; 400 naming ``field`` for anything else."""
+    if not (value.isascii() and value.isdigit()) or len(value) > 19:  # int() reads '٣' and ' 3' too
+        raise ApiError(400, f"'{value[:40]}' is not a record id (a whole number)", field=field)
+    number = int(value)
+    if not 0 < number < 2**63:
+        raise ApiError(400, f"{number} is not a valid id", field=field)
+    return number
+
+
+def member(request: HttpRequest) -> Membership:
+    """The signed-in member: 401 for a visitor, 403 for an account of no organization."""
+    if not request.user.is_authenticated:
         raise ApiError(401, "sign in first")
-    membership = Membership.objects.select_related("organization").filter(user=user).first()
+    membership = membership_of(request.user)
     if membership is None:
         raise ApiError(403, "this account belongs to no organization")
     return membership
@@ -121,14 +132,14 @@ def api(methods: Collection[str] = ("GET",), roles: Collection[str] | None = Non
                     raise ApiError(405, f"method {request.method} not allowed (use {', '.join(methods)})")
                 authenticate_request(request, needs_csrf=csrf, signed_in_only=auth)
                 if auth:
-                    membership = membership_of(request)
+                    membership = member(request)
                     if roles is not None and membership.role not in roles:
                         raise ApiError(403, f"your role ({membership.get_role_display()}) may not do this")
                     result = view(request, membership, *args, **kwargs)
                 else:
                     result = view(request, *args, **kwargs)
-            except ApiError as err:
-                return err.response()
+            except Refused as err:  # the API's own errors and the workflow's refusals
+                return error_response(err)
             if isinstance(result, HttpResponseBase):  # a 304, a download, or JSON the view built itself
                 return result
             return JsonResponse({"success": True, **result})

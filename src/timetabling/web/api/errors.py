@@ -11,23 +11,24 @@ from django.core.exceptions import BadRequest, RequestDataTooBig, SuspiciousOper
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from pydantic import ValidationError
 
+from timetabling.web.scheduling.errors import Refused
+
 log = logging.getLogger(__name__)
 
 
-class ApiError(Exception):
-    """An expected outcome of a request: bad input, a missing record, a refused action."""
-
-    def __init__(self, status: int, message: str, field: str | None = None, **extra: Any) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
-        self.field = field
-        self.extra = extra
+class ApiError(Refused):
+    """An expected outcome of a request: bad input, a missing record, a refused action. The workflow's own
+    refusals (``scheduling.errors.Refused``) answer the same way (``error_response``)."""
 
     def response(self) -> JsonResponse:
-        body: dict[str, Any] = {"success": False, "message": self.message, **self.extra}
-        body["error"] = {"field": self.field, "reason": self.message}
-        return JsonResponse(body, status=self.status)
+        return error_response(self)
+
+
+def error_response(err: Refused) -> JsonResponse:
+    """``{success: false, message, error: {field, reason}, ...extra}`` with the refusal's status."""
+    body: dict[str, Any] = {"success": False, "message": err.message, **err.extra}
+    body["error"] = {"field": err.field, "reason": err.message}
+    return JsonResponse(body, status=err.status)
 
 
 def not_found(what: str = "record") -> ApiError:
@@ -64,8 +65,8 @@ class JsonErrorMiddleware:
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if not request.path.startswith("/api/"):
             return None
-        if isinstance(exception, ApiError):
-            return exception.response()
+        if isinstance(exception, Refused):
+            return error_response(exception)
         if isinstance(exception, Http404):
             return ApiError(404, "record not found").response()
         if isinstance(exception, RequestDataTooBig):

@@ -1,4 +1,4 @@
-"""The OpenAPI 3.1 description of the public API, built from the route table in ``urls``."""
+"""The OpenAPI 3.1 description of the public API, built from the route table in ``api.routes``."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from django.http import HttpRequest, JsonResponse
 from pydantic import BaseModel
 
 from timetabling import __version__
+from timetabling.web.api.routes import API_ROUTES
 from timetabling.web.api.serializers import ACADEMIC_KINDS
 from timetabling.web.scheduling.models import TimetableStatus
 
@@ -145,6 +146,4 @@ def build_openapi(routes: list[tuple[str, Any, str, str, type[BaseModel] | None]
 
 
 def openapi_view(request: HttpRequest) -> JsonResponse:
-    from timetabling.web.urls import API_ROUTES
-
     return JsonResponse(build_openapi(API_ROUTES))

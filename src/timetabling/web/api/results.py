@@ -18,15 +18,17 @@ from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.http import urlencode
 from django.views.decorators.gzip import gzip_page
 
-from timetabling.engine.export.csv import _cell as spreadsheet_safe
+from timetabling.engine.export.csv import spreadsheet_safe
+from timetabling.service.contract import bound_text
 from timetabling.web.academics.grid import organization_grid
 from timetabling.web.accounts.models import STAFF_ROLES, Membership
-from timetabling.web.api.base import api
+from timetabling.web.api.base import api, record_id
 from timetabling.web.api.errors import ApiError, not_found
 from timetabling.web.api.serializers import SLOT_VALUES, slot_row_json, timetable_json
-from timetabling.web.api.timetable import OWNER_KINDS, _int_id, _job
+from timetabling.web.api.timetable import job_of
 from timetabling.web.scheduling import reports
 from timetabling.web.scheduling.models import GenerationJob, Timetable, TimetableSlot, owner_q
+from timetabling.web.scheduling.readers import OWNER_KINDS
 from timetabling.web.streaming import Echo, StreamingResponse
 
 PAGE_SIZE = 500
@@ -51,7 +53,7 @@ def _variants(request: HttpRequest, job: GenerationJob) -> tuple[list[Timetable]
         return variants, None
     chosen = variants
     if wanted_id is not None:
-        number = _int_id(wanted_id, "timetable_id")
+        number = record_id(wanted_id, "timetable_id")
         chosen = [t for t in chosen if t.pk == number]
     if wanted_name is not None:
         chosen = [t for t in chosen if t.name == wanted_name]
@@ -69,15 +71,15 @@ def _owner(request: HttpRequest, membership: Membership) -> tuple[str, Any] | No
     if wanted is None:
         raise ApiError(400, "give owner_id with kind", field="owner_id")
     owner = OWNER_KINDS[kind].objects.filter(organization=membership.organization,
-                                             pk=_int_id(wanted, "owner_id")).first()
+                                             pk=record_id(wanted, "owner_id")).first()
     if owner is None:
         raise not_found(kind)
     return kind, owner
 
 
 def _page(request: HttpRequest) -> tuple[int, int]:
-    page = _int_id(request.GET.get("page", "1"), "page")
-    size = _int_id(request.GET.get("page_size", str(PAGE_SIZE)), "page_size")
+    page = record_id(request.GET.get("page", "1"), "page")
+    size = record_id(request.GET.get("page_size", str(PAGE_SIZE)), "page_size")
     if size > MAX_PAGE_SIZE:
         raise ApiError(400, f"page_size may be at most {MAX_PAGE_SIZE}", field="page_size")
     return page, size
@@ -96,10 +98,13 @@ def _revalidate(response: HttpResponseBase, etag: str) -> HttpResponseBase:
     return response
 
 
-def _summary(t: Timetable, report: Any) -> dict[str, Any]:
+def _summary(t: Timetable, report: Any, bound: dict[str, Any] | None) -> dict[str, Any]:
+    """The variant, its checker report, and its soft cost against the lower bound the engine computed for it."""
     checker = ({"error": report.error} if report.error else
                {"hard_violations": report.hard_total, "hard": report.hard, "soft_cost": report.soft_cost})
-    return {**timetable_json(t), "sessions": report.sessions, "slot_rows": report.slot_rows, "checker": checker}
+    cost = None if report.error else report.soft_cost
+    return {**timetable_json(t), "sessions": report.sessions, "slot_rows": report.slot_rows, "checker": checker,
+            "lower_bound": bound, "cost_line": bound_text(cost, bound)}
 
 
 @gzip_page
@@ -107,7 +112,7 @@ def _summary(t: Timetable, report: Any) -> dict[str, Any]:
 def result(request: HttpRequest, membership: Membership, job_id: str) -> HttpResponseBase:
     """A summary of the job's variants; with ``timetable_id``/``variant`` and/or ``kind`` and ``owner_id``, also
     the chosen slots, ``page_size`` at a time (``page``), ordered by variant, day, period."""
-    job = _job(membership, job_id)
+    job = job_of(membership, job_id)
     variants, chosen = _variants(request, job)
     owner = _owner(request, membership)
     page, size = _page(request)
@@ -116,9 +121,10 @@ def result(request: HttpRequest, membership: Membership, job_id: str) -> HttpRes
     if unchanged is not None:
         return _revalidate(unchanged, etag)
     checked = reports.summaries_of(variants)
+    bounds = job.metadata.get("bounds") or {}
     body: dict[str, Any] = {
         "success": True, "job_id": str(job.id), "status": job.status,
-        "timetables": [_summary(t, checked[t.pk]) for t in variants],
+        "timetables": [_summary(t, checked[t.pk], bounds.get(t.name)) for t in variants],
         "comparison": job.metadata.get("comparison", []), "generation_time": job.metadata.get("generation_time"),
         "download": reverse("result_download", args=[job.pk]),
     }
@@ -195,7 +201,7 @@ def result_download(request: HttpRequest, membership: Membership, job_id: str) -
     fmt = request.GET.get("format", "json")
     if fmt not in DOWNLOAD_FORMATS:
         raise ApiError(400, f"format must be one of {', '.join(DOWNLOAD_FORMATS)}", field="format")
-    job = _job(membership, job_id)
+    job = job_of(membership, job_id)
     variants, chosen = _variants(request, job)
     etag = _etag(request, job, variants, "download")
     unchanged = get_conditional_response(request, etag=etag)

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from timetabling.engine.pipeline import VARIANT_PROFILES
 from timetabling.engine.priorities import PROFILE_NAME_MAX, SoftWeights
+from timetabling.service.contract import Callback, TimeLimit, VariantOutcome
 
 # a database id: anything larger cannot exist and must not reach the database driver
 RecordId = Annotated[int, Field(ge=1, le=2**63 - 1)]
@@ -27,7 +28,8 @@ class GenerateRequest(Body):
     batch_ids: list[RecordId] = Field(default_factory=list, max_length=5000,
                                       description="only the courses of these batches")
     variants: list[str] | None = Field(default=None, min_length=1, max_length=10)
-    time_limit: float | None = Field(default=None, ge=1, le=3600, description="seconds for the whole run")
+    time_limit: TimeLimit | None = Field(default=None, description="seconds for the whole run (default: the "
+                                       "deployment's, TIMETABLE_TIME_LIMIT; at most TIMETABLE_MAX_TIME_LIMIT)")
     weights: SoftWeights | None = Field(  # type: ignore[valid-type]
         default=None, description="chosen priorities: one more variant, 'Custom priorities', with these weights")
     priority_profile: str | None = Field(default=None, max_length=PROFILE_NAME_MAX,
@@ -67,28 +69,16 @@ class EntryIn(BaseModel):
     room: str | None = None
 
 
-class VariantIn(BaseModel):
-    name: str = Field(min_length=1, max_length=200)
-    entries: list[EntryIn] = Field(default_factory=list)
-    score: float | None = Field(default=None, allow_inf_nan=False)
-    metrics: dict[str, Any] = Field(default_factory=dict)
+class VariantIn(VariantOutcome):
+    entries: list[EntryIn] = Field(default_factory=list)  # type: ignore[assignment]  (checked here, not in the engine)
 
 
-class CallbackRequest(BaseModel):
-    """What the engine service posts: progress while running, the variants when finished."""
+class CallbackRequest(Callback):
+    """What the engine service posts (``service.contract.Callback``): progress while running, the variants
+    when finished; here the job id must be a UUID and each entry a slot."""
 
-    job_id: uuid.UUID
-    status: Literal["queued", "running", "completed", "failed", "cancelled"]
-    progress: float = Field(default=0, ge=0, le=100)
-    phase: str = ""
-    eta_seconds: float | None = None
-    objective: float | None = Field(default=None, ge=0, description="soft cost of the variant's best timetable so far")
-    variant: str | None = Field(default=None, max_length=200)
-    elapsed_s: float | None = Field(default=None, ge=0)
-    variants: list[VariantIn] = Field(default_factory=list)
-    comparison: list[dict[str, Any]] = Field(default_factory=list)
-    generation_time: float | None = None
-    message: str = ""
+    job_id: uuid.UUID  # type: ignore[assignment]
+    variants: list[VariantIn] = Field(default_factory=list)  # type: ignore[assignment]
 
 
 class EditRequest(Body):

@@ -12,11 +12,12 @@ from django.views.decorators.gzip import gzip_page
 from pydantic import ValidationError
 
 from timetabling.engine.priorities import CRITERIA
+from timetabling.service.contract import estimated_seconds
 from timetabling.service.signing import SIGNATURE_HEADER, verify
 from timetabling.web.academics import models as am
 from timetabling.web.academics.grid import organization_grid
-from timetabling.web.accounts.models import CAN_APPROVE, CAN_GENERATE, STAFF_ROLES, Membership, Role
-from timetabling.web.api.base import api, body_as, load_json, nul_path
+from timetabling.web.accounts.models import CAN_APPROVE, CAN_GENERATE, STAFF_ROLES, Membership
+from timetabling.web.api.base import api, body_as, load_json, nul_path, record_id
 from timetabling.web.api.errors import ApiError, from_validation_error, not_found
 from timetabling.web.api.schemas import ApproveRequest, CallbackRequest, GenerateRequest, PriorityProfileRequest
 from timetabling.web.api.serializers import job_json, ref, slots_of, timetable_json
@@ -29,9 +30,10 @@ from timetabling.web.scheduling.models import (
     TimetableStatus,
     owner_q,
 )
+from timetabling.web.scheduling.readers import OWNER_KINDS, may_read
 
 
-def _job(membership: Membership, job_id: str) -> GenerationJob:
+def job_of(membership: Membership, job_id: str) -> GenerationJob:
     """The job if it exists in the member's organization; 404 for unknown ids and other organizations'."""
     job = services.find_job(membership.organization, job_id)
     if job is None:
@@ -64,7 +66,7 @@ def generate(request: HttpRequest, membership: Membership) -> dict[str, Any]:
         body.variants, body.time_limit, priorities=chosen,
     )
     return {"job_id": str(job.id), "status": job.status, "phase": job.metadata.get("phase", ""),
-            "estimated_time": services.estimated_seconds(job.metadata["time_limit"]), **_waiting_note(job)}
+            "estimated_time": estimated_seconds(job.metadata["time_limit"]), **_waiting_note(job)}
 
 
 @api(["GET", "POST"], roles=CAN_GENERATE)
@@ -97,9 +99,9 @@ def _waiting_note(job: GenerationJob) -> dict[str, Any]:
 @api(["POST"], roles=CAN_GENERATE)
 def rerun(request: HttpRequest, membership: Membership, job_id: str) -> dict[str, Any]:
     """A new job with a finished job's parameters (after a failure, a cancel, or to try again)."""
-    job = services.rerun_generation(_job(membership, job_id), request.user)
+    job = services.rerun_generation(job_of(membership, job_id), request.user)
     return {"job_id": str(job.id), "rerun_of": job_id, "status": job.status, "phase": job.metadata.get("phase", ""),
-            "estimated_time": services.estimated_seconds(job.metadata["time_limit"]), **_waiting_note(job)}
+            "estimated_time": estimated_seconds(job.metadata["time_limit"]), **_waiting_note(job)}
 
 
 @api(["GET"], roles=STAFF_ROLES)
@@ -112,27 +114,28 @@ def jobs(request: HttpRequest, membership: Membership) -> dict[str, Any]:
 @api(["GET"], roles=STAFF_ROLES)
 def status(request: HttpRequest, membership: Membership, job_id: str) -> dict[str, Any]:
     submission.retry_due(membership.organization)
-    return {"job": job_json(_job(membership, job_id))}
+    return {"job": job_json(job_of(membership, job_id))}
 
 
 @api(["GET"], roles=STAFF_ROLES)
 def progress(request: HttpRequest, membership: Membership, job_id: str) -> dict[str, Any]:
     submission.retry_due(membership.organization)
-    job = _job(membership, job_id)
+    job = job_of(membership, job_id)
     return {"job_id": str(job.id), "status": job.status, "progress": job.progress,
             "updated_at": job.updated_at.isoformat(), "phase": job.metadata.get("phase", ""),
-            "eta_seconds": job.metadata.get("eta_seconds"), "convergence": job.metadata.get("convergence", {})}
+            "eta_seconds": job.metadata.get("eta_seconds"), "convergence": job.metadata.get("convergence", {}),
+            "lower_bound": job.metadata.get("lower_bound"), "cost_line": job.metadata.get("cost_line")}
 
 
 @api(["POST"], roles=CAN_GENERATE)
 def cancel(request: HttpRequest, membership: Membership, job_id: str) -> dict[str, Any]:
-    job = services.cancel_generation(_job(membership, job_id))
+    job = services.cancel_generation(job_of(membership, job_id))
     return {"job_id": str(job.id), "message": "cancel requested"}
 
 
 @api(["POST"], roles=CAN_APPROVE)
 def approve(request: HttpRequest, membership: Membership, job_id: str) -> dict[str, Any]:
-    job = _job(membership, job_id)
+    job = job_of(membership, job_id)
     body = body_as(request, ApproveRequest)
     chosen = services.approve(job, request.user, body.action, body.comments, body.timetable_id)
     if chosen is None:
@@ -153,33 +156,6 @@ def timetables(request: HttpRequest, membership: Membership) -> dict[str, Any]:
 
 # --------------------------------------------------------------------- one batch, faculty, room, student
 
-OWNER_KINDS = {"batch": am.Batch, "faculty": am.Faculty, "room": am.Room, "student": am.Student}
-
-
-def _may_read(membership: Membership, kind: str, owner: Any) -> bool:
-    """Staff read everything; faculty their own timetable; students their own and their batch's."""
-    if membership.role in STAFF_ROLES:
-        return True
-    user = membership.user
-    if membership.role == Role.FACULTY:
-        return kind == "faculty" and owner.user_id == user.pk
-    if membership.role == Role.STUDENT:
-        student = am.Student.objects.filter(user=user, organization=membership.organization).first()
-        if student is None:
-            return False
-        return (kind == "student" and owner.pk == student.pk) or (kind == "batch" and owner.pk == student.batch_id)
-    return False
-
-
-def _int_id(value: str, field: str) -> int:
-    if not (value.isascii() and value.isdigit()) or len(value) > 19:  # int() reads '٣' and ' 3' too
-        raise ApiError(400, f"'{value[:40]}' is not a record id (a whole number)", field=field)
-    number = int(value)
-    if not 0 < number < 2**63:
-        raise ApiError(400, f"{number} is not a valid id", field=field)
-    return number
-
-
 @gzip_page  # a JSON read: it reflects no secret or CSRF token
 @api(["GET"])
 def owner_timetable(request: HttpRequest, membership: Membership, kind: str, owner_id: int) -> dict[str, Any]:
@@ -190,13 +166,13 @@ def owner_timetable(request: HttpRequest, membership: Membership, kind: str, own
     owner = model.objects.filter(organization=org, pk=owner_id).first()
     if owner is None:
         raise not_found(kind)
-    if not _may_read(membership, kind, owner):
+    if not may_read(membership, kind, owner):
         raise ApiError(403, f"you may not read this {kind}'s timetable")
     wanted = request.GET.get("timetable_id")
     if wanted is not None:
         if membership.role not in STAFF_ROLES:
             raise ApiError(403, "only staff may read draft timetables", field="timetable_id")
-        timetable = Timetable.objects.filter(organization=org, pk=_int_id(wanted, "timetable_id")).first()
+        timetable = Timetable.objects.filter(organization=org, pk=record_id(wanted, "timetable_id")).first()
     else:
         timetable = versions.published_for(org, owner_q(kind, owner))  # each scope has its own published one
     if timetable is None:
@@ -251,7 +227,7 @@ def engine_callback(request: HttpRequest) -> dict[str, Any]:
         point = (body.variant, body.elapsed_s, body.objective) if body.variant and body.objective is not None \
             and body.elapsed_s is not None else None
         changed = services.record_progress(job, body.status, body.progress, body.phase, body.eta_seconds, point,
-                                           body.elapsed_s, body.objective)
+                                           body.elapsed_s, body.objective, body.bound)
         return {"stored": changed}
     stored = services.store_result(
         job, body.status, [v.model_dump() for v in body.variants], body.generation_time, body.message,

@@ -10,15 +10,16 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 
-from timetabling.web.accounts.models import CAN_APPROVE, CAN_EDIT_DATA, CAN_GENERATE, STAFF_ROLES, Membership
+from timetabling.web.accounts.models import (
+    CAN_APPROVE,
+    CAN_EDIT_DATA,
+    CAN_GENERATE,
+    STAFF_ROLES,
+    Membership,
+    membership_of,
+)
 
 SIGN_IN_URL = "/signin/"
-
-
-def membership_of(request: HttpRequest) -> Membership | None:
-    if not request.user.is_authenticated:
-        return None
-    return Membership.objects.select_related("organization").filter(user=request.user).first()
 
 
 def page(roles: Collection[str] | None = None) -> Callable:
@@ -30,7 +31,7 @@ def page(roles: Collection[str] | None = None) -> Callable:
         def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             if not request.user.is_authenticated:
                 return redirect_to_login(request.get_full_path(), SIGN_IN_URL)
-            membership = membership_of(request)
+            membership = membership_of(request.user)
             if membership is None:
                 raise PermissionDenied("this account belongs to no organization")
             if roles is not None and membership.role not in roles:

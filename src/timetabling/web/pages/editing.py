@@ -15,7 +15,7 @@ from timetabling.web.academics import models as am
 from timetabling.web.academics.changes import record_change
 from timetabling.web.academics.grid import organization_grid
 from timetabling.web.pages.uploads import TABLES, Table, engine_problems
-from timetabling.web.pages.widgets import WeekGridField
+from timetabling.web.pages.widgets import AVAILABILITY_LEVELS, FACULTY_LEVELS, WeekGridField
 
 
 @dataclass(frozen=True)
@@ -26,7 +26,7 @@ class Kind:
     model: type[am.OrgScoped]
     title: str
     fields: tuple[str, ...]
-    grid: bool = False  # has an availability week grid (``unavailable``)
+    grid: str = ""  # the field its week grid edits: ``preferences`` (levels) or ``unavailable`` (on/off)
     bulk: tuple[str, ...] = ()  # fields a bulk edit may set on selected rows
 
     @property
@@ -49,12 +49,12 @@ KINDS: dict[str, Kind] = {k.kind: k for k in (
     Kind("courses", am.Course, "Courses", (
         "code", "name", "course_code", "department", "kind", "credits", "sessions_per_week", "session_length",
         "min_days", "max_per_day", "room_type", "size", "faculty", "batches"),
-        bulk=("department", "kind", "room_type", "sessions_per_week")),
+        grid="unavailable", bulk=("department", "kind", "room_type", "sessions_per_week")),
     Kind("faculty", am.Faculty, "Faculty", (
         "code", "name", "department", "max_hours_per_week", "max_hours_per_day", "max_consecutive"),
-        grid=True, bulk=("department", "max_hours_per_week", "max_hours_per_day")),
+        grid="preferences", bulk=("department", "max_hours_per_week", "max_hours_per_day")),
     Kind("rooms", am.Room, "Rooms", ("code", "name", "capacity", "room_type", "building", "department", "shared"),
-         grid=True, bulk=("department", "room_type", "capacity", "building", "shared")),
+         grid="unavailable", bulk=("department", "room_type", "capacity", "building", "shared")),
     Kind("students", am.Student, "Students", ("code", "name", "batch", "electives"), bulk=("batch",)),
 )}
 
@@ -71,9 +71,16 @@ class RecordForm(forms.ModelForm):
             if queryset is not None and issubclass(queryset.model, am.OrgScoped):
                 field.queryset = queryset.model.objects.filter(organization=organization).order_by("code")
                 field.label_from_instance = str
+        if "preferences" in self.fields:
+            self.fields["preferences"] = WeekGridField(organization_grid(organization), FACULTY_LEVELS,
+                                                      required=False, label="Availability and preferences")
         if "unavailable" in self.fields:
-            self.fields["unavailable"] = WeekGridField(organization_grid(organization), required=False,
-                                                      label="Availability")
+            self.fields["unavailable"] = WeekGridField(organization_grid(organization), AVAILABILITY_LEVELS,
+                                                      required=False, label="Availability")
+
+    def clean_preferences(self) -> Any:
+        value = self.cleaned_data.get("preferences")
+        return self.instance.preferences if value is None else value
 
     def clean_unavailable(self) -> Any:
         value = self.cleaned_data.get("unavailable")
@@ -88,7 +95,7 @@ class RecordForm(forms.ModelForm):
 
 
 def form_class(kind: Kind, fields: Iterable[str] | None = None) -> type[RecordForm]:
-    names = list(fields or kind.fields) + (["unavailable"] if kind.grid and fields is None else [])
+    names = list(fields or kind.fields) + ([kind.grid] if kind.grid and fields is None else [])
     return forms.modelform_factory(kind.model, form=RecordForm, fields=names)
 
 
@@ -104,10 +111,31 @@ def _words(value: Any) -> Any:
     return value
 
 
+def _cells_in_words(org_id: int | None, cells: Any) -> Any:
+    """A week grid's stored cells as people read them: ``Mon P1 09:00 prohibited; ...`` (``unavailable`` cells
+    without a level); what is not a list of cells stays as it is."""
+    if not isinstance(cells, list) or org_id is None:
+        return cells
+    grid = organization_grid(am.Organization(pk=org_id))
+    words = []
+    for c in cells:
+        if not (isinstance(c, list | tuple) and len(c) >= 2 and isinstance(c[0], int) and isinstance(c[1], int)):
+            return cells
+        day = grid.days[c[0]] if 0 <= c[0] < grid.n_days else f"day {c[0]}"
+        period = grid.periods[c[1]] if 0 <= c[1] < grid.n_periods else None
+        where = f"{day} {period.name} {period.start:%H:%M}" if period else f"{day} period {c[1]}"
+        words.append(f"{where} {str(c[2]).replace('_', ' ')}" if len(c) >= 3 else where)
+    return "; ".join(words) or "none"
+
+
 def snapshot(obj: models.Model, names: Iterable[str]) -> dict[str, Any]:
-    """The record's stored values of ``names`` (related records by code), for an old -> new comparison."""
+    """The record's stored values of ``names`` (related records by code; week grid cells in words), for an
+    old -> new comparison."""
     out: dict[str, Any] = {}
     for name in names:
+        if name in ("preferences", "unavailable"):
+            out[name] = _cells_in_words(getattr(obj, "organization_id", None), getattr(obj, name))
+            continue
         field = obj._meta.get_field(name)
         if field.many_to_many:
             out[name] = sorted(getattr(obj, name).values_list("code", flat=True)) if obj.pk else []

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import tempfile
+import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -19,7 +21,7 @@ from icalendar import Calendar, Event
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 
-from timetabling.engine.export.csv import _cell as spreadsheet_safe
+from timetabling.engine.export.csv import spreadsheet_safe
 from timetabling.web.pages.grids import Session, WeekGrid
 from timetabling.web.streaming import Echo
 
@@ -96,31 +98,59 @@ FONTS = files("timetabling") / "data" / "fonts"
 FONT, FALLBACK = "NotoSans", "NotoSansDevanagari"  # Latin, Greek, Cyrillic; then Devanagari
 
 
-def _pdf() -> FPDF:
-    """An A4 landscape PDF with the packaged Unicode fonts: names in any of their scripts print."""
+def _pdf(devanagari: bool = True) -> FPDF:
+    """An A4 landscape PDF with the packaged Unicode fonts: names in any of their scripts print. Without
+    ``devanagari`` (no text of the PDF needs it) the fallback font is left out: embedding a font costs more
+    time than drawing the week."""
     pdf = FPDF(orientation="landscape", unit="mm", format="A4")
-    for family in (FONT, FALLBACK):
+    for family in (FONT, FALLBACK) if devanagari else (FONT,):
         with as_file(FONTS / f"{family}-Regular.ttf") as path:
             pdf.add_font(family, "", str(path))
-    pdf.set_fallback_fonts([FALLBACK])
+    if devanagari:
+        pdf.set_fallback_fonts([FALLBACK])
     return pdf
 
 
-def to_pdf(week: WeekGrid, title: str, subtitle: str = "") -> bytes:
-    pdf = _pdf()
-    pdf.set_title(title)
-    pdf.set_creator("timetabling")
-    pdf.set_auto_page_break(auto=True, margin=10)
+_DEVANAGARI = re.compile("[\u0900-\u097f\ua8e0-\ua8ff\u1cd0-\u1cff]")
+
+
+def _needs_devanagari(*texts: str, weeks: Iterable[WeekGrid] = ()) -> bool:
+    words = [*texts]
+    for week in weeks:
+        for s in week.sessions:
+            words += [s.course_code, s.course_name, s.room_name, s.room, *s.faculty_names, *s.faculty]
+        words += [*week.days, *(r.label for r in week.rows)]
+    return any(_DEVANAGARI.search(w or "") for w in words)
+
+
+CELL_PT, SMALLEST_PT = 7, 4.5  # a week cell's font size; the least a cell shrinks to so a long code stays whole
+
+
+def _fitting_size(pdf: FPDF, text: str, width: float) -> float:
+    """The font size (at most ``CELL_PT``) at which the cell's longest word fits on one line: fpdf2 wraps on
+    spaces and breaks a word only when it is wider than the cell, so a code never breaks in two."""
+    longest = max((w for w in text.split()), key=lambda w: pdf.get_string_width(w), default="")
+    size = CELL_PT
+    while size > SMALLEST_PT and pdf.get_string_width(longest) * size / CELL_PT > width:
+        size -= 0.5
+    return size
+
+
+def _week_page(pdf: FPDF, week: WeekGrid, title: str, subtitle: str = "") -> None:
+    """One page (more if the week is long): the title, the subtitle and the week as a table."""
     pdf.add_page()
+    pdf.start_section(title)
     pdf.set_font(FONT, "", 14)
     pdf.cell(0, 8, title, new_x="LMARGIN", new_y="NEXT")
     if subtitle:
         pdf.set_font(FONT, "", 9)
         pdf.cell(0, 5, subtitle, new_x="LMARGIN", new_y="NEXT")
     pdf.ln(2)
-    pdf.set_font(FONT, "", 7)
+    pdf.set_font(FONT, "", CELL_PT)
     first = 24
-    widths = (first, *[(pdf.epw - first) / max(1, len(week.days))] * len(week.days))
+    day_width = (pdf.epw - first) / max(1, len(week.days))
+    widths = (first, *[day_width] * len(week.days))
+    inner = day_width - 2 * pdf.c_margin - 1
     # headings shaded, not bold: the packaged font has one weight
     with pdf.table(col_widths=widths, text_align="LEFT", line_height=3.2, first_row_as_headings=True,
                    headings_style=FontFace(fill_color=(238, 241, 245))) as table:
@@ -135,8 +165,83 @@ def to_pdf(week: WeekGrid, title: str, subtitle: str = "") -> bytes:
                 continue
             line.cell(f"{row.label}\n{row.start}-{row.end}")
             for cells in row.cells:
-                line.cell("\n".join(_cell_text(c.session, c.is_start) for c in cells))
+                text = "\n".join(_cell_text(c.session, c.is_start) for c in cells)
+                size = _fitting_size(pdf, text, inner)
+                line.cell(text, style=FontFace(size_pt=size) if size < CELL_PT else None)
+
+
+def to_pdf(week: WeekGrid, title: str, subtitle: str = "") -> bytes:
+    pdf = _pdf(_needs_devanagari(title, subtitle, weeks=[week]))
+    pdf.set_title(title)
+    pdf.set_creator("timetabling")
+    pdf.set_auto_page_break(auto=True, margin=10)
+    _week_page(pdf, week, title, subtitle)
     return bytes(pdf.output())
+
+
+@dataclass(frozen=True)
+class OwnerWeek:
+    """One batch's, faculty member's or room's week, with the title its page has."""
+
+    title: str
+    week: WeekGrid
+
+
+def to_booklet(title: str, subtitle: str, parts: list[tuple[str, list[OwnerWeek]]]) -> bytes:
+    """One PDF: a cover (the title, the subtitle and the contents), then a page per owner, part by part
+    (batches, faculty, rooms), each page in the PDF's outline."""
+    pdf = _pdf(_needs_devanagari(title, subtitle, *(o.title for _, owners in parts for o in owners),
+                                 weeks=(o.week for _, owners in parts for o in owners)))
+    pdf.set_title(title)
+    pdf.set_creator("timetabling")
+    pdf.set_auto_page_break(auto=True, margin=10)
+    pdf.add_page()
+    pdf.set_font(FONT, "", 22)
+    pdf.ln(30)
+    pdf.multi_cell(0, 11, title, new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font(FONT, "", 12)
+    pdf.multi_cell(0, 7, subtitle, new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(6)
+    pdf.set_font(FONT, "", 10)
+    for heading, owners in parts:
+        names = ", ".join(o.title for o in owners) if owners else "none"
+        pdf.multi_cell(0, 5.5, f"{heading} ({len(owners)}): {names}", new_x="LMARGIN", new_y="NEXT")
+        pdf.ln(1.5)
+    for _, owners in parts:
+        for owner in owners:
+            _week_page(pdf, owner.week, owner.title, subtitle)
+    return bytes(pdf.output())
+
+
+class _Sink(io.RawIOBase):
+    """A file that keeps what is written until it is taken: ``zipfile`` writes into it, the response sends it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.parts: list[bytes] = []
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: Any) -> int:
+        self.parts.append(bytes(data))
+        return len(data)
+
+    def take(self) -> bytes:
+        out = b"".join(self.parts)
+        self.parts.clear()
+        return out
+
+
+def zip_stream(files: Iterable[tuple[str, bytes]]) -> Iterator[bytes]:
+    """A ZIP of the named files, sent a file at a time as each is made (the download starts at once, however
+    many PDFs it holds)."""
+    sink = _Sink()
+    with zipfile.ZipFile(sink, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name, body in files:
+            archive.writestr(name, body)
+            yield sink.take()
+    yield sink.take()  # the central directory
 
 
 # ------------------------------------------------------------------------------------------ iCalendar

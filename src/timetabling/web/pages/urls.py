@@ -110,6 +110,7 @@ urlpatterns = [
     # before the owners' route, whose kind would match 'department'
     path("timetables/department/<id:department_id>/export.<str:fmt>", published.department_export,
          name="department_export"),
+    path("timetables/<str:kind>/pdfs.zip", published.pdf_set, name="pdf_set"),
     path("timetables/<str:kind>/<id:owner_id>/", published.published, name="published"),
     path("timetables/<str:kind>/<id:owner_id>/export.<str:fmt>", published.export, name="export"),
 ]

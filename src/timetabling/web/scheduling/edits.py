@@ -20,8 +20,8 @@ from timetabling.engine.errors import InputError
 from timetabling.engine.model import Assignment, Instance, Solution
 from timetabling.engine.repair.candidates import CandidateIndex, Candidates
 from timetabling.web.academics import models as am
-from timetabling.web.api.errors import ApiError
 from timetabling.web.scheduling import datachange, reports
+from timetabling.web.scheduling.errors import Refused
 from timetabling.web.scheduling.models import (
     Timetable,
     TimetableEdit,
@@ -70,7 +70,7 @@ def state_of(timetable: Timetable) -> DraftState:
     try:
         state = DraftState(reports.instance_of(timetable), reports.solution_of(timetable))
     except (InputError, ValueError) as err:
-        raise ApiError(400, f"the academic data cannot be read as a timetable problem: {err}") from None
+        raise Refused(400, f"the academic data cannot be read as a timetable problem: {err}") from None
     _remember(timetable, key, state)
     return state
 
@@ -114,7 +114,7 @@ def candidates(timetable: Timetable, course: str, session: int) -> dict[str, Any
     try:
         found = state.index.query(course, session)
     except KeyError:
-        raise ApiError(400, f"this timetable has no session {session} of course '{course}'", field="course") from None
+        raise Refused(400, f"this timetable has no session {session} of course '{course}'", field="course") from None
     return {"timetable_id": timetable.pk, "slots_version": timetable.slots_version, "session": found.session,
             "day": found.day, "period": found.period, "room": found.room, "cells": cells_of(found),
             "swaps": [vars(w) for w in found.swaps], "locked": _lock_of(timetable, course, session) is not None}
@@ -142,18 +142,18 @@ def _lock_of(timetable: Timetable, course: str, session: int) -> dict[str, Any] 
 def _need(state: DraftState, timetable: Timetable, course: str | None, session: int | None, field_name: str
           ) -> Assignment:
     if not course:
-        raise ApiError(400, f"{field_name} is required", field=field_name)
+        raise Refused(400, f"{field_name} is required", field=field_name)
     if not am.Course.objects.filter(organization=timetable.organization, code=course).exists():
-        raise ApiError(400, f"unknown course '{course}' (deleted, or never in this organization)", field=field_name)
+        raise Refused(400, f"unknown course '{course}' (deleted, or never in this organization)", field=field_name)
     here = state.placement(course, session or 0)
     if here is None:
-        raise ApiError(400, f"this timetable has no session {session} of course '{course}'", field=field_name)
+        raise Refused(400, f"this timetable has no session {session} of course '{course}'", field=field_name)
     return here
 
 
 def _not_locked(timetable: Timetable, a: Assignment, field_name: str) -> None:
     if _lock_of(timetable, a.course, a.session) is not None:
-        raise ApiError(400, f"session {a.course}#{a.session} is locked; unlock it first", field=field_name)
+        raise Refused(400, f"session {a.course}#{a.session} is locked; unlock it first", field=field_name)
 
 
 def _target(state: DraftState, timetable: Timetable, here: Assignment, edit: Edit) -> Assignment:
@@ -163,12 +163,12 @@ def _target(state: DraftState, timetable: Timetable, here: Assignment, edit: Edi
     period = here.period if edit.period is None else edit.period
     course = next(c for c in state.instance.courses if c.id == here.course)
     if not (0 <= day < grid.n_days and period >= 0 and period + course.session_length - 1 < grid.n_periods):
-        raise ApiError(400, f"slot [{day}, {period}] does not exist for a session of {course.session_length} "
+        raise Refused(400, f"slot [{day}, {period}] does not exist for a session of {course.session_length} "
                        f"period(s) in a grid of {grid.n_days} days x {grid.n_periods} periods", field="day")
     room = here.room if edit.room is None else edit.room
     if edit.room is not None and not am.Room.objects.filter(organization=timetable.organization,
                                                             code=edit.room).exists():
-        raise ApiError(400, f"unknown room '{edit.room}'", field="room")
+        raise Refused(400, f"unknown room '{edit.room}'", field="room")
     if edit.op == "move" and edit.room is None and (day, period) != (here.day, here.period):
         room = _free_room(state, here, day, period) or room  # keep the room when it is free, else take a free one
     return Assignment(course=here.course, session=here.session, day=day, period=period, room=room)
@@ -193,7 +193,7 @@ def apply_edit(timetable: Timetable, user: Any, edit: Edit, base_version: int) -
         if edit.op in ("move", "room"):
             _not_locked(timetable, here, "course")
             if edit.op == "room" and not edit.room:
-                raise ApiError(400, "room is required", field="room")
+                raise Refused(400, "room is required", field="room")
             asked = edit if edit.op == "move" else Edit("room", here.course, here.session, room=edit.room)
             target = _target(state, timetable, here, asked)
             moved = [target]
@@ -201,7 +201,7 @@ def apply_edit(timetable: Timetable, user: Any, edit: Edit, base_version: int) -
         elif edit.op == "swap":
             there = _need(state, timetable, edit.other_course, edit.other_session, "other_course")
             if (there.course, there.session) == (here.course, here.session):
-                raise ApiError(400, "a session cannot be swapped with itself", field="other_course")
+                raise Refused(400, "a session cannot be swapped with itself", field="other_course")
             _not_locked(timetable, here, "course")
             _not_locked(timetable, there, "other_course")
             moved = [here.model_copy(update={"day": there.day, "period": there.period, "room": there.room}),
@@ -216,7 +216,7 @@ def apply_edit(timetable: Timetable, user: Any, edit: Edit, base_version: int) -
             locks = [lk for lk in locks if not (lk["course"] == here.course and lk.get("session") == here.session)]
             summary = f"{here.course}#{here.session} unlocked"
         else:
-            raise ApiError(400, f"unknown op '{edit.op}' (move, swap, room, lock, unlock)", field="op")
+            raise Refused(400, f"unknown op '{edit.op}' (move, swap, room, lock, unlock)", field="op")
         before = {"placements": [_row(state.solution, a) for a in moved], "locks": timetable.locks}
         after = {"placements": [_as_row(a) for a in moved], "locks": locks}
         checked = _checked(state, timetable, moved) if moved else None
@@ -244,10 +244,10 @@ def _locked_draft(timetable: Timetable, base_version: int | None) -> Timetable:
     timetable = Timetable.objects.select_for_update(of=("self",)).select_related("organization", "generation_job").get(
         pk=timetable.pk)
     if timetable.status != TimetableStatus.DRAFT:
-        raise ApiError(409, f"timetable {timetable.pk} is {timetable.status}: edits go to a draft (POST "
+        raise Refused(409, f"timetable {timetable.pk} is {timetable.status}: edits go to a draft (POST "
                        f"/api/timetable/timetables/{timetable.pk}/draft/ makes one)", field="timetable_id")
     if base_version is not None and base_version != timetable.slots_version:
-        raise ApiError(409, f"someone else changed this draft (version {timetable.slots_version}, your edit was made "
+        raise Refused(409, f"someone else changed this draft (version {timetable.slots_version}, your edit was made "
                        f"on version {base_version}); reload", field="base_version",
                        slots_version=timetable.slots_version)
     return timetable
@@ -271,7 +271,7 @@ def _checked(state: DraftState, timetable: Timetable, moved: list[Assignment]) -
                if (r.value, what) not in known]
         why = [b for a in moved for b in _breaches(state, a)]
         words = _reason(why) if why else "; ".join(f"{r}: {w}" for r, w in new[:5])
-        raise ApiError(400, f"refused: it breaks a hard rule: {words}", field="day", rules=sorted(worse),
+        raise Refused(400, f"refused: it breaks a hard rule: {words}", field="day", rules=sorted(worse),
                        breaches=[{"rule": b.rule.value, "detail": b.detail, "with": list(b.with_)} for b in why],
                        offenders=new[:50])
     return solution, after
@@ -344,7 +344,7 @@ def undo_redo(timetable: Timetable, redo: bool, base_version: int | None) -> dic
         edit = edits.filter(undone=True).order_by("id").first() if redo else \
             edits.filter(undone=False).order_by("-id").first()
         if edit is None:
-            raise ApiError(409, f"nothing to {'redo' if redo else 'undo'} in this draft", field="op")
+            raise Refused(409, f"nothing to {'redo' if redo else 'undo'} in this draft", field="op")
         state = state_of(timetable)
         side = edit.after if redo else edit.before
         edit.undone = not redo

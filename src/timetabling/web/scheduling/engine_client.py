@@ -9,7 +9,9 @@ from typing import Any, Protocol
 import httpx
 from django.conf import settings
 from django.utils.module_loading import import_string
+from pydantic import BaseModel, ValidationError
 
+from timetabling.service.contract import CancelAccepted, JobAccepted
 from timetabling.service.signing import EngineAuth
 
 
@@ -24,7 +26,9 @@ class EngineUnavailable(Exception):
 
 
 class EngineClient(Protocol):
-    def submit(self, payload: dict[str, Any]) -> dict[str, Any]: ...
+    def submit(self, payload: dict[str, Any]) -> dict[str, Any]:
+        """Hand the engine a ``contract.JobRequest`` (as JSON); raise ``EngineUnavailable`` when it does not
+        take it."""
 
     def cancel(self, job_id: str) -> dict[str, Any]: ...
 
@@ -48,10 +52,18 @@ class HttpEngineClient:
         return response.json()
 
     def submit(self, payload: dict[str, Any]) -> dict[str, Any]:
-        return self._post("/api/generate_variants", payload)
+        """``payload``: a ``contract.JobRequest`` as JSON; answers the engine's ``JobAccepted``."""
+        return self._read(JobAccepted, self._post("/api/generate_variants", payload))
 
     def cancel(self, job_id: str) -> dict[str, Any]:
-        return self._post(f"/api/cancel/{job_id}")
+        return self._read(CancelAccepted, self._post(f"/api/cancel/{job_id}"))
+
+    def _read(self, model: type[BaseModel], answer: Any) -> dict[str, Any]:
+        try:
+            return model.model_validate(answer).model_dump(mode="json")
+        except ValidationError as err:
+            raise EngineUnavailable(f"the engine service at {self.base_url} answered something else than a "
+                                    f"{model.__name__}: {err.errors()[0]['msg']}") from None
 
 
 @cache

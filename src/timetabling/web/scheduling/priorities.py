@@ -10,7 +10,7 @@ from pydantic import ValidationError
 
 from timetabling.engine.priorities import CRITERIA, CUSTOM_NAME, check_profile_name, parse_weights
 from timetabling.web.academics import models as am
-from timetabling.web.api.errors import ApiError
+from timetabling.web.scheduling.errors import Refused
 from timetabling.web.scheduling.models import PriorityProfile
 
 
@@ -20,25 +20,25 @@ def _weights_or_400(data: Any, field: str) -> dict[str, int]:
     except ValidationError as err:
         first = err.errors()[0]
         where = ".".join([field, *(str(p) for p in first["loc"])])
-        raise ApiError(400, f"{where}: {first['msg']}", field=where) from None
+        raise Refused(400, f"{where}: {first['msg']}", field=where) from None
 
 
 def _name_or_400(name: str, field: str) -> str:
     try:
         return check_profile_name(name.strip())
     except ValueError as err:
-        raise ApiError(400, str(err), field=field) from None
+        raise Refused(400, str(err), field=field) from None
 
 
 def chosen(org: am.Organization, weights: Any = None, profile: str | None = None) -> dict[str, Any] | None:
     """The job's chosen priorities from ``weights`` (a custom variant) or ``profile`` (a saved profile's name);
     None for neither. A profile of another organization is as unknown as one that does not exist."""
     if weights is not None and profile:
-        raise ApiError(400, "give weights or a priority profile, not both", field="priority_profile")
+        raise Refused(400, "give weights or a priority profile, not both", field="priority_profile")
     if profile:
         saved = PriorityProfile.objects.filter(organization=org, name=profile.strip()).first()
         if saved is None:
-            raise ApiError(400, f"unknown priority profile '{profile}'", field="priority_profile")
+            raise Refused(400, f"unknown priority profile '{profile}'", field="priority_profile")
         return {"name": saved.name, "weights": _weights_or_400(saved.weights, "priority_profile")}
     if weights is not None:
         return {"name": CUSTOM_NAME, "weights": _weights_or_400(weights, "weights")}
@@ -51,7 +51,7 @@ def save_profile(org: am.Organization, name: str, weights: Any, user: Any = None
     name = _name_or_400(name, "name")
     clean = _weights_or_400(weights, "weights")
     if department is not None and department.organization_id != org.pk:
-        raise ApiError(400, f"unknown department {department.pk}", field="department_id")
+        raise Refused(400, f"unknown department {department.pk}", field="department_id")
     profile, _ = PriorityProfile.objects.update_or_create(
         organization=org, name=name,
         defaults={"weights": clean, "department": department,

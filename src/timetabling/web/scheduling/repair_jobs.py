@@ -17,8 +17,8 @@ from django.db import close_old_connections, transaction
 from django.utils import timezone
 
 from timetabling.web.academics.grid import organization_grid
-from timetabling.web.api.errors import ApiError
 from timetabling.web.scheduling import repairs, services, submission
+from timetabling.web.scheduling.errors import Refused
 from timetabling.web.scheduling.models import ACTIVE_STATUSES, FINAL_STATUSES, GenerationJob, JobStatus, Timetable
 
 log = logging.getLogger(__name__)
@@ -41,7 +41,7 @@ def start_repair(source: Timetable, user: Any, time_limit: float = TIME_LIMIT) -
         services.expire_stale_jobs(org)
         running = GenerationJob.objects.filter(organization=org, status__in=ACTIVE_STATUSES).count()
         if running >= settings.MAX_CONCURRENT_JOBS:
-            raise ApiError(429, f"your organization already runs {running} job(s), the most allowed at once is "
+            raise Refused(429, f"your organization already runs {running} job(s), the most allowed at once is "
                            f"{settings.MAX_CONCURRENT_JOBS}; wait for one to finish or cancel it", field=None,
                            running_jobs=running)
         job = GenerationJob.objects.create(
@@ -106,7 +106,7 @@ def run_repair(job_id: Any) -> GenerationJob:
                     if not services.record_progress(job, "running", 5 + 85 * min(1.0, spent / limit),
                                                     "repairing: the fewest moves", max(0.0, limit - spent)):
                         return GenerationJob.objects.get(pk=job.pk)  # cancelled: the result is not wanted
-    except ApiError as err:
+    except Refused as err:
         submission.finish_without_result(job, JobStatus.FAILED, err.message)
         return GenerationJob.objects.get(pk=job.pk)
     services.record_progress(job, "running", 95, "storing the draft", 1)

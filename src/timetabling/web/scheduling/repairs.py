@@ -13,8 +13,8 @@ from django.db import transaction
 from timetabling.engine.errors import InputError
 from timetabling.engine.model import Instance
 from timetabling.engine.repair import Lock, RepairOptions, RepairResult, repair
-from timetabling.web.api.errors import ApiError
 from timetabling.web.scheduling import reports, services
+from timetabling.web.scheduling.errors import Refused
 from timetabling.web.scheduling.models import GenerationJob, Timetable
 
 
@@ -24,7 +24,7 @@ def prepare(source: Timetable) -> tuple[Instance, Any, tuple[Lock, ...]]:
         return (reports.instance_of(source), reports.solution_of(source),
                 tuple(Lock.model_validate(lk) for lk in source.locks))
     except (InputError, ValueError) as err:
-        raise ApiError(400, f"the repair cannot start: {err}") from None
+        raise Refused(400, f"the repair cannot start: {err}") from None
 
 
 def solve(source_id: int, instance: Instance, previous: Any, locks: tuple[Lock, ...],
@@ -35,9 +35,9 @@ def solve(source_id: int, instance: Instance, previous: Any, locks: tuple[Lock, 
         result = repair(instance, previous, locks, RepairOptions(time_limit=time_limit, workers=1),
                         source=f"timetable {source_id}")
     except (InputError, ValueError) as err:
-        raise ApiError(400, f"the repair cannot start: {err}") from None
+        raise Refused(400, f"the repair cannot start: {err}") from None
     if not result.feasible:
-        raise ApiError(409, "the repair found no timetable without hard violations: "
+        raise Refused(409, "the repair found no timetable without hard violations: "
                        + "; ".join(result.explanation[:5] or [result.status]), field="timetable_id")
     return result
 
@@ -54,8 +54,9 @@ def store(source: Timetable, instance: Instance, result: RepairResult, user: Any
             metrics={"repair": result.changes.summary() if result.changes else {}},
             created_by=user if getattr(user, "is_authenticated", False) else None)
         entries = [a.model_dump() for a in result.solution.assignments]
-        rows, _ = services._slot_rows(draft.pk, instance.grid, entries, services._lookups(source.organization))
-        services._insert_slots(rows)
+        lookups = services.org_lookups(source.organization)
+        rows, _ = services.variant_slot_rows(draft.pk, instance.grid, entries, lookups)
+        services.insert_slots(rows)
     reports.slots_changed(draft)
     return draft, (result.changes.to_dict(instance) if result.changes else {})
 

@@ -15,12 +15,13 @@ from django.utils import timezone
 
 from timetabling.engine.errors import InputError
 from timetabling.engine.model import TimeGrid
+from timetabling.service.contract import bound_text, lower_bound_of, time_limit_problem
 from timetabling.web.academics import models as am
 from timetabling.web.academics.instance import UnusableData, build_instance
-from timetabling.web.api.errors import ApiError
 from timetabling.web.notifications import events as notify
 from timetabling.web.scheduling import refusals, reports, scope, submission, timings, versions
 from timetabling.web.scheduling.engine_client import EngineUnavailable, engine_client
+from timetabling.web.scheduling.errors import Refused
 from timetabling.web.scheduling.models import (
     ACTIVE_STATUSES,
     FINAL_STATUSES,
@@ -43,11 +44,6 @@ def find_job(org: am.Organization, job_id: Any) -> GenerationJob | None:
     return GenerationJob.objects.filter(pk=key, organization=org).first()
 
 
-def estimated_seconds(time_limit: float) -> int:
-    """What a client should expect: the solver's budget plus start-up and storing."""
-    return int(time_limit + 5)
-
-
 def expire_stale_jobs(org: am.Organization | None = None) -> int:
     """Fail the jobs the engine can no longer be working on: not heard of for twice their time limit plus
     five minutes (an engine restarted without them, a lost callback). They would hold a slot forever."""
@@ -59,7 +55,7 @@ def expire_stale_jobs(org: am.Organization | None = None) -> int:
     for job in qs.exclude(status=JobStatus.QUEUED, metadata__has_key="engine_wait"):  # waiting: retry's to end
         limit = float(job.metadata.get("time_limit") or settings.GENERATION_TIME_LIMIT)
         if (now - job.updated_at).total_seconds() > 2 * limit + 300:
-            _finish_without_result(job, JobStatus.FAILED, "the engine service stopped reporting on this job",
+            submission.finish_without_result(job, JobStatus.FAILED, "the engine service stopped reporting on this job",
                                    result_may_follow=True)
             expired += 1
     return expired
@@ -72,12 +68,9 @@ def fail_interrupted_jobs() -> int:
     jobs = list(GenerationJob.objects.filter(status__in=ACTIVE_STATUSES).exclude(
         status=JobStatus.QUEUED, metadata__has_key="engine_wait"))
     for job in jobs:
-        _finish_without_result(job, JobStatus.FAILED, "interrupted: the service was restarted",
+        submission.finish_without_result(job, JobStatus.FAILED, "interrupted: the service was restarted",
                                result_may_follow=True)
     return len(jobs)
-
-
-_finish_without_result = submission.finish_without_result
 
 
 def start_generation(
@@ -92,23 +85,24 @@ def start_generation(
     rerun_of: GenerationJob | None = None,
     priorities: dict[str, Any] | None = None,
 ) -> GenerationJob:
-    """Create a job and hand its instance to the engine. Raises ApiError 429 when the organization already
+    """Create a job and hand its instance to the engine. Raises Refused 429 when the organization already
     runs ``MAX_CONCURRENT_JOBS`` jobs, 400 when there is nothing to schedule or the time limit is over
     ``MAX_TIME_LIMIT``. An engine that cannot take the job now leaves it queued, "waiting for the engine",
     and it is offered again later (``submission``); one that refuses it for good fails it."""
     department_ids, batch_ids = list(department_ids), list(batch_ids)
     variants = list(variants or settings.GENERATION_VARIANTS)
     time_limit = float(time_limit or settings.GENERATION_TIME_LIMIT)
-    if time_limit > settings.MAX_TIME_LIMIT:  # one organization's job may not hold an engine slot for hours
-        raise ApiError(400, f"time_limit may be at most {settings.MAX_TIME_LIMIT:g} seconds", field="time_limit")
+    too_long = time_limit_problem(time_limit, settings.MAX_TIME_LIMIT)  # a job may not hold an engine slot for hours
+    if too_long:
+        raise Refused(400, too_long, field="time_limit")
     try:
         instance = build_instance(org, department_ids, batch_ids)
     except UnusableData as err:  # data the engine cannot use: name the records, never an "internal error"
-        raise ApiError(400, f"the academic data cannot be scheduled: {'; '.join(err.problems[:5])}"
+        raise Refused(400, f"the academic data cannot be scheduled: {'; '.join(err.problems[:5])}"
                        + (f" (and {len(err.problems) - 5} more)" if len(err.problems) > 5 else ""),
                        field=err.field, problems=err.problems[:100]) from None
     if not instance.courses:
-        raise ApiError(400, "there are no courses to schedule for this selection", field="department_ids")
+        raise Refused(400, "there are no courses to schedule for this selection", field="department_ids")
     fixed = 0
     if department_ids or batch_ids:  # the other departments' published sessions keep their rooms and people
         instance, fixed = scope.keep_others_fixed(instance, org, academic_year, semester)
@@ -118,7 +112,7 @@ def start_generation(
         running = GenerationJob.objects.filter(organization=org, status__in=ACTIVE_STATUSES).count()
         limit = settings.MAX_CONCURRENT_JOBS
         if running >= limit:
-            raise ApiError(
+            raise Refused(
                 429, f"your organization already runs {running} generation job(s), the most allowed at once "
                 f"is {limit}; wait for one to finish or cancel it", field=None, running_jobs=running,
             )
@@ -141,14 +135,14 @@ def rerun_generation(job: GenerationJob, user: Any) -> GenerationJob:
     """A new job with the finished job's parameters (academic year, semester, departments, batches, variants,
     time limit) on the organization's current data."""
     if job.status not in FINAL_STATUSES:
-        raise ApiError(409, f"the job is still {job.status}; cancel it or wait for it to finish", field="job_id")
+        raise Refused(409, f"the job is still {job.status}; cancel it or wait for it to finish", field="job_id")
     m = job.metadata
     if m.get("mode") == "repair":  # a repair again, of the same version, on today's data
         from timetabling.web.scheduling import repair_jobs
 
         source = Timetable.objects.filter(pk=m.get("source_timetable"), organization=job.organization).first()
         if source is None:
-            raise ApiError(409, "the timetable this job repaired no longer exists", field="job_id")
+            raise Refused(409, "the timetable this job repaired no longer exists", field="job_id")
         return repair_jobs.start_repair(source, user, float(m.get("time_limit") or repair_jobs.TIME_LIMIT))
     return start_generation(job.organization, user, job.academic_year, job.semester, m.get("department_ids") or [],
                             m.get("batch_ids") or [], m.get("variants"), m.get("time_limit"), rerun_of=job,
@@ -157,18 +151,19 @@ def rerun_generation(job: GenerationJob, user: Any) -> GenerationJob:
 
 def cancel_generation(job: GenerationJob) -> GenerationJob:
     if job.status in FINAL_STATUSES:
-        raise ApiError(409, f"the job is already {job.status}", field="job_id")
+        raise Refused(409, f"the job is already {job.status}", field="job_id")
     if submission.is_waiting(job):  # the engine never took it: nothing to stop there
-        _finish_without_result(job, JobStatus.CANCELLED, "cancelled while it waited for the engine service")
+        submission.finish_without_result(job, JobStatus.CANCELLED, "cancelled while it waited for the engine service")
         return job
     if job.metadata.get("mode") == "repair":  # it runs here, not in the engine: its result will not be stored
-        _finish_without_result(job, JobStatus.CANCELLED, "cancelled; the repair's result is not stored")
+        submission.finish_without_result(job, JobStatus.CANCELLED, "cancelled; the repair's result is not stored")
         return job
     try:
         engine_client().cancel(str(job.id))
     except EngineUnavailable as err:  # nothing runs it there any more (or never will): cancelled here
         log.warning("cancel of %s: %s", job.id, err)
-        _finish_without_result(job, JobStatus.CANCELLED, f"cancelled; the engine service was not reachable ({err})")
+        submission.finish_without_result(job, JobStatus.CANCELLED,
+                                         f"cancelled; the engine service was not reachable ({err})")
         return job
     job.metadata = {**job.metadata, "cancel_requested": True}
     job.save(update_fields=["metadata", "updated_at"])
@@ -197,10 +192,11 @@ def add_point(series: dict[str, list[list[float]]], point: tuple[str, float, flo
 
 def record_progress(job: GenerationJob, status: str, progress: float, phase: str, eta: float | None,
                     point: tuple[str, float, float] | None = None, elapsed: float | None = None,
-                    objective: float | None = None) -> bool:
+                    objective: float | None = None, bound: Any = None) -> bool:
     """Progress never goes back and never changes a finished job; ``point``: (variant, seconds, soft cost) for
     the convergence chart; ``elapsed`` (seconds of the run, else since the job was created) and ``objective``
-    time the phases and the first clash-free timetable (``timings``). Returns whether anything changed."""
+    time the phases and the first clash-free timetable (``timings``); with ``objective``, the status shows
+    it against the lower bound ``bound`` (``contract.bound_text``). Returns whether anything changed."""
     with transaction.atomic():
         job = GenerationJob.objects.select_for_update().get(pk=job.pk)
         if job.status in FINAL_STATUSES:
@@ -213,6 +209,10 @@ def record_progress(job: GenerationJob, status: str, progress: float, phase: str
             job.metadata = timings.note_phase(job.metadata, phase, seconds, objective)
         if point is not None:
             job.metadata["convergence"] = add_point(job.metadata.get("convergence") or {}, point)
+        if objective is not None:
+            lower = lower_bound_of(bound)
+            job.metadata["lower_bound"] = lower.model_dump(mode="json") if lower is not None else None
+            job.metadata["cost_line"] = bound_text(objective, lower)
         job.save(update_fields=["status", "progress", "metadata", "updated_at"])
     return True
 
@@ -224,7 +224,7 @@ SLOT_COLUMNS = ("timetable_id", "day", "period", "start_time", "end_time", "cour
 Placement = tuple[str, int, int, int, str | None]  # course code, session, day, period, room code: as the checker reads
 
 
-def _slot_rows(timetable_id: int, grid: TimeGrid, entries: list[dict[str, Any]], lookups: dict
+def variant_slot_rows(timetable_id: int, grid: TimeGrid, entries: list[dict[str, Any]], lookups: dict
                ) -> tuple[list[tuple[Any, ...]], list[Placement]]:
     """The variant's slot rows (``SLOT_COLUMNS``, one per faculty member and batch of each session) and its
     placements; 400 naming the entry for an unknown course or a slot outside the grid."""
@@ -235,12 +235,12 @@ def _slot_rows(timetable_id: int, grid: TimeGrid, entries: list[dict[str, Any]],
     for i, e in enumerate(entries):
         course = lookups["course"].get(e.get("course"))
         if course is None:
-            raise ApiError(400, f"unknown course '{e.get('course')}'", field=f"entries[{i}].course")
+            raise Refused(400, f"unknown course '{e.get('course')}'", field=f"entries[{i}].course")
         course_id, length = course
         day, period = int(e.get("day", -1)), int(e.get("period", -1))
         last = period + length - 1
         if not (0 <= day < grid.n_days and period >= 0 and last < grid.n_periods):
-            raise ApiError(400, f"slot [{day}, {period}] is outside the grid", field=f"entries[{i}].day")
+            raise Refused(400, f"slot [{day}, {period}] is outside the grid", field=f"entries[{i}].day")
         room = lookups["room"].get(e.get("room")) if e.get("room") else None
         session = int(e.get("session", 0))
         placed.append((e["course"], session, day, period, e["room"] if room is not None else None))
@@ -250,7 +250,7 @@ def _slot_rows(timetable_id: int, grid: TimeGrid, entries: list[dict[str, Any]],
     return rows, placed
 
 
-def _insert_slots(rows: list[tuple[Any, ...]], per_statement: int = 500) -> None:
+def insert_slots(rows: list[tuple[Any, ...]], per_statement: int = 500) -> None:
     """PostgreSQL: one COPY; elsewhere many rows per INSERT statement."""
     table = connection.ops.quote_name(TimetableSlot._meta.db_table)
     columns = ", ".join(connection.ops.quote_name(c) for c in SLOT_COLUMNS)
@@ -274,7 +274,7 @@ def _links(rows: Iterable[tuple[int, int]]) -> dict[int, list[int]]:
     return links
 
 
-def _lookups(org: am.Organization) -> dict[str, dict]:
+def org_lookups(org: am.Organization) -> dict[str, dict]:
     """Course code -> (id, session length), room code -> id, course id -> its faculty ids and batch ids."""
     courses = am.Course.objects.filter(organization=org)
     return {
@@ -307,7 +307,7 @@ def store_result(job: GenerationJob, status: str, variants: list[dict[str, Any]]
                 from timetabling.web.academics.grid import organization_grid
 
                 grid = organization_grid(org)
-            lookups = _lookups(org) if variants else {}
+            lookups = org_lookups(org) if variants else {}
             for v in variants:
                 timetable = Timetable.objects.create(
                     organization=org, name=str(v.get("name", "variant"))[:200], academic_year=job.academic_year,
@@ -316,8 +316,8 @@ def store_result(job: GenerationJob, status: str, variants: list[dict[str, Any]]
                                              job.metadata.get("batch_ids") or ()),
                     created_by=job.created_by,
                 )
-                rows, placed = _slot_rows(timetable.pk, grid, list(v.get("entries") or []), lookups)
-                _insert_slots(rows)
+                rows, placed = variant_slot_rows(timetable.pk, grid, list(v.get("entries") or []), lookups)
+                insert_slots(rows)
                 stored.append((timetable, placed, len(rows)))
             job.status = status
             job.progress = 100 if status == JobStatus.COMPLETED else job.progress
@@ -326,6 +326,7 @@ def store_result(job: GenerationJob, status: str, variants: list[dict[str, Any]]
             job.metadata = {
                 **job.metadata, "phase": status, "eta_seconds": 0, "generation_time": generation_time,
                 "comparison": comparison or [],
+                "bounds": {str(v.get("name")): v["bound"] for v in variants if v.get("bound")},
             }
             job.metadata.pop("result_may_follow", None)
             job.metadata.pop(refusals.NOTE, None)
@@ -357,12 +358,12 @@ def approve(job: GenerationJob, user: Any, action: str, comments: str, timetable
     """Approve: publish the chosen variant (the best scored when none is named) and archive the timetable
     published before it in the same scope. Reject: archive the job's drafts. Both record who decided and why."""
     if job.status != JobStatus.COMPLETED:
-        raise ApiError(409, f"only a completed job can be reviewed; this one is {job.status}", field="job_id")
+        raise Refused(409, f"only a completed job can be reviewed; this one is {job.status}", field="job_id")
     if job.metadata.get("review"):
-        raise ApiError(409, f"this job was already reviewed ({job.metadata['review']['action']})", field="job_id")
+        raise Refused(409, f"this job was already reviewed ({job.metadata['review']['action']})", field="job_id")
     drafts = Timetable.objects.filter(generation_job=job)
     if not drafts.exists():
-        raise ApiError(409, "the job produced no timetable", field="job_id")
+        raise Refused(409, "the job produced no timetable", field="job_id")
     review = {
         "action": "rejected" if action == "reject" else "approved", "comments": comments,
         "by": getattr(user, "username", ""), "at": timezone.now().isoformat(),
@@ -371,7 +372,7 @@ def approve(job: GenerationJob, user: Any, action: str, comments: str, timetable
         with transaction.atomic():
             chosen = _decide(job, drafts, action, review, timetable_id)
     except IntegrityError:  # the database's one-published-timetable rule: another approval got in between
-        raise ApiError(409, "another timetable was published at the same moment; reload and try again",
+        raise Refused(409, "another timetable was published at the same moment; reload and try again",
                        field="job_id") from None
     job.refresh_from_db(fields=["metadata", "updated_at"])
     return chosen
@@ -384,7 +385,7 @@ def _decide(job: GenerationJob, drafts: Any, action: str, review: dict[str, Any]
     am.Organization.objects.select_for_update().get(pk=job.organization_id)
     job = GenerationJob.objects.select_for_update().get(pk=job.pk)
     if job.metadata.get("review"):  # a parallel review of the same job finished first
-        raise ApiError(409, f"this job was already reviewed ({job.metadata['review']['action']})", field="job_id")
+        raise Refused(409, f"this job was already reviewed ({job.metadata['review']['action']})", field="job_id")
     if action == "reject":
         drafts.filter(status=TimetableStatus.DRAFT).update(status=TimetableStatus.ARCHIVED, is_active=False)
         job.metadata = {**job.metadata, "review": review}
@@ -393,7 +394,7 @@ def _decide(job: GenerationJob, drafts: Any, action: str, review: dict[str, Any]
     if timetable_id is not None:
         chosen = drafts.filter(pk=timetable_id).first()
         if chosen is None:
-            raise ApiError(400, f"timetable {timetable_id} is not a variant of this job", field="timetable_id")
+            raise Refused(400, f"timetable {timetable_id} is not a variant of this job", field="timetable_id")
     else:
         chosen = drafts.order_by("-score", "id").first()
     previous = notify.published_before(chosen)

@@ -13,8 +13,10 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.utils import timezone
+from pydantic import ValidationError
 
 from timetabling.engine.model import Instance
+from timetabling.service.contract import JobRequest
 from timetabling.web.academics import models as am
 from timetabling.web.academics.instance import UnusableData, build_instance
 from timetabling.web.scheduling import priorities, retry
@@ -44,15 +46,18 @@ def finish_without_result(job: GenerationJob, status: str, message: str, result_
 
 
 def engine_payload(job: GenerationJob, instance: Instance) -> dict[str, Any]:
+    """The job as the contract's ``JobRequest``, in JSON; the instance is added after the check (it is large,
+    and the engine service checks it as an ``Instance``)."""
     m = job.metadata
     department_ids = list(m.get("department_ids") or [])
-    return {
-        "job_id": str(job.id), "organization_id": job.organization_id,
-        "department_id": department_ids[0] if len(department_ids) == 1 else None,
-        "batch_ids": list(m.get("batch_ids") or []), "semester": job.semester, "academic_year": job.academic_year,
-        **priorities.engine_fields(m), "time_limit": float(m["time_limit"]),
-        "instance": instance.model_dump(mode="json"),
-    }
+    request = JobRequest(
+        job_id=str(job.id), organization_id=job.organization_id,
+        department_id=department_ids[0] if len(department_ids) == 1 else None,
+        batch_ids=list(m.get("batch_ids") or []), semester=job.semester, academic_year=job.academic_year,
+        **priorities.engine_fields(m), time_limit=float(m["time_limit"]), instance={},
+    )
+    # a chosen priority lists only the criteria given (the others keep their usual weights): no nulls
+    return {**request.model_dump(mode="json", exclude_none=True), "instance": instance.model_dump(mode="json")}
 
 
 def submit(job: GenerationJob, instance: Instance | None = None) -> bool:
@@ -69,7 +74,14 @@ def submit(job: GenerationJob, instance: Instance | None = None) -> bool:
         job.metadata = {**job.metadata, "grid": instance.grid.model_dump(mode="json"),
                         "sessions": instance.n_sessions}
     try:
-        engine_client().submit(engine_payload(job, instance))
+        payload = engine_payload(job, instance)
+    except ValidationError as err:  # e.g. a variant TIMETABLE_VARIANTS names that the engine does not know
+        first = err.errors()[0]
+        finish_without_result(job, JobStatus.FAILED, f"the job cannot be sent to the engine: "
+                              f"{'.'.join(str(p) for p in first['loc'])}: {first['msg']}")
+        return False
+    try:
+        engine_client().submit(payload)
     except EngineUnavailable as err:
         if err.status == ALREADY_THERE:
             return _taken(job)

@@ -15,8 +15,8 @@ from django.db.models import Q
 from django.utils import timezone
 
 from timetabling.web.academics import models as am
-from timetabling.web.api.errors import ApiError
 from timetabling.web.notifications import events as notify
+from timetabling.web.scheduling.errors import Refused
 from timetabling.web.scheduling.models import Timetable, TimetableReport, TimetableSlot, TimetableStatus
 
 ALL = "all"
@@ -58,7 +58,7 @@ def publish(timetable: Timetable, user: Any) -> Timetable:
     """Publish a draft, or re-publish an archived version (rollback): the scope's published one is archived.
     409 when it is already published or another publication got in first."""
     if timetable.status == TimetableStatus.PUBLISHED:
-        raise ApiError(409, f"timetable {timetable.pk} is already published", field="timetable_id")
+        raise Refused(409, f"timetable {timetable.pk} is already published", field="timetable_id")
     try:
         with transaction.atomic():
             am.Organization.objects.select_for_update().get(pk=timetable.organization_id)
@@ -67,7 +67,7 @@ def publish(timetable: Timetable, user: Any) -> Timetable:
             Timetable.objects.filter(pk=timetable.pk).update(status=TimetableStatus.PUBLISHED, is_active=True)
             notify.timetable_published(timetable, previous)  # the people whose sessions changed are told
     except IntegrityError:
-        raise ApiError(409, "another timetable of this scope was published at the same moment; reload and try "
+        raise Refused(409, "another timetable of this scope was published at the same moment; reload and try "
                        "again", field="timetable_id") from None
     timetable.refresh_from_db()
     by = getattr(user, "username", "")
@@ -131,7 +131,7 @@ def diff_of(a: Timetable, b: Timetable) -> dict[str, Any]:
     try:
         instance = reports.instance_of(b)
     except (InputError, ValueError) as err:
-        raise ApiError(400, f"the academic data cannot be read as a timetable problem: {err}") from None
+        raise Refused(400, f"the academic data cannot be read as a timetable problem: {err}") from None
     changes = diff(instance, reports.solution_of(a), reports.solution_of(b))
     return {"from": version_json(a), "to": version_json(b), **changes.to_dict(instance)}
 

@@ -18,15 +18,16 @@ from timetabling.engine.diagnostics import diagnose, errors
 from timetabling.engine.errors import InputError
 from timetabling.engine.pipeline import VARIANT_PROFILES
 from timetabling.engine.priorities import CRITERIA, PROFILE_NAME_MAX
+from timetabling.service.limits import MIN_TIME_LIMIT_S, TIME_LIMIT_CEILING_S
 from timetabling.service.signing import progress_token
 from timetabling.web.academics import models as am
 from timetabling.web.academics.instance import build_instance
 from timetabling.web.accounts.models import CAN_GENERATE, STAFF_ROLES, Membership
-from timetabling.web.api.errors import ApiError
 from timetabling.web.pages.access import page
 from timetabling.web.pages.views.common import job_of, render_page, timetable_of
 from timetabling.web.scheduling import priorities as chosen_priorities
 from timetabling.web.scheduling import repair_jobs, services, submission
+from timetabling.web.scheduling.errors import Refused
 from timetabling.web.scheduling.models import FINAL_STATUSES, GenerationJob, JobStatus, PriorityProfile, Timetable
 
 MAX_VARIANTS = len(VARIANT_PROFILES)
@@ -55,7 +56,8 @@ class GenerationForm(forms.Form):
                                                  widget=forms.CheckboxSelectMultiple,
                                                  help_text="none ticked: every department")
     variant_count = forms.IntegerField(min_value=1, max_value=MAX_VARIANTS, label="Number of variants")
-    time_limit = forms.IntegerField(min_value=1, max_value=3600, label="Time limit (seconds)")
+    time_limit = forms.IntegerField(min_value=int(MIN_TIME_LIMIT_S), max_value=int(TIME_LIMIT_CEILING_S),
+                                    label="Time limit (seconds)")
 
     def __init__(self, org: am.Organization, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -141,7 +143,7 @@ def new_generation(request: HttpRequest, membership: Membership) -> HttpResponse
                     [d.pk for d in data["departments"]], (), data["variants"], float(data["time_limit"]),
                     priorities=chosen,
                 )
-            except ApiError as err:
+            except Refused as err:
                 form.add_error(None, err.message)
                 status = err.status
             else:
@@ -205,7 +207,7 @@ def repair(request: HttpRequest, membership: Membership, timetable_id: int) -> H
     source = timetable_of(membership, timetable_id)
     try:
         job = repair_jobs.start_repair(source, request.user)
-    except ApiError as err:
+    except Refused as err:
         messages.error(request, err.message)
         return redirect("pages:dashboard")
     return redirect("pages:status", job_id=job.id)
@@ -218,7 +220,7 @@ def rerun(request: HttpRequest, membership: Membership, job_id: str) -> HttpResp
     job = job_of(membership, job_id)
     try:
         again = services.rerun_generation(job, request.user)
-    except ApiError as err:
+    except Refused as err:
         messages.error(request, err.message)
         return redirect("pages:status", job_id=job.id)
     return redirect("pages:status", job_id=again.id)
@@ -230,7 +232,7 @@ def cancel(request: HttpRequest, membership: Membership, job_id: str) -> HttpRes
     job = job_of(membership, job_id)
     try:
         services.cancel_generation(job)
-    except ApiError as err:
+    except Refused as err:
         messages.error(request, err.message)
     else:
         messages.info(request, "Cancel requested: the engine stops at its next checkpoint.")

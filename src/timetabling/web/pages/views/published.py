@@ -16,13 +16,13 @@ from django.utils import timezone
 from timetabling.web.academics import models as am
 from timetabling.web.academics.terms import term_holidays
 from timetabling.web.accounts.models import STAFF_ROLES, Membership
-from timetabling.web.api.timetable import _may_read as may_read  # the API's rule, kept in one place
 from timetabling.web.pages import exports
 from timetabling.web.pages.access import page
-from timetabling.web.pages.grids import KIND_LABELS, OWNER_MODELS, owner_week, timetable_grid
+from timetabling.web.pages.grids import KIND_LABELS, OWNER_MODELS, owner_week, owner_weeks, timetable_grid
 from timetabling.web.pages.views.common import record_id, render_page, timetable_of
 from timetabling.web.scheduling import versions
 from timetabling.web.scheduling.models import TimetableSlot, owner_q
+from timetabling.web.scheduling.readers import may_read  # the API's rule, kept in one place
 from timetabling.web.streaming import StreamingFileResponse, StreamingResponse
 
 
@@ -87,7 +87,7 @@ def export(request: HttpRequest, membership: Membership, kind: str, owner_id: in
         raise Http404("there is no published timetable yet")
     week = owner_week(timetable, kind, owner)
     title = f"{KIND_LABELS[kind]} {owner.code}" + (f" {owner.name}" if owner.name and owner.name != owner.code else "")
-    subtitle = f"{timetable.name}, {timetable.academic_year} semester {timetable.semester} ({timetable.status})"
+    subtitle = _subtitle(timetable)
     if fmt == "pdf":
         body = exports.to_pdf(week, title, subtitle)
     elif fmt == "ics":
@@ -104,7 +104,54 @@ def export(request: HttpRequest, membership: Membership, kind: str, owner_id: in
     return response
 
 
-DEPARTMENT_FORMATS = ("csv", "xlsx")
+def _subtitle(timetable: Any) -> str:
+    return f"{timetable.name}, {timetable.academic_year} semester {timetable.semester} ({timetable.status})"
+
+
+def owner_title(kind: str, owner: am.OrgScoped) -> str:
+    """``Faculty member Dr. A. Rao (CSE-F03)``: the name people know, the code beside it."""
+    if owner.name and owner.name != owner.code:
+        return f"{KIND_LABELS[kind]} {owner.name} ({owner.code})"
+    return f"{KIND_LABELS[kind]} {owner.code}"
+
+
+def _safe(code: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", code)
+
+
+SET_KINDS = ("batch", "faculty", "room")
+
+
+@page(roles=STAFF_ROLES)
+def pdf_set(request: HttpRequest, membership: Membership, kind: str) -> HttpResponseBase:
+    """A ZIP of one PDF per batch, faculty member or room that has sessions in the published timetable (staff:
+    ``?timetable=`` for another); ``?department=<id>``: only that department's."""
+    if kind not in SET_KINDS:
+        raise Http404(f"PDF sets come by {', '.join(SET_KINDS)}")
+    org = membership.organization
+    wanted = request.GET.get("timetable")
+    timetable = timetable_of(membership, record_id(wanted, "timetable")) if wanted else versions.published_for(org)
+    if timetable is None:
+        raise Http404("there is no published timetable yet")
+    model = OWNER_MODELS[kind]
+    owners = model.objects.filter(organization=org, pk__in=TimetableSlot.objects.filter(timetable=timetable)
+                                  .values(f"{kind}_id"))
+    department = request.GET.get("department")
+    if department:
+        found = am.Department.objects.filter(organization=org, pk=record_id(department, "department")).first()
+        if found is None:
+            raise Http404("no such department")
+        owners = owners.filter(department=found)
+    subtitle = _subtitle(timetable)
+    files = ((f"timetable-{kind}-{_safe(owner.code)}.pdf",
+              exports.to_pdf(week, owner_title(kind, owner), subtitle))
+             for owner, week in owner_weeks(timetable, kind, owners.order_by("code")))
+    response = StreamingResponse(exports.zip_stream(files), content_type="application/zip")
+    response["Content-Disposition"] = f'attachment; filename="timetables-{kind}-{timetable.pk}.zip"'
+    return response
+
+
+DEPARTMENT_FORMATS = ("csv", "xlsx", "pdf")
 
 
 @page(roles=STAFF_ROLES)
@@ -125,6 +172,8 @@ def department_export(request: HttpRequest, membership: Membership, department_i
         timetable = versions.published_for(membership.organization, theirs)
     if timetable is None:
         raise Http404("there is no published timetable yet")
+    if fmt == "pdf":
+        return _booklet(department, timetable)
     slots = (TimetableSlot.objects.filter(theirs, timetable=timetable)
              .select_related("course", "faculty", "room", "batch")
              .order_by("day", "period", "course_id", "session", "id").iterator(chunk_size=2000))
@@ -137,4 +186,19 @@ def department_export(request: HttpRequest, membership: Membership, department_i
                 f"{timetable.semester} ({timetable.status})"
         response = StreamingFileResponse(exports.xlsx_file(rows, title), content_type=exports.FORMATS["xlsx"])
     response["Content-Disposition"] = f'attachment; filename="timetable-department-{safe}.{fmt}"'
+    return response
+
+
+def _booklet(department: am.Department, timetable: Any) -> HttpResponse:
+    """The department's booklet: a cover, then a page per batch, faculty member and room of the department."""
+    parts = []
+    for kind, heading in (("batch", "Batches"), ("faculty", "Faculty"), ("room", "Rooms")):
+        owners = OWNER_MODELS[kind].objects.filter(department=department).order_by("code")
+        parts.append((heading, [exports.OwnerWeek(owner_title(kind, owner), week)
+                                for owner, week in owner_weeks(timetable, kind, owners)]))
+    name = department.name if department.name and department.name != department.code else department.code
+    body = exports.to_booklet(f"Department {name}" + (f" ({department.code})" if name != department.code else ""),
+                              _subtitle(timetable), parts)
+    response = HttpResponse(body, content_type=exports.FORMATS["pdf"])
+    response["Content-Disposition"] = f'attachment; filename="timetable-department-{_safe(department.code)}.pdf"'
     return response

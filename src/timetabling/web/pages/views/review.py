@@ -12,13 +12,13 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from timetabling.web.accounts.models import CAN_APPROVE, CAN_GENERATE, STAFF_ROLES, Membership
-from timetabling.web.api.errors import ApiError
 from timetabling.web.pages import comparison
 from timetabling.web.pages.access import page
 from timetabling.web.pages.grids import KIND_LABELS, OWNER_MODELS, judge, mark, owner_week, owners_in
 from timetabling.web.pages.views.common import job_of, render_page, timetable_of
 from timetabling.web.scheduling import priorities as chosen_priorities
 from timetabling.web.scheduling import reports, services, versions
+from timetabling.web.scheduling.errors import Refused
 from timetabling.web.scheduling.models import Timetable, TimetableEdit, TimetableStatus
 
 REVIEW_KINDS = ("batch", "faculty", "room")
@@ -88,7 +88,7 @@ def publish(request: HttpRequest, membership: Membership, timetable_id: int) -> 
     """Publish a draft, or re-publish an older version (rollback); only its scope's published one is archived."""
     try:
         t = versions.publish(timetable_of(membership, timetable_id), request.user)
-    except ApiError as err:
+    except Refused as err:
         messages.error(request, err.message)
     else:
         messages.success(request, f"Timetable '{t.name}' is published for {versions.scope_label(t)}.")
@@ -106,7 +106,7 @@ def decide(request: HttpRequest, membership: Membership, timetable_id: int) -> H
     comments = request.POST.get("comments", "").strip()[:4000]
     try:
         chosen = services.approve(timetable.generation_job, request.user, action, comments, timetable.pk)
-    except ApiError as err:
+    except Refused as err:
         messages.error(request, err.message)
     else:
         if chosen is None:
@@ -150,7 +150,7 @@ def diff(request: HttpRequest, membership: Membership, timetable_id: int, other_
     a, b = timetable_of(membership, timetable_id), timetable_of(membership, other_id)
     try:
         changes = versions.diff_of(a, b)
-    except ApiError as err:
+    except Refused as err:
         messages.error(request, err.message)
         return redirect("pages:review", timetable_id=b.pk)
     lists = [(title, sorted(changes[key].items())[:500]) for title, key in (

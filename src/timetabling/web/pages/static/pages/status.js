@@ -13,6 +13,7 @@
     var statusEl = document.getElementById("status");
     var phaseEl = document.getElementById("phase");
     var etaEl = document.getElementById("eta");
+    var costEl = document.getElementById("cost-line");
     var channel = document.getElementById("channel");
     var shown = parseFloat(bar.getAttribute("aria-valuenow")) || 0;
     var etaLeft = null;
@@ -31,6 +32,10 @@
         statusEl.className = "badge " + msg.status;
       }
       if (msg.phase) { phaseEl.textContent = msg.phase; }
+      if (msg.cost_line && costEl) {  // "soft cost X, lower bound B (gap G %)": the engine's words
+        costEl.textContent = " · " + msg.cost_line;
+        costEl.hidden = false;
+      }
       if (typeof msg.eta_seconds === "number" && !FINAL[msg.status]) {
         etaLeft = Math.max(0, Math.round(msg.eta_seconds));
       } else if (FINAL[msg.status]) {

@@ -7,8 +7,8 @@ page, then the JSON API, in a loop) for ``--duration`` seconds. Prints p50/p95/p
 the error count and the throughput; ``--json FILE`` writes them too. Measures what a user waits for: the
 whole HTTP request, end to end, from a second process (this driver, an async httpx client per user).
 
-    python benchmarks/load.py --users 200 --generations 2 --duration 30
-    python benchmarks/load.py --database-url postgresql://postgres@127.0.0.1:5432/loadbench
+    python -m timetabling.bench.load --users 200 --generations 2 --duration 30
+    python -m timetabling.bench.load --database-url postgresql://postgres@127.0.0.1:5432/loadbench
 
 With ``--database-url`` the database is emptied first (every table of the project's apps is dropped by
 ``migrate zero``), so point it at a database made for the benchmark.

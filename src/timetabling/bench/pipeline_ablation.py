@@ -1,6 +1,6 @@
 """Ablation of the generation pipeline on a synthetic profile; prints measured figures (no assertions).
 
-    python benchmarks/pipeline_ablation.py --profile medium --time-limit 60 --workers 1 2
+    python -m timetabling.bench.pipeline_ablation --profile medium --time-limit 60 --workers 1 2
 
 Rows, each checked by the independent checker under the instance's own weights (the Balanced variant):
   (a) one monolithic CP-SAT model, optimising for the whole time limit

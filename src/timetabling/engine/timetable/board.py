@@ -14,8 +14,8 @@ from functools import cached_property
 import numpy as np
 
 from timetabling.engine.model import Instance, Rule, Solution
-from timetabling.engine.pipeline.decompose import Placed, to_solution
-from timetabling.engine.solver.domains import Domains, build_domains
+from timetabling.engine.timetable.domains import Domains, build_domains
+from timetabling.engine.timetable.placed import Placed, to_solution
 
 NO_ROOM = -1
 

@@ -1,6 +1,6 @@
 """Benchmark: one generation through 1 and 2 Celery workers, with the per-task timings.
 
-    python benchmarks/celery_workers.py --profile university --time-limit 90 --variants Balanced \
+    python -m timetabling.bench.celery_workers --profile university --time-limit 90 --variants Balanced \
         --runs parts:1 parts:2 -o celery_workers.json
 
 Needs Redis (``--redis``, default redis://127.0.0.1:6379/10). Each run (``split:workers``) starts fresh workers

@@ -1,11 +1,8 @@
 """The genetic optimiser: improves the weighted soft score of a timetable and never breaks a hard rule.
 
-Fitness (lower is better), evaluated for the whole population at once with numpy:
-    w1 faculty preference + w2 compactness (batch idle periods) + w3 room utilisation (empty seats)
-    + w4 workload balance (spread of faculty daily loads) + w5 peak spreading (spread of sessions per slot)
-    + w6 continuity (rooms per course beyond the first) + day spread (the instance's own rule)
-w1, w2, w6 and day spread are the variant's own rule weights, so that part of the fitness is exactly the
-checker's soft cost; w3-w5 are the optimiser's own terms (``GAConfig``).
+Fitness (lower is better, ``fitness.py``), for the whole population at once: every soft rule of the catalogue
+at the variant's own weights, so that part is exactly the checker's soft cost, plus the optimiser's own terms
+(room utilisation, workload balance, peak spreading; ``GAConfig``).
 
 Hard rules: crossover children that break one are rejected (the first parent is kept); mutations are
 moves and swaps checked on the board before they are made.
@@ -20,8 +17,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from timetabling.engine.model import Rule, Rules
-from timetabling.engine.pipeline.board import NO_ROOM, Board, Layout, _columns
+from timetabling.engine.improve.fitness import Fitness
+from timetabling.engine.model import Rules
+from timetabling.engine.timetable.board import NO_ROOM, Board
 
 
 @dataclass
@@ -47,99 +45,6 @@ class GAResult:
     generations: int
     accepted_crossovers: int
     tried_crossovers: int
-
-
-class Fitness:
-    """Vectorised fitness over a population of (start, room) arrays."""
-
-    def __init__(self, lay: Layout, rules: Rules, config: GAConfig):
-        inst = lay.instance
-        grid = inst.grid
-        self.lay, self.config = lay, config
-        n, t = lay.n, lay.n_slots
-        self.w_pref = rules.weight(Rule.FACULTY_PREFERENCE)
-        self.w_idle = rules.weight(Rule.BATCH_IDLE)
-        self.w_days = rules.weight(Rule.COURSE_MIN_DAYS)
-        self.w_rooms = rules.weight(Rule.ROOM_STABILITY)
-        courses = inst.courses
-        self.min_days = np.array([c.min_days for c in courses], dtype=np.int64)
-        # faculty preference: cost of each session at each start
-        pref = {f.id: {grid.slot_index(p.slot) for p in f.preferred} for f in inst.faculty if f.preferred}
-        self.pref_cost = np.zeros((n, t), dtype=np.int64)
-        if self.w_pref:
-            for i in range(n):
-                c = courses[lay.session_course[i]]
-                sets = [pref[f] for f in c.faculty if f in pref]
-                if sets:
-                    for s in range(t):
-                        self.pref_cost[i, s] = sum(1 for p in sets for u in range(s, s + c.session_length)
-                                                   if u not in p)
-        # batch entries: (session, batch column, offset)
-        bcol = {int(r): k for k, r in enumerate(lay.batch_rows)}
-        fcol = {int(r): k for k, r in enumerate(lay.faculty_rows)}
-        be, fe = [], []
-        for i in range(n):
-            for res in lay.resources[i]:
-                for off in range(int(lay.length[i])):
-                    if res in bcol:
-                        be.append((i, bcol[res], off))
-                    if res in fcol:
-                        fe.append((i, fcol[res], off))
-        self.b_sess, self.b_col, self.b_off = _columns(be, 3)
-        self.f_sess, self.f_col, self.f_off = _columns(fe, 3)
-        self.n_batches, self.n_faculty = len(lay.batch_rows), len(lay.faculty_rows)
-        sizes = np.array([inst.course_size[c.id] for c in courses], dtype=float)[lay.session_course]
-        caps = np.array([r.capacity for r in inst.rooms] + [1], dtype=float)  # last: no room
-        self.seat_share = np.clip(sizes[:, None] / caps[None, :], 0.0, 1.0)  # (N, rooms + 1)
-        self.seat_share[:, -1] = 1.0
-
-    def __call__(self, starts: np.ndarray, rooms: np.ndarray) -> np.ndarray:
-        """Cost of each individual: ``starts`` and ``rooms`` are (P, N)."""
-        return sum(self.terms(starts, rooms).values())
-
-    def terms(self, starts: np.ndarray, rooms: np.ndarray) -> dict[str, np.ndarray]:
-        lay, cfg = self.lay, self.config
-        p_count, n = starts.shape
-        d, periods, t = lay.n_days, lay.n_periods, lay.n_slots
-        out: dict[str, np.ndarray] = {}
-        rows = np.arange(p_count)[:, None]
-        if self.w_pref:
-            out["faculty_preference"] = self.w_pref * self.pref_cost[np.arange(n)[None, :], starts].sum(1)
-        if self.w_days:
-            n_c = len(lay.course_ids)
-            idx = (rows * n_c + lay.session_course[None, :]) * d + starts // periods
-            used = np.bincount(idx.ravel(), minlength=p_count * n_c * d).reshape(p_count, n_c, d) > 0
-            out["course_min_days"] = self.w_days * np.maximum(0, self.min_days[None, :] - used.sum(2)).sum(1)
-        if self.w_idle and len(self.b_sess):
-            nb = self.n_batches
-            idx = (rows * nb + self.b_col[None, :]) * t + starts[:, self.b_sess] + self.b_off[None, :]
-            occ = np.bincount(idx.ravel(), minlength=p_count * nb * t).reshape(p_count, nb, d, periods) > 0
-            any_day = occ.any(3)
-            first = occ.argmax(3)
-            last = periods - 1 - occ[..., ::-1].argmax(3)
-            idle = np.where(any_day, last - first + 1 - occ.sum(3), 0)
-            out["batch_idle"] = self.w_idle * idle.sum((1, 2))
-        if self.w_rooms:
-            has = rooms >= 0
-            codes = np.where(has, lay.session_course[None, :] * (len(lay.room_ids) + 1) + rooms, -1)
-            s = np.sort(codes, axis=1)
-            distinct_pairs = ((np.diff(s, axis=1) != 0) & (s[:, 1:] >= 0)).sum(1) + (s[:, 0] >= 0)
-            cs = np.sort(np.where(has, lay.session_course[None, :], -1), axis=1)
-            distinct_courses = ((np.diff(cs, axis=1) != 0) & (cs[:, 1:] >= 0)).sum(1) + (cs[:, 0] >= 0)
-            out["room_stability"] = self.w_rooms * (distinct_pairs - distinct_courses)
-        if cfg.room_utilisation and len(lay.room_ids):
-            share = self.seat_share[np.arange(n)[None, :], np.where(rooms >= 0, rooms, -1)]
-            out["room_utilisation"] = cfg.room_utilisation * ((1.0 - share) * lay.length[None, :]).sum(1)
-        if cfg.workload_balance and len(self.f_sess):
-            nf = self.n_faculty
-            idx = (rows * nf + self.f_col[None, :]) * d + (starts[:, self.f_sess] + self.f_off[None, :]) // periods
-            load = np.bincount(idx.ravel(), minlength=p_count * nf * d).reshape(p_count, nf, d)
-            out["workload_balance"] = cfg.workload_balance * load.var(2).sum(1)
-        if cfg.peak_spreading:
-            idx = rows * t + starts
-            per_slot = np.bincount(idx.ravel(), minlength=p_count * t).reshape(p_count, t)
-            out["peak_spreading"] = cfg.peak_spreading * per_slot.var(1) * t
-        return out
 
 
 def _arrays(pop: list[Board]) -> tuple[np.ndarray, np.ndarray]:

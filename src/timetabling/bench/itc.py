@@ -16,10 +16,11 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from timetabling.engine.checker import check
+from timetabling.engine.control import Progress
 from timetabling.engine.errors import InputError
 from timetabling.engine.formats.itc2007 import read_ctt, write_itc_solution
 from timetabling.engine.model import Instance, Rule
-from timetabling.engine.solver import Progress, SolveOptions, SolveResult, solve
+from timetabling.engine.solver import SolveOptions, SolveResult, solve
 
 SOFT_RULES = (Rule.ROOM_CAPACITY, Rule.COURSE_MIN_DAYS, Rule.ISOLATED_SESSION, Rule.ROOM_STABILITY)
 COLUMNS = (
@@ -100,8 +101,8 @@ def bench_instance(
     first: list[float] = []
 
     def on_progress(event: Progress) -> None:
-        if event.phase == "solve" and not first:
-            first.append(event.elapsed)
+        if event.stage == "solve" and not first:
+            first.append(event.elapsed_s)
         if progress:
             progress(event)
 

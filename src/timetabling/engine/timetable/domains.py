@@ -25,11 +25,6 @@ class Domains:
     covers: dict[tuple[str, int], tuple[int, ...]]  # (course, period slot) -> starts that occupy it
 
 
-def occupied(instance: Instance, start: int, length: int) -> range:
-    """Flat slots occupied by a block of ``length`` starting at flat slot ``start``."""
-    return range(start, start + length)
-
-
 def course_starts(instance: Instance, course: Course) -> tuple[int, ...]:
     grid = instance.grid
     blocked = {grid.slot_index(s) for s in course.unavailable}
@@ -52,6 +47,8 @@ def room_fits(instance: Instance, course: Course, room: Room, size: int) -> bool
         return False
     if course.department is not None and not room.usable_by(course.department):
         return False
+    if instance.rules.is_hard(Rule.ROOM_AVOIDED) and room.id in course.avoid_rooms:
+        return False  # hard room constraints (ECTT's UD formulations): never placed there, by any optimiser
     return not (instance.rules.is_hard(Rule.ROOM_CAPACITY) and room.capacity < size)
 
 

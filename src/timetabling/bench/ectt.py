@@ -12,13 +12,14 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from timetabling.bench.itc import Solver, bench_each
+from timetabling.engine.control import Progress
 from timetabling.engine.ectt.formulations import Formulation, formulation
 from timetabling.engine.ectt.mapping import lectures_of, to_instance
 from timetabling.engine.ectt.score import score
 from timetabling.engine.errors import InputError
 from timetabling.engine.formats.ectt import read_ectt, write_ectt_solution
-from timetabling.engine.itc.bench import Solver, bench_each
-from timetabling.engine.solver import Progress, SolveOptions, solve
+from timetabling.engine.solver import SolveOptions, solve
 
 __all__ = ["columns", "find_ectt_instances", "run_ectt_bench"]
 
@@ -59,8 +60,8 @@ def bench_instance(
     first: list[float] = []
 
     def on_progress(event: Progress) -> None:
-        if event.phase == "solve" and not first:
-            first.append(event.elapsed)
+        if event.stage == "solve" and not first:
+            first.append(event.elapsed_s)
         if progress:
             progress(event)
 
