@@ -77,6 +77,9 @@ class StoredReportTests(PersonasTestCase):
         assert all(r["course_code"] in codes or set(r["batches"].split(";")) & batches for r in rows)
         xlsx = self.client.get(url.replace("export.csv", "export.xlsx"))
         assert xlsx.status_code == 200 and b"".join(xlsx.streaming_content)[:2] == b"PK"
-        assert self.client.get(url.replace("export.csv", "export.pdf")).status_code == 404
+        booklet = self.client.get(url.replace("export.csv", "export.pdf"))  # the department booklet
+        body = b"".join(booklet.streaming_content) if booklet.streaming else booklet.content
+        assert booklet.status_code == 200 and body[:5] == b"%PDF-"
+        assert self.client.get(url.replace("export.csv", "export.docx")).status_code == 404
         self.as_user(self.faculty_user)
         assert self.client.get(url).status_code == 403

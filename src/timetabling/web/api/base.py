@@ -1,25 +1,15 @@
-"""The ``api`` decorator: method check, sign-in, organization membership, role, JSON body -> pydantic model."""
+"""Reading a JSON request body: the checks pydantic does not make (media type, nesting depth, NUL characters),
+as django-ninja's ``Parser`` of the API (``app``)."""
 
 from __future__ import annotations
 
-import functools
 import json
-from collections.abc import Callable, Collection
-from typing import Any, TypeVar
+from typing import Any
 
-from django.http import HttpRequest, JsonResponse
-from django.http.response import HttpResponseBase
-from django.views.decorators.csrf import csrf_exempt
-from pydantic import BaseModel, ValidationError
+from django.http import HttpRequest
+from ninja.parser import Parser
 
-from timetabling.web.accounts.models import Membership, membership_of
-from timetabling.web.api.credentials import authenticate_request
-from timetabling.web.api.errors import ApiError, error_response, from_validation_error
-from timetabling.web.scheduling.errors import Refused
-
-M = TypeVar("M", bound=BaseModel)
-View = Callable[..., HttpResponseBase | dict[str, Any]]
-
+from timetabling.web.api.errors import ApiError
 
 MAX_JSON_DEPTH = 32  # our deepest body (the engine's callback) nests 4 levels; Python's parser stops near 1000
 
@@ -56,15 +46,6 @@ def json_depth(value: Any, limit: int) -> int:
     return deepest
 
 
-def parse_json(request: HttpRequest) -> Any:
-    if not request.body:
-        return {}
-    content_type = request.content_type or ""
-    if content_type != "application/json":
-        raise ApiError(415, f"send the request body as application/json (got '{content_type}')", field="body")
-    return load_json(request.body)
-
-
 def nul_path(value: Any, path: str = "") -> str | None:
     """The path of the first string holding a NUL character (PostgreSQL stores none), else None."""
     if isinstance(value, str):
@@ -79,72 +60,24 @@ def nul_path(value: Any, path: str = "") -> str | None:
     return None
 
 
-def body_as(request: HttpRequest, schema: type[M]) -> M:
-    data = parse_json(request)
+def parse_json(request: HttpRequest) -> dict[str, Any]:
+    """The body as a JSON object: 415 when it is not application/json, 400 naming the body (or the field) when it
+    is not JSON, nests too deep, is not an object or holds a NUL character."""
+    content_type = request.content_type or ""
+    if content_type != "application/json":
+        raise ApiError(415, f"send the request body as application/json (got '{content_type}')", field="body")
+    data = load_json(request.body)
     bad = nul_path(data)
     if bad:
         raise ApiError(400, "text may not contain NUL characters", field=bad)
     if not isinstance(data, dict):
         raise ApiError(400, "the body must be a JSON object", field="body")
-    try:
-        return schema.model_validate(data)
-    except ValidationError as err:
-        raise from_validation_error(err) from None
+    return data
 
 
-def record_id(value: str, field: str) -> int:
-    """A query string's record id; 400 naming ``field`` for anything else."""
-    if not (value.isascii() and value.isdigit()) or len(value) > 19:  # int() reads '٣' and ' 3' too
-        raise ApiError(400, f"'{value[:40]}' is not a record id (a whole number)", field=field)
-    number = int(value)
-    if not 0 < number < 2**63:
-        raise ApiError(400, f"{number} is not a valid id", field=field)
-    return number
+class JsonParser(Parser):
+    """django-ninja reads request bodies with ``parse_json`` (it wraps what this raises in an ``HttpError``,
+    which the API's handler unwraps: ``app``)."""
 
-
-def member(request: HttpRequest) -> Membership:
-    """The signed-in member: 401 for a visitor, 403 for an account of no organization."""
-    if not request.user.is_authenticated:
-        raise ApiError(401, "sign in first")
-    membership = membership_of(request.user)
-    if membership is None:
-        raise ApiError(403, "this account belongs to no organization")
-    return membership
-
-
-def api(methods: Collection[str] = ("GET",), roles: Collection[str] | None = None, auth: bool = True,
-        csrf: bool = True):
-    """Wrap a view ``view(request, [membership,] **kwargs)`` that returns a dict or a response.
-
-    ``roles`` limits the view to members with one of these roles (403 otherwise). A session-authenticated
-    write needs the CSRF token, an API token (``Authorization: Bearer``) does not (see ``credentials``);
-    ``csrf=False`` only for a caller that proves itself otherwise (the engine's signed callback)."""
-
-    def decorate(view: View) -> Callable[..., HttpResponseBase]:
-        @csrf_exempt  # Django's middleware would answer an HTML 403, and cannot tell a token from a session
-        @functools.wraps(view)
-        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-            try:
-                for name, value in kwargs.items():  # an id no database row can have is simply not there
-                    if isinstance(value, int) and not 0 < value < 2**63:
-                        raise ApiError(404, f"{name} {value} not found", field=name)
-                if request.method not in methods:
-                    raise ApiError(405, f"method {request.method} not allowed (use {', '.join(methods)})")
-                authenticate_request(request, needs_csrf=csrf, signed_in_only=auth)
-                if auth:
-                    membership = member(request)
-                    if roles is not None and membership.role not in roles:
-                        raise ApiError(403, f"your role ({membership.get_role_display()}) may not do this")
-                    result = view(request, membership, *args, **kwargs)
-                else:
-                    result = view(request, *args, **kwargs)
-            except Refused as err:  # the API's own errors and the workflow's refusals
-                return error_response(err)
-            if isinstance(result, HttpResponseBase):  # a 304, a download, or JSON the view built itself
-                return result
-            return JsonResponse({"success": True, **result})
-
-        wrapper.api_methods = tuple(methods)  # type: ignore[attr-defined]
-        return wrapper
-
-    return decorate
+    def parse_body(self, request: HttpRequest) -> dict[str, Any]:
+        return parse_json(request)

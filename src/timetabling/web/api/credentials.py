@@ -8,11 +8,13 @@ adds it on its own, so it needs no CSRF token."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest
 from django.middleware.csrf import CsrfViewMiddleware
 
-from timetabling.web.accounts.models import ApiToken
+from timetabling.web.accounts.models import ApiToken, Membership, membership_of
 from timetabling.web.api.errors import ApiError
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
@@ -70,3 +72,38 @@ def authenticate_request(request: HttpRequest, needs_csrf: bool, signed_in_only:
     if signed_in_only and not request.user.is_authenticated:
         return
     enforce_csrf(request)
+
+
+def member(request: HttpRequest) -> Membership:
+    """The signed-in member: 401 for a visitor, 403 for an account of no organization."""
+    if not request.user.is_authenticated:
+        raise ApiError(401, "sign in first")
+    membership = membership_of(request.user)
+    if membership is None:
+        raise ApiError(403, "this account belongs to no organization")
+    return membership
+
+
+class Member:
+    """django-ninja's auth of an operation: a Bearer API token or the session (with the CSRF token on a write),
+    a member of an organization, with one of ``roles`` when given. Sets ``request.auth`` to the Membership;
+    refuses with ``ApiError`` (401, 403), which the API answers as JSON."""
+
+    def __init__(self, roles: Collection[str] | None = None) -> None:
+        self.roles = None if roles is None else frozenset(roles)
+
+    def __call__(self, request: HttpRequest) -> Membership:
+        authenticate_request(request, needs_csrf=True, signed_in_only=True)
+        membership = member(request)
+        if self.roles is not None and membership.role not in self.roles:
+            raise ApiError(403, f"your role ({membership.get_role_display()}) may not do this")
+        return membership
+
+
+class Visitor:
+    """The auth of an operation anyone may call (the CSRF token, sign in and out): a Bearer token must still be
+    valid, and a session write still needs the CSRF token."""
+
+    def __call__(self, request: HttpRequest) -> bool:
+        authenticate_request(request, needs_csrf=True, signed_in_only=False)
+        return True

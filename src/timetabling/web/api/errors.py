@@ -47,7 +47,7 @@ def from_validation_error(err: ValidationError) -> ApiError:
 
 
 class JsonErrorMiddleware:
-    """Under ``/api/``, a 404 or an unexpected error answers JSON, never an HTML page."""
+    """Under ``/api/``, a 404, a 405 or an unexpected error answers JSON, never an HTML page or plain text."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -60,6 +60,9 @@ class JsonErrorMiddleware:
             and not response.get("Content-Type", "").startswith("application/json")
         ):
             return ApiError(404, f"no such endpoint or record: {request.path}").response()
+        if request.path.startswith("/api/") and response.status_code == 405:  # django-ninja's plain-text answer
+            allowed = response.get("Allow", "")
+            return ApiError(405, f"method {request.method} not allowed (use {allowed})").response()
         return response
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:

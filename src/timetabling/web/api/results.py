@@ -3,8 +3,6 @@ the slots of one variant and/or one owner a page at a time; and the whole result
 
 Reads carry an ETag (If-None-Match answers 304) and are gzipped: they reflect no secret or CSRF token."""
 
-from __future__ import annotations
-
 import csv
 import hashlib
 import json
@@ -17,13 +15,15 @@ from django.urls import reverse
 from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.http import urlencode
 from django.views.decorators.gzip import gzip_page
+from ninja import Query, Router
 
 from timetabling.engine.export.csv import spreadsheet_safe
 from timetabling.service.contract import bound_text
 from timetabling.web.academics.grid import organization_grid
 from timetabling.web.accounts.models import STAFF_ROLES, Membership
-from timetabling.web.api.base import api, record_id
+from timetabling.web.api.credentials import Member
 from timetabling.web.api.errors import ApiError, not_found
+from timetabling.web.api.schemas import DownloadQuery, ResultQuery
 from timetabling.web.api.serializers import SLOT_VALUES, slot_row_json, timetable_json
 from timetabling.web.api.timetable import job_of
 from timetabling.web.scheduling import reports
@@ -31,8 +31,6 @@ from timetabling.web.scheduling.models import GenerationJob, Timetable, Timetabl
 from timetabling.web.scheduling.readers import OWNER_KINDS
 from timetabling.web.streaming import Echo, StreamingResponse
 
-PAGE_SIZE = 500
-MAX_PAGE_SIZE = 5000
 DOWNLOAD_FORMATS = {"json": "application/json", "csv": "text/csv; charset=utf-8"}
 CSV_COLUMNS = ("timetable_id", "variant", "day", "day_name", "period", "start_time", "end_time", "course",
                "course_name", "session", "faculty", "room", "batch")
@@ -45,16 +43,18 @@ def job_days(job: GenerationJob) -> list[str]:
     return list(organization_grid(job.organization).days)
 
 
-def _variants(request: HttpRequest, job: GenerationJob) -> tuple[list[Timetable], list[Timetable] | None]:
+router = Router(tags=["timetable"])
+
+
+def _variants(query: ResultQuery | DownloadQuery, job: GenerationJob) -> tuple[list[Timetable], list[Timetable] | None]:
     """The job's variants, and the ones ``timetable_id`` or ``variant`` (a name) choose (None: no choice)."""
     variants = list(Timetable.objects.filter(generation_job=job).order_by("id"))
-    wanted_id, wanted_name = request.GET.get("timetable_id"), request.GET.get("variant")
+    wanted_id, wanted_name = query.timetable_id, query.variant
     if wanted_id is None and wanted_name is None:
         return variants, None
     chosen = variants
     if wanted_id is not None:
-        number = record_id(wanted_id, "timetable_id")
-        chosen = [t for t in chosen if t.pk == number]
+        chosen = [t for t in chosen if t.pk == wanted_id]
     if wanted_name is not None:
         chosen = [t for t in chosen if t.name == wanted_name]
     if not chosen:
@@ -62,27 +62,18 @@ def _variants(request: HttpRequest, job: GenerationJob) -> tuple[list[Timetable]
     return variants, chosen
 
 
-def _owner(request: HttpRequest, membership: Membership) -> tuple[str, Any] | None:
-    kind, wanted = request.GET.get("kind"), request.GET.get("owner_id")
+def _owner(query: ResultQuery, membership: Membership) -> tuple[str, Any] | None:
+    kind, wanted = query.kind, query.owner_id
     if kind is None and wanted is None:
         return None
-    if kind not in OWNER_KINDS:
-        raise ApiError(400, f"kind must be one of {', '.join(OWNER_KINDS)}", field="kind")
+    if kind is None:
+        raise ApiError(400, f"give kind ({', '.join(OWNER_KINDS)}) with owner_id", field="kind")
     if wanted is None:
         raise ApiError(400, "give owner_id with kind", field="owner_id")
-    owner = OWNER_KINDS[kind].objects.filter(organization=membership.organization,
-                                             pk=record_id(wanted, "owner_id")).first()
+    owner = OWNER_KINDS[kind].objects.filter(organization=membership.organization, pk=wanted).first()
     if owner is None:
         raise not_found(kind)
     return kind, owner
-
-
-def _page(request: HttpRequest) -> tuple[int, int]:
-    page = record_id(request.GET.get("page", "1"), "page")
-    size = record_id(request.GET.get("page_size", str(PAGE_SIZE)), "page_size")
-    if size > MAX_PAGE_SIZE:
-        raise ApiError(400, f"page_size may be at most {MAX_PAGE_SIZE}", field="page_size")
-    return page, size
 
 
 def _etag(request: HttpRequest, job: GenerationJob, variants: list[Timetable], what: str) -> str:
@@ -107,15 +98,18 @@ def _summary(t: Timetable, report: Any, bound: dict[str, Any] | None) -> dict[st
             "lower_bound": bound, "cost_line": bound_text(cost, bound)}
 
 
+@router.get("result/{job_id}/", auth=Member(STAFF_ROLES),
+            summary="A job's variants: a summary with each one's checker report; with a variant and/or an owner, "
+                    "their slots a page at a time")
 @gzip_page
-@api(["GET"], roles=STAFF_ROLES)
-def result(request: HttpRequest, membership: Membership, job_id: str) -> HttpResponseBase:
+def result(request: HttpRequest, job_id: str, query: Query[ResultQuery]) -> HttpResponseBase:
     """A summary of the job's variants; with ``timetable_id``/``variant`` and/or ``kind`` and ``owner_id``, also
     the chosen slots, ``page_size`` at a time (``page``), ordered by variant, day, period."""
+    membership: Membership = request.auth
     job = job_of(membership, job_id)
-    variants, chosen = _variants(request, job)
-    owner = _owner(request, membership)
-    page, size = _page(request)
+    variants, chosen = _variants(query, job)
+    owner = _owner(query, membership)
+    page, size = query.page, query.page_size
     etag = _etag(request, job, variants, "result")
     unchanged = get_conditional_response(request, etag=etag)
     if unchanged is not None:
@@ -194,15 +188,14 @@ def _csv_chunks(variants: list[Timetable], days: list[str]) -> Iterator[str]:
     yield "".join(lines)
 
 
+@router.get("result/{job_id}/download/", auth=Member(STAFF_ROLES),
+            summary="Every slot of a job's variants (or one variant), streamed as JSON or CSV")
 @gzip_page
-@api(["GET"], roles=STAFF_ROLES)
-def result_download(request: HttpRequest, membership: Membership, job_id: str) -> HttpResponseBase:
+def result_download(request: HttpRequest, job_id: str, query: Query[DownloadQuery]) -> HttpResponseBase:
     """Every slot of every variant (or of the one ``timetable_id``/``variant`` chooses), streamed as JSON or CSV."""
-    fmt = request.GET.get("format", "json")
-    if fmt not in DOWNLOAD_FORMATS:
-        raise ApiError(400, f"format must be one of {', '.join(DOWNLOAD_FORMATS)}", field="format")
-    job = job_of(membership, job_id)
-    variants, chosen = _variants(request, job)
+    fmt = query.format
+    job = job_of(request.auth, job_id)
+    variants, chosen = _variants(query, job)
     etag = _etag(request, job, variants, "download")
     unchanged = get_conditional_response(request, etag=etag)
     if unchanged is not None:

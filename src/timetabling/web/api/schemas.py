@@ -1,18 +1,33 @@
-"""Request bodies of the public API and of the engine callback; their JSON schemas feed the OpenAPI file."""
+"""Request bodies and query strings of the public API and the engine callback: django-ninja validates requests
+with them and describes them in the OpenAPI file."""
 
 from __future__ import annotations
 
 import uuid
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
 from timetabling.engine.pipeline import VARIANT_PROFILES
 from timetabling.engine.priorities import PROFILE_NAME_MAX, SoftWeights
 from timetabling.service.contract import Callback, TimeLimit, VariantOutcome
+from timetabling.web.api.serializers import ACADEMIC_KINDS
+from timetabling.web.scheduling.models import TimetableStatus
 
 # a database id: anything larger cannot exist and must not reach the database driver
 RecordId = Annotated[int, Field(ge=1, le=2**63 - 1)]
+
+
+def _whole_number(value: object) -> object:
+    """A query string's id as plain ASCII digits: int() would read '٣', ' 3' and '1_0' too."""
+    if isinstance(value, str) and not (value.isascii() and value.isdigit() and len(value) <= 19):
+        raise ValueError(f"'{value[:40]}' is not a record id (a whole number)")
+    return value
+
+
+QueryId = Annotated[int, BeforeValidator(_whole_number), Field(ge=1, le=2**63 - 1)]
+OwnerKind = Literal["batch", "faculty", "room", "student"]
+AcademicKind = Literal[tuple(ACADEMIC_KINDS)]  # type: ignore[valid-type]
 
 
 class Body(BaseModel):
@@ -97,3 +112,40 @@ class EditRequest(Body):
 
 class VersionRequest(Body):
     base_version: int | None = Field(default=None, ge=0, description="the draft's slots_version (409 if stale)")
+
+
+# ------------------------------------------------------------------------------------------ query strings
+
+
+class ListingQuery(BaseModel):
+    search: str = Field(default="", max_length=200, description="part of a code or name")
+    page: int = Field(default=1, ge=1, le=10**9, description="1-based page")
+    page_size: int = Field(default=100, ge=1, le=500, description="records per page")
+
+
+class TimetablesQuery(BaseModel):
+    status: TimetableStatus | None = Field(default=None, description="only timetables in this status")
+
+
+class OwnerQuery(BaseModel):
+    timetable_id: QueryId | None = Field(default=None, description="staff: this timetable instead of the published one")
+
+
+class ResultQuery(BaseModel):
+    timetable_id: QueryId | None = Field(default=None, description="this variant's slots (by id)")
+    variant: str | None = Field(default=None, max_length=200, description="this variant's slots (by name)")
+    kind: OwnerKind | None = Field(default=None, description="with owner_id: only this owner's slots")
+    owner_id: QueryId | None = Field(default=None, description="with kind: only this owner's slots")
+    page: QueryId = Field(default=1, description="1-based page of slots")
+    page_size: int = Field(default=500, ge=1, le=5000, description="slots per page")
+
+
+class DownloadQuery(BaseModel):
+    format: Literal["json", "csv"] = Field(default="json", description="json or csv")
+    timetable_id: QueryId | None = Field(default=None, description="only this variant (by id)")
+    variant: str | None = Field(default=None, max_length=200, description="only this variant (by name)")
+
+
+class CandidatesQuery(BaseModel):
+    course: str = Field(min_length=1, max_length=200, description="the session's course code")
+    session: int = Field(default=0, ge=0, le=9999, description="the session number")

@@ -1,14 +1,14 @@
 """``/api/timetable/...``: generate, follow, review and read timetables; the engine's callback."""
 
-from __future__ import annotations
-
 import contextlib
 import hmac
 from typing import Any
 
 from django.conf import settings
-from django.http import HttpRequest
+from django.http import HttpRequest, JsonResponse
+from django.http.response import HttpResponseBase
 from django.views.decorators.gzip import gzip_page
+from ninja import Query, Router
 from pydantic import ValidationError
 
 from timetabling.engine.priorities import CRITERIA
@@ -17,20 +17,28 @@ from timetabling.service.signing import SIGNATURE_HEADER, verify
 from timetabling.web.academics import models as am
 from timetabling.web.academics.grid import organization_grid
 from timetabling.web.accounts.models import CAN_APPROVE, CAN_GENERATE, STAFF_ROLES, Membership
-from timetabling.web.api.base import api, body_as, load_json, nul_path, record_id
+from timetabling.web.api.base import load_json, nul_path
+from timetabling.web.api.credentials import Member
 from timetabling.web.api.errors import ApiError, from_validation_error, not_found
-from timetabling.web.api.schemas import ApproveRequest, CallbackRequest, GenerateRequest, PriorityProfileRequest
+from timetabling.web.api.schemas import (
+    ApproveRequest,
+    CallbackRequest,
+    GenerateRequest,
+    OwnerKind,
+    OwnerQuery,
+    PriorityProfileRequest,
+    RecordId,
+    TimetablesQuery,
+)
 from timetabling.web.api.serializers import job_json, ref, slots_of, timetable_json
 from timetabling.web.scheduling import priorities, refusals, services, submission, versions
-from timetabling.web.scheduling.models import (
-    GenerationJob,
-    PriorityProfile,
-    Timetable,
-    TimetableSlot,
-    TimetableStatus,
-    owner_q,
-)
+from timetabling.web.scheduling.models import GenerationJob, PriorityProfile, Timetable, TimetableSlot, owner_q
 from timetabling.web.scheduling.readers import OWNER_KINDS, may_read
+
+router = Router(tags=["timetable"])
+owners = Router(tags=["timetable"])  # after the others: ``{kind}/{owner_id}/`` would match ``drafts/7/``
+internal = Router(tags=["internal"])
+GENERATORS, APPROVERS, STAFF = Member(CAN_GENERATE), Member(CAN_APPROVE), Member(STAFF_ROLES)
 
 
 def job_of(membership: Membership, job_id: str) -> GenerationJob:
@@ -48,10 +56,9 @@ def _days(timetable: Timetable) -> list[str]:
     return list(organization_grid(timetable.organization).days)
 
 
-@api(["POST"], roles=CAN_GENERATE)
-def generate(request: HttpRequest, membership: Membership) -> dict[str, Any]:
-    body = body_as(request, GenerateRequest)
-    org = membership.organization
+@router.post("generate/", auth=GENERATORS, summary="Start generating timetable variants")
+def generate(request: HttpRequest, body: GenerateRequest) -> dict[str, Any]:
+    org = request.auth.organization
     if body.university_id != org.pk:
         raise ApiError(404, f"university {body.university_id} not found", field="university_id")
     for field, model, ids in (("department_ids", am.Department, body.department_ids),
@@ -69,18 +76,23 @@ def generate(request: HttpRequest, membership: Membership) -> dict[str, Any]:
             "estimated_time": estimated_seconds(job.metadata["time_limit"]), **_waiting_note(job)}
 
 
-@api(["GET", "POST"], roles=CAN_GENERATE)
-def priority_profiles(request: HttpRequest, membership: Membership) -> dict[str, Any]:
-    """The soft criteria (meaning, default, range) and the organization's saved profiles; POST saves one."""
-    org = membership.organization
-    if request.method == "POST":
-        body = body_as(request, PriorityProfileRequest)
-        department = None
-        if body.department_id is not None:
-            department = am.Department.objects.filter(organization=org, pk=body.department_id).first()
-            if department is None:
-                raise ApiError(400, f"unknown department {body.department_id}", field="department_id")
-        priorities.save_profile(org, body.name, body.weights.given(), request.user, department)
+@router.post("priorities/", auth=GENERATORS, summary="Save a priority profile; answers as GET does")
+def save_priority_profile(request: HttpRequest, body: PriorityProfileRequest) -> dict[str, Any]:
+    org = request.auth.organization
+    department = None
+    if body.department_id is not None:
+        department = am.Department.objects.filter(organization=org, pk=body.department_id).first()
+        if department is None:
+            raise ApiError(400, f"unknown department {body.department_id}", field="department_id")
+    priorities.save_profile(org, body.name, body.weights.given(), request.user, department)
+    return priority_profiles(request)
+
+
+@router.get("priorities/", auth=GENERATORS,
+            summary="The soft criteria and the organization's saved priority profiles; POST saves one")
+def priority_profiles(request: HttpRequest) -> dict[str, Any]:
+    """The soft criteria (meaning, default, range) and the organization's saved profiles."""
+    org = request.auth.organization
     return {
         "criteria": [{"name": c.rule.value, "title": c.title, "meaning": c.meaning, "default": c.default,
                       "min": c.low, "max": c.high} for c in CRITERIA],
@@ -96,29 +108,32 @@ def _waiting_note(job: GenerationJob) -> dict[str, Any]:
                        f"(last error: {job.metadata['engine_wait']['last_error']})"}
 
 
-@api(["POST"], roles=CAN_GENERATE)
-def rerun(request: HttpRequest, membership: Membership, job_id: str) -> dict[str, Any]:
+@router.post("rerun/{job_id}/", auth=GENERATORS, summary="Start a new job with a finished job's parameters")
+def rerun(request: HttpRequest, job_id: str) -> dict[str, Any]:
     """A new job with a finished job's parameters (after a failure, a cancel, or to try again)."""
-    job = services.rerun_generation(job_of(membership, job_id), request.user)
+    job = services.rerun_generation(job_of(request.auth, job_id), request.user)
     return {"job_id": str(job.id), "rerun_of": job_id, "status": job.status, "phase": job.metadata.get("phase", ""),
             "estimated_time": estimated_seconds(job.metadata["time_limit"]), **_waiting_note(job)}
 
 
-@api(["GET"], roles=STAFF_ROLES)
-def jobs(request: HttpRequest, membership: Membership) -> dict[str, Any]:
+@router.get("jobs/", auth=STAFF, summary="The organization's last generation jobs")
+def jobs(request: HttpRequest) -> dict[str, Any]:
+    membership = request.auth
     submission.retry_due(membership.organization)
     qs = GenerationJob.objects.filter(organization=membership.organization).select_related("created_by")[:50]
     return {"jobs": [job_json(j) for j in qs]}
 
 
-@api(["GET"], roles=STAFF_ROLES)
-def status(request: HttpRequest, membership: Membership, job_id: str) -> dict[str, Any]:
+@router.get("status/{job_id}/", auth=STAFF, summary="A generation job")
+def status(request: HttpRequest, job_id: str) -> dict[str, Any]:
+    membership = request.auth
     submission.retry_due(membership.organization)
     return {"job": job_json(job_of(membership, job_id))}
 
 
-@api(["GET"], roles=STAFF_ROLES)
-def progress(request: HttpRequest, membership: Membership, job_id: str) -> dict[str, Any]:
+@router.get("progress/{job_id}/", auth=STAFF, summary="A job's progress 0-100")
+def progress(request: HttpRequest, job_id: str) -> dict[str, Any]:
+    membership = request.auth
     submission.retry_due(membership.organization)
     job = job_of(membership, job_id)
     return {"job_id": str(job.id), "status": job.status, "progress": job.progress,
@@ -127,52 +142,49 @@ def progress(request: HttpRequest, membership: Membership, job_id: str) -> dict[
             "lower_bound": job.metadata.get("lower_bound"), "cost_line": job.metadata.get("cost_line")}
 
 
-@api(["POST"], roles=CAN_GENERATE)
-def cancel(request: HttpRequest, membership: Membership, job_id: str) -> dict[str, Any]:
-    job = services.cancel_generation(job_of(membership, job_id))
+@router.post("cancel/{job_id}/", auth=GENERATORS, summary="Cancel a running job")
+def cancel(request: HttpRequest, job_id: str) -> dict[str, Any]:
+    job = services.cancel_generation(job_of(request.auth, job_id))
     return {"job_id": str(job.id), "message": "cancel requested"}
 
 
-@api(["POST"], roles=CAN_APPROVE)
-def approve(request: HttpRequest, membership: Membership, job_id: str) -> dict[str, Any]:
-    job = job_of(membership, job_id)
-    body = body_as(request, ApproveRequest)
+@router.post("approve/{job_id}/", auth=APPROVERS, summary="Approve (publish) or reject a job's variants")
+def approve(request: HttpRequest, job_id: str, body: ApproveRequest) -> dict[str, Any]:
+    job = job_of(request.auth, job_id)
     chosen = services.approve(job, request.user, body.action, body.comments, body.timetable_id)
     if chosen is None:
         return {"message": "the job's timetables were rejected"}
     return {"message": f"timetable '{chosen.name}' is published", "timetable_id": chosen.pk}
 
 
-@api(["GET"], roles=STAFF_ROLES)
-def timetables(request: HttpRequest, membership: Membership) -> dict[str, Any]:
-    qs = Timetable.objects.filter(organization=membership.organization)
-    wanted = request.GET.get("status")
-    if wanted:
-        if wanted not in TimetableStatus.values:
-            raise ApiError(400, f"unknown status '{wanted}'", field="status")
-        qs = qs.filter(status=wanted)
+@router.get("timetables/", auth=STAFF, summary="The organization's timetables")
+def timetables(request: HttpRequest, query: Query[TimetablesQuery]) -> dict[str, Any]:
+    qs = Timetable.objects.filter(organization=request.auth.organization)
+    if query.status:
+        qs = qs.filter(status=query.status)
     return {"timetables": [timetable_json(t) for t in qs[:200]]}
 
 
 # --------------------------------------------------------------------- one batch, faculty, room, student
 
+@owners.get("{kind}/{int:owner_id}/",
+            summary="The published timetable of one batch, faculty member, room or student")
 @gzip_page  # a JSON read: it reflects no secret or CSRF token
-@api(["GET"])
-def owner_timetable(request: HttpRequest, membership: Membership, kind: str, owner_id: int) -> dict[str, Any]:
-    model = OWNER_KINDS.get(kind)
-    if model is None:
-        raise not_found(f"timetable kind '{kind}'")
+def owner_timetable(request: HttpRequest, kind: OwnerKind, owner_id: RecordId,
+                    query: Query[OwnerQuery]) -> HttpResponseBase:
+    membership: Membership = request.auth
+    model = OWNER_KINDS[kind]
     org = membership.organization
     owner = model.objects.filter(organization=org, pk=owner_id).first()
     if owner is None:
         raise not_found(kind)
     if not may_read(membership, kind, owner):
         raise ApiError(403, f"you may not read this {kind}'s timetable")
-    wanted = request.GET.get("timetable_id")
+    wanted = query.timetable_id
     if wanted is not None:
         if membership.role not in STAFF_ROLES:
             raise ApiError(403, "only staff may read draft timetables", field="timetable_id")
-        timetable = Timetable.objects.filter(organization=org, pk=record_id(wanted, "timetable_id")).first()
+        timetable = Timetable.objects.filter(organization=org, pk=wanted).first()
     else:
         timetable = versions.published_for(org, owner_q(kind, owner))  # each scope has its own published one
     if timetable is None:
@@ -188,13 +200,15 @@ def owner_timetable(request: HttpRequest, membership: Membership, kind: str, own
                 seen.add(key)
                 unique.append(r)
         rows = unique
-    return {"kind": kind, "owner": ref(owner), "timetable": timetable_json(timetable), "slots": rows}
+    return JsonResponse({"success": True, "kind": kind, "owner": ref(owner), "timetable": timetable_json(timetable),
+                         "slots": rows})
 
 
 # ------------------------------------------------------------------------------- the engine's callback
 
 
-@api(["POST"], auth=False, csrf=False)  # signed by the engine service, not a browser
+@internal.post("timetable/fastapi_callback/", auth=None,  # signed by the engine service, not a browser
+               summary="Internal: the engine service reports progress and results (signed)")
 def engine_callback(request: HttpRequest) -> dict[str, Any]:
     """Internal: the engine service reports progress and results, signed with the shared secret."""
     secret = settings.ENGINE_SHARED_SECRET
