@@ -3,6 +3,9 @@
 Units follow the ITC-2007 validator where the two meet (clashes per period and pair, room occupation
 per room and period, 1 per student over capacity, 1 per missing working day, 1 per isolated lecture of
 a curriculum, 1 per extra room of a course).
+
+Longer than 400 lines on purpose: one short function per rule (the checker column of engine/rules.py's
+catalogue), kept side by side so the units can be compared.
 """
 
 from __future__ import annotations

@@ -9,6 +9,9 @@ set of rooms within the number of those rooms that are free.
 Each rule is one function ``add_<rule>``; hard rules become constraints (with an enforcement literal per
 (rule, entity) when ``explain`` is on, so an infeasible model can name what blocks it), soft rules return
 penalty terms; the objective is assembled in one place.
+
+Longer than 400 lines on purpose: one ``add_*`` encoder per rule (the CP-SAT column of engine/rules.py's
+catalogue), side by side with the variables they share.
 """
 
 from __future__ import annotations

@@ -1,7 +1,11 @@
 """CSV and Excel uploads of academic data: one table per kind, a downloadable template for each, every bad
 row reported with its row number, column and reason, and nothing of an upload stored unless all of it is good.
 
-Rows are matched by ``code``: a known code updates that record, a new one creates it."""
+Rows are matched by ``code``: a known code updates that record, a new one creates it.
+
+Longer than 400 lines on purpose: one table description per kind of record, side by side; the shared reading
+code is short.
+"""
 
 from __future__ import annotations
 
