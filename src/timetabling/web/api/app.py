@@ -43,7 +43,8 @@ ERROR_SCHEMA = {
     "properties": {
         "success": {"const": False},
         "message": {"type": "string"},
-        "error": {"type": "object", "properties": {"field": {"type": ["string", "null"]}, "reason": {"type": "string"}}},
+        "error": {"type": "object",
+                  "properties": {"field": {"type": ["string", "null"]}, "reason": {"type": "string"}}},
         "errors": {"type": "array", "items": {"type": "object"}},
     },
 }
@@ -62,6 +63,9 @@ EXTRA_RESPONSES: dict[str, dict[str, str]] = {
     "result_download_get": {"304": "not modified: the ETag sent in If-None-Match still holds"},
 }
 
+# operations anyone may call (``credentials.Visitor``, or signed like the engine's callback)
+OPEN_OPERATIONS = {"csrf_token_get", "sign_in_post", "sign_out_post", "engine_callback_post"}
+
 
 def problems_of(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """ninja's validation errors as ``{field, reason}``; the field is the path inside the body or the name of
@@ -73,7 +77,8 @@ def problems_of(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
             loc = loc[2:]  # "body", the view's parameter name
         elif loc:
             loc = loc[1:]
-        problems.append({"field": ".".join(loc) or "body", "reason": e.get("msg", "invalid")})
+        reason = str(e.get("msg", "invalid")).removeprefix("Value error, ")  # pydantic's prefix of our own errors
+        problems.append({"field": ".".join(loc) or "body", "reason": reason})
     return problems
 
 
@@ -115,6 +120,8 @@ class TimetablingApi(NinjaAPI):
                 if "requestBody" in op:
                     responses["413"] = {**ERROR, "description": "the body is larger than the endpoint takes"}
                     responses["415"] = {**ERROR, "description": "the body is not application/json"}
+                if op.get("operationId") in OPEN_OPERATIONS:
+                    op["security"] = [{}, *schema["security"]]  # anyone may call it (a session write: CSRF)
                 for code, what in EXTRA_RESPONSES.get(op.get("operationId", ""), {}).items():
                     responses[code] = {**ERROR, "description": what} if code != "304" else {"description": what}
         return schema
@@ -122,6 +129,13 @@ class TimetablingApi(NinjaAPI):
 
 api = TimetablingApi(title="Timetabling API", version=__version__, description=DESCRIPTION, auth=Member(),
                      parser=JsonParser(), openapi_url="/openapi.json", docs_url=None, urls_namespace="api")
+
+
+@api.exception_handler(Exception)
+def unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
+    """Anything else (a 404 of ``get_object_or_404``, a body over Django's limit, a bug) goes on to
+    ``errors.JsonErrorMiddleware``, which answers JSON (ninja's default would answer a traceback under DEBUG)."""
+    raise exc
 
 
 @api.exception_handler(Refused)
