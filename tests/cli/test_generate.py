@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 
 import pytest
 
@@ -57,3 +59,35 @@ def test_an_unknown_variant_is_an_error_without_a_traceback(instance_file, tmp_p
     rc = main(["generate", str(instance_file), "-o", str(tmp_path / "o"), "--variants", "Fastest", "--quiet"])
     assert rc == 2
     assert "unknown variant(s): Fastest" in capsys.readouterr().err
+
+
+def test_first_stops_every_part_at_its_first_timetable_and_writes_its_timings(instance_file, tmp_path,
+                                                                               monkeypatch):
+    import timetabling.cli.generate as cli_generate
+
+    asked = []
+    real = cli_generate.generate
+
+    def recording(instance, options):
+        asked.append(options)
+        return real(instance, options)
+
+    monkeypatch.setattr(cli_generate, "generate", recording)
+    timings = tmp_path / "timings.json"
+    rc = main(["generate", str(instance_file), "-o", str(tmp_path / "out"), "--first", "--time-limit", "5",
+               "--workers", "1", "--quiet", "--timings", str(timings)])
+    assert rc == 0
+    assert [(o.optimizer, o.part_optimisation) for o in asked] == [("none", 0.0)]
+    steps = json.loads(timings.read_text())
+    for key in ("read_s", "pipeline_s", "stage1_s", "stage2_s", "prepare_s", "stage3_s", "check_s", "write_s",
+                "main_cpu_s"):
+        assert steps[key] >= 0, key
+    assert steps["run_at"] <= steps["end_at"]
+
+
+def test_the_cli_and_a_first_timetable_do_not_load_numba():
+    # the annealing's numba is slow to import: only a run that anneals loads it
+    code = ("import sys, timetabling.cli, timetabling.cli.generate, timetabling.engine.pipeline.pool, "
+            "timetabling.engine.repair.polish; print('numba' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "False"

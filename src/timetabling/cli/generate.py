@@ -10,6 +10,7 @@ import argparse
 import json
 import re
 import sys
+import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -77,6 +78,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                         f"one more variant; criteria: {', '.join(c.rule.value for c in CRITERIA)}; "
                         f"weights 0-{WEIGHT_MAX}. Alone, it is the only variant")
     p.add_argument("--quiet", action="store_true", help="no progress lines")
+    # for ``bench scale``: the seconds of each step of this run, as JSON (wall clock, from ``time.time()``)
+    p.add_argument("--timings", type=Path, metavar="FILE", help=argparse.SUPPRESS)
     p.set_defaults(func=run)
 
 
@@ -179,7 +182,9 @@ def _with_locks(instance: Instance, variants: list[Variant], locks: tuple, args:
 
 
 def run(args: argparse.Namespace) -> int:
+    timings: dict[str, float] = {"run_at": time.time()}
     instance = load_instance(args.instance)
+    timings["read_s"] = time.time() - timings["run_at"]
     names = _variant_names(args)
     custom: dict[str, dict[Rule, int]] = {}
     if args.weights:
@@ -199,6 +204,8 @@ def run(args: argparse.Namespace) -> int:
         variants=names, custom_weights=custom, time_limit=args.time_limit, workers=args.workers, seed=args.seed,
         optimizer="none" if args.first else args.optimizer, progress=None if args.quiet else ProgressPrinter(),
     )
+    if args.first:  # the parts stop at their first timetable too, rather than improve their soft score
+        options.part_optimisation = 0.0
     locks = check_locks(instance, load_locks(args.lock), str(args.lock)) if args.lock else ()
     conflicts = lock_conflicts(instance, locks)
     if conflicts:
@@ -206,12 +213,15 @@ def run(args: argparse.Namespace) -> int:
         for line in conflicts:
             print(f"  {line}", file=sys.stderr)
         return 1
+    t = time.time()
     result = generate(pin(instance, locks), options)
+    timings["pipeline_s"] = time.time() - t
     if locks and result.variants:
         result.variants = _with_locks(instance, result.variants, locks, args)
     if not result.variants:
         print(f"no timetable: {result.message or result.status}", file=sys.stderr)
         return 1
+    t = time.time()
     paths = write_variant(instance, result.variants[0], args.output)
     if args.all_variants:
         for v in result.variants:
@@ -222,6 +232,15 @@ def run(args: argparse.Namespace) -> int:
                                           "unplaced": result.unplaced, "stats": result.stats}, indent=1),
                               encoding="utf-8")
         paths.append(comparison)
+    timings["write_s"] = time.time() - t
+    t = time.time()
     print_result(instance, result)
+    timings["print_s"] = time.time() - t  # each variant's lower bound included
     print("wrote " + ", ".join(str(p) for p in paths))
+    if args.timings:
+        timings["end_at"] = time.time()
+        timings["main_cpu_s"] = time.process_time()  # this process's CPU seconds (its pool's are apart)
+        steps = ("stage1_s", "stage2_s", "prepare_s", "stage3_s", "check_s", "total_s")
+        timings.update({k: result.stats[k] for k in steps if k in result.stats})
+        args.timings.write_text(json.dumps({k: round(v, 3) for k, v in timings.items()}), encoding="utf-8")
     return 0 if result.variants[0].report.hard_total == 0 else 1

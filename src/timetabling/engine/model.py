@@ -549,6 +549,20 @@ class Instance(Frozen):
                 out[c].append(s.id)
         return {c: tuple(v) for c, v in out.items()}
 
+    @cached_property
+    def student_index(self) -> dict[str, int]:
+        """Student id -> position in ``students``."""
+        return {s.id: i for i, s in enumerate(self.students)}
+
+    @cached_property
+    def batch_choices(self) -> dict[str, frozenset[str]]:
+        """Batch id -> the courses its students chose on their own (individual enrolments)."""
+        out: dict[str, set[str]] = defaultdict(set)
+        for s in self.students:
+            if s.batch and s.courses:
+                out[s.batch].update(s.courses)
+        return {b: frozenset(v) for b, v in out.items()}
+
     def student_courses(self, student: Student) -> frozenset[str]:
         """All courses a student attends: those of their batch plus their own choices."""
         batch_courses = self.courses_of_batch.get(student.batch, ()) if student.batch else ()

@@ -30,11 +30,9 @@ class PartOutcome:
 
 def linked_courses(instance: Instance, part: set[str]) -> set[str]:
     """Courses that share a faculty member, a batch or a student with a course of ``part``."""
-    student_by_id = {s.id: s for s in instance.students}
-    choices_of_batch: dict[str, set[str]] = defaultdict(set)  # what the batch's students chose on their own
-    for s in instance.students:
-        if s.batch and s.courses:
-            choices_of_batch[s.batch].update(s.courses)
+    students = instance.students
+    index = instance.student_index
+    choices_of_batch = instance.batch_choices  # what the batch's students chose on their own
     linked: set[str] = set()
     for cid in part:
         c = instance.course_by_id[cid]
@@ -44,14 +42,15 @@ def linked_courses(instance: Instance, part: set[str]) -> set[str]:
             linked.update(instance.courses_of_batch.get(b, ()))
             linked.update(choices_of_batch.get(b, ()))
         for sid in instance.individual_students.get(cid, ()):
-            linked.update(instance.student_courses(student_by_id[sid]))
+            linked.update(instance.student_courses(students[index[sid]]))
     return linked - part
 
 
 def sub_instance(instance: Instance, part: set[str], placed: Placed, rooms: list[str],
                  room_busy: dict[str, set[int]]) -> Instance:
     """The courses of ``part`` plus every placed course linked to them, pinned in a room of its own;
-    ``rooms`` closed where earlier parts hold them."""
+    ``rooms`` closed where earlier parts hold them. Only the students, faculty and batches these courses
+    name come along (the others constrain nothing here)."""
     grid = instance.grid
     linked = {c for c in linked_courses(instance, part) if c in placed}
     all_slots = frozenset(Slot(*grid.slot_of(t)) for t in range(grid.n_slots))
@@ -70,11 +69,17 @@ def sub_instance(instance: Instance, part: set[str], placed: Placed, rooms: list
         }))
         held_rooms.append(Room(id=held, capacity=max(1, sizes[cid]), type=held))
     keep = {c.id for c in courses}
+    # the students enrolled on their own in a kept course, in the instance's order; a student copied only when
+    # some of their choices are left out
+    index = instance.student_index
+    enrolled = sorted({index[sid] for cid in keep for sid in instance.individual_students.get(cid, ())})
     students = []
-    for s in instance.students:
+    for i in enrolled:
+        s = instance.students[i]
         chosen = tuple(c for c in s.courses if c in keep)
-        if chosen:
-            students.append(s.model_copy(update={"courses": chosen}))
+        students.append(s if len(chosen) == len(s.courses) else s.model_copy(update={"courses": chosen}))
+    faculty_ids = {f for c in courses for f in c.faculty}
+    batch_ids = {b for c in courses for b in c.batches} | {s.batch for s in students if s.batch}
     room_list = []
     for rid in rooms:
         r = instance.room_by_id[rid]
@@ -82,7 +87,9 @@ def sub_instance(instance: Instance, part: set[str], placed: Placed, rooms: list
         room_list.append(r.model_copy(update={"unavailable": r.unavailable | {grid.slot_of(t) for t in busy}})
                          if busy else r)
     return rebuild(instance, name=f"{instance.name}-part", courses=tuple(courses), students=tuple(students),
-                   rooms=tuple(room_list) + tuple(held_rooms))
+                   rooms=tuple(room_list) + tuple(held_rooms),
+                   faculty=tuple(f for f in instance.faculty if f.id in faculty_ids),
+                   batches=tuple(b for b in instance.batches if b.id in batch_ids))
 
 
 def rebuild(instance: Instance, **update: object) -> Instance:

@@ -51,7 +51,9 @@ class PartPool:
         self._event.set()
 
     def map_parts(self, cancelled: Callable[[], bool]) -> MapParts:
-        """The wave's part jobs solved in the pool, yielded as each finishes, until ``cancelled()``."""
+        """The wave's part jobs solved in the pool, yielded as each finishes, until ``cancelled()``. Each job is
+        submitted as soon as it is taken from ``jobs`` (so the first parts run while the others are built), and
+        all are taken before the first outcome is yielded: the wave's state does not change under them."""
 
         def map_parts(jobs: Iterable[PartJob]) -> Iterator[tuple[PartJob, PartOutcome]]:
             futures = {}

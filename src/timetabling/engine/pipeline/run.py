@@ -11,12 +11,11 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from timetabling.engine.checker import Report, check
 from timetabling.engine.checker.metrics import faculty_preference_bound_pct
 from timetabling.engine.control import Progress, is_cancelled
-from timetabling.engine.improve.anneal import CYCLE_PER_SESSION, MIN_CYCLE, T_END, T_START, AnnealConfig, anneal
 from timetabling.engine.improve.genetic import optimise
 from timetabling.engine.model import Instance, Rule, Solution
 from timetabling.engine.pipeline.clustering import Clustering, cluster
@@ -31,6 +30,9 @@ from timetabling.engine.solver import SolveOptions, default_threads, solve
 from timetabling.engine.timetable.board import Layout, board_from, layout
 from timetabling.engine.timetable.domains import Domains, build_domains
 from timetabling.engine.timetable.placed import Placed, from_solution, to_solution
+
+if TYPE_CHECKING:
+    from timetabling.engine.improve.anneal import AnnealConfig
 
 OPTIMIZERS = ("ga", "anneal", "cpsat", "none")  # none: every variant is the first timetable
 WARM_START_MIN = 0.025  # of the kernel's start temperature: 0.1 in units of the largest soft weight
@@ -165,9 +167,11 @@ def finish(instance: Instance, options: PipelineOptions, state: RunState, placed
     clock, stats, resources, names = state.clock, state.stats, state.resources, state.names
     summary = state.summary
     budget = stage2_budget(options)
+    t = time.perf_counter()
     domains = build_domains(instance)
     lay = layout(instance, domains)
     stats["faculty_preference_bound_pct"] = round(faculty_preference_bound_pct(instance), 2)
+    stats["prepare_s"] = round(time.perf_counter() - t, 3)
     if clock.cancelled():
         stats["total_s"] = round(clock.elapsed, 3)
         return PipelineResult("cancelled", [], clock.elapsed, "cancelled before the first complete timetable",
@@ -185,8 +189,10 @@ def finish(instance: Instance, options: PipelineOptions, state: RunState, placed
         stats["stage3"] = {"conflicted": fixed.conflicted_before, "min_conflicts_moves": fixed.min_conflicts_moves,
                            "cpsat_rounds": fixed.cpsat_rounds, "unplaced": len(unplaced)}
     stats["stage3_s"] = round(time.perf_counter() - t, 3)
+    t = time.perf_counter()
     base = to_solution(instance, placed, {"pipeline": "stages 1-3"})
     base_report = check(instance, base)
+    stats["check_s"] = round(time.perf_counter() - t, 3)
     stats["base_hard"] = base_report.hard_total
     stats["base_soft"] = base_report.soft_cost
     clock.emit("resolve", 40.0, f"first timetable: {base_report.hard_total} hard violation(s), soft cost "
@@ -210,7 +216,12 @@ def finish(instance: Instance, options: PipelineOptions, state: RunState, placed
         stats.setdefault("variant_s", {})[name] = round(limit, 1)
         solution = _improve(instance, options, name, i, base, placed, lay, limit, clock, pct0, share,
                             starts.get(name), domains)
-        variants.append(_variant(instance, options, name, solution))
+        known = None  # the checker's report of ``base`` under this variant's weights, when already made
+        if solution is base:
+            known = starts.get(name)
+            if known is None and variant_rules(instance, name, options) == instance.rules:
+                known = base_report
+        variants.append(_variant(instance, options, name, solution, known))
         overhead = max(0.0, time.perf_counter() - t - limit)
         v = variants[-1]
         clock.emit("optimise", pct0 + share, f"variant {name}: soft cost {v.report.soft_cost}",
@@ -262,9 +273,12 @@ def resume(instance: Instance, options: PipelineOptions, handoff: Handoff) -> Pi
     return finish(instance, options, state, handoff.placed, dict(handoff.unplaced))
 
 
-def _variant(instance: Instance, options: PipelineOptions, name: str, solution: Solution) -> Variant:
+def _variant(instance: Instance, options: PipelineOptions, name: str, solution: Solution,
+             report: Report | None = None) -> Variant:
+    """``report``: the checker's report of ``solution`` under the variant's weights, when the caller has it."""
     rules = variant_rules(instance, name, options)
-    report = check(instance.model_copy(update={"rules": rules}), solution)
+    if report is None:
+        report = check(instance.model_copy(update={"rules": rules}), solution)
     return Variant(name, rules, solution, report, score_of(report, instance.n_sessions))
 
 
@@ -282,6 +296,10 @@ def warm_restart(instance: Instance, seconds: float, threads: int) -> AnnealConf
     as its time allows, a share of the kernel's own start temperature equal to the share of the kernel's own
     cooling cycle for this many sessions that it has (at least a tenth). A hot start with too few moves per
     session ends above where it began (measurements in docs/benchmarks.md)."""
+    # imported here, not at the top: the annealing loads numba (slow to import), which a run without
+    # annealing (``generate --first``, its pool processes) need not pay for
+    from timetabling.engine.improve.anneal import CYCLE_PER_SESSION, MIN_CYCLE, T_END, T_START, AnnealConfig
+
     unit = max(1, max(instance.rules.weight(r) for r in Rule))
     cycle = max(MIN_CYCLE, CYCLE_PER_SESSION * instance.n_sessions)
     start = T_START * min(1.0, max(WARM_START_MIN, seconds / cycle))
@@ -299,6 +317,8 @@ def _improve(instance: Instance, options: PipelineOptions, name: str, index: int
         return base
     inst = instance.model_copy(update={"rules": rules})
     if options.optimizer == "anneal":  # the annealing kernel from ``base``, under the variant's own weights
+        from timetabling.engine.improve.anneal import anneal  # numba: loaded only when a run anneals
+
         t0 = time.perf_counter()
 
         def improved(cost: int) -> None:

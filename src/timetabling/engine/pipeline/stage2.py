@@ -207,7 +207,7 @@ def decompose(
                     runs = map_parts(jobs)
                 else:
                     assert pool is not None
-                    runs = pool.map_parts(cancelled)(list(jobs))
+                    runs = pool.map_parts(cancelled)(jobs)  # each part submitted as soon as it is built
                 for job, outcome in runs:
                     part = state.part(w, job.name)
                     if not state.merge(part, outcome, w, job.optimise_s):

@@ -6,7 +6,7 @@ from collections import defaultdict
 
 import networkx as nx
 
-from timetabling.engine.model import Instance
+from timetabling.engine.model import Course, Instance, Rule
 from timetabling.engine.pipeline.clustering import Clustering, Part
 from timetabling.engine.timetable.domains import room_fits
 
@@ -38,16 +38,31 @@ def allot_rooms(instance: Instance, parts: list[Part], room_busy: dict[str, set[
         return {p.name: [r.id for r in instance.rooms] for p in parts}
     n_slots = instance.grid.n_slots
     sizes = instance.course_size
-    courses = {p.name: [instance.course_by_id[c] for c in p.courses] for p in parts}
+    # a part's courses by what ``room_fits`` reads of a course, with their periods a week: each kind of course is
+    # tried once per kind of room
+    avoided = instance.rules.is_hard(Rule.ROOM_AVOIDED)
+    avoided_ids: set[str] = set()  # rooms some course of the wave may not use: each a kind of room of its own
+    courses: dict[str, dict[tuple[object, ...], tuple[Course, int]]] = {}
+    for p in parts:
+        kinds: dict[tuple[object, ...], tuple[Course, int]] = {}
+        for cid in p.courses:
+            c = instance.course_by_id[cid]
+            avoid = c.avoid_rooms if avoided else frozenset()
+            avoided_ids |= avoid
+            key = (c.room_type, c.room_features, c.department, sizes[cid], avoid)
+            first, periods = kinds.get(key, (c, 0))
+            kinds[key] = (first, periods + c.periods_per_week)
+        courses[p.name] = kinds
     served: dict[tuple[str, str], float] = defaultdict(float)  # (part, room type) -> room-periods given
     out: dict[str, list[str]] = {p.name: [] for p in parts}
     # a part's demand for a room depends only on what ``room_fits`` reads of the room: computed once per kind
     demand: dict[tuple[object, ...], list[int]] = {}
     for room in sorted(instance.rooms, key=lambda r: (-r.capacity, r.id)):
         free = n_slots - len(room.unavailable) - len(room_busy.get(room.id, ()))
-        kind = (room.type, room.features, room.department, room.shared, room.capacity)
+        kind = (room.type, room.features, room.department, room.shared, room.capacity,
+                room.id if room.id in avoided_ids else None)
         if kind not in demand:
-            demand[kind] = [sum(c.periods_per_week for c in courses[p.name]
+            demand[kind] = [sum(periods for c, periods in courses[p.name].values()
                                 if room_fits(instance, c, room, sizes[c.id])) for p in parts]
         best, best_need = None, 0.0
         for p, need in zip(parts, demand[kind], strict=True):

@@ -13,7 +13,6 @@ from __future__ import annotations
 import time
 from collections import defaultdict
 
-from timetabling.engine.improve.anneal import anneal
 from timetabling.engine.model import Instance
 from timetabling.engine.pipeline.parts import sub_instance
 from timetabling.engine.timetable.placed import Placed, from_solution, to_solution
@@ -38,6 +37,10 @@ def anneal_courses(instance: Instance, placed: Placed, courses: set[str], deadli
     left = deadline - time.perf_counter()
     if left < MIN_ANNEAL_S:
         return None
+    # imported here: the annealing loads numba (slow to import), which a repair that never gets here (and
+    # whatever imports the repair package) need not pay for
+    from timetabling.engine.improve.anneal import anneal
+
     result = anneal(sub, to_solution(sub, start), left, seed=seed)
     if result.solution is None or result.cost >= result.first_cost:
         return None

@@ -12,7 +12,6 @@ from dataclasses import replace
 
 from timetabling.engine.checker import check
 from timetabling.engine.control import Progress, is_cancelled
-from timetabling.engine.improve.anneal import AnnealConfig, anneal, compiled_ready
 from timetabling.engine.model import Instance
 from timetabling.engine.solver.cpsat import default_threads
 from timetabling.engine.solver.options import SolveOptions, SolveResult
@@ -34,6 +33,14 @@ POLISH_VARIABLES = 10_000  # CP-SAT alone proves such models optimal; above, its
 MIN_ANNEAL_TIME = 2.0  # seconds: below this the annealing is not worth its set-up
 
 
+def compiled_ready() -> bool:
+    """``improve.anneal.compiled_ready``, imported when asked: the annealing loads numba (slow to import),
+    which a solve that never anneals (a part of the pipeline, a first timetable) need not pay for."""
+    from timetabling.engine.improve.anneal import compiled_ready as ready
+
+    return ready()
+
+
 def _use_anneal(instance: Instance, options: SolveOptions) -> bool:
     if not options.optimize:
         return False
@@ -46,6 +53,8 @@ def _use_anneal(instance: Instance, options: SolveOptions) -> bool:
 def _solve_annealing(instance: Instance, options: SolveOptions) -> SolveResult:
     """First timetable (CP-SAT, or the hint when it keeps every hard rule), annealing for most of the time
     left, then CP-SAT from the annealed timetable for the rest; the lower soft cost by the checker wins."""
+    from timetabling.engine.improve.anneal import AnnealConfig, anneal  # numba: only when a solve anneals
+
     t0 = time.perf_counter()
 
     def report(message: str, cost: int | None = None) -> None:

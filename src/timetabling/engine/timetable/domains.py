@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -29,16 +30,16 @@ def course_starts(instance: Instance, course: Course) -> tuple[int, ...]:
     grid = instance.grid
     blocked = {grid.slot_index(s) for s in course.unavailable}
     for f in course.faculty:
-        blocked |= {grid.slot_index(s) for s in instance.faculty_by_id[f].unavailable}
+        blocked.update(grid.slot_index(s) for s in instance.faculty_by_id[f].unavailable)
     fixed = {grid.slot_index(s) for s in course.fixed}
+    if len(blocked) >= grid.n_slots:  # nothing free (a course pinned where it is): its fixed starts only
+        return tuple(sorted(fixed))
+    n_periods, length = grid.n_periods, course.session_length
+    fits = [grid.block_fits(period, length) for period in range(n_periods)]
     starts = []
-    for day in range(grid.n_days):
-        for period in range(grid.n_periods):
-            t = grid.slot_index((day, period))
-            if t in fixed or (grid.block_fits(period, course.session_length) and not any(
-                u in blocked for u in range(t, t + course.session_length)
-            )):
-                starts.append(t)
+    for t in range(grid.n_slots):  # flat index: day * n_periods + period
+        if t in fixed or (fits[t % n_periods] and blocked.isdisjoint(range(t, t + length))):
+            starts.append(t)
     return tuple(starts)
 
 
@@ -63,7 +64,11 @@ def course_rooms(instance: Instance, course: Course, rooms: Iterable[Room] | Non
 
 def student_clash_sets(instance: Instance) -> tuple[frozenset[str], ...]:
     """Course sets of students that no batch constraint already covers, without subsets of each other."""
-    batch_sets = [frozenset(v) for v in instance.courses_of_batch.values()]
+    batch_sets: dict[str, list[frozenset[str]]] = defaultdict(list)  # course -> the batch sets holding it
+    for v in instance.courses_of_batch.values():
+        fs = frozenset(v)
+        for c in fs:
+            batch_sets[c].append(fs)
     by_batch: dict[str, frozenset[str]] = {b: frozenset(v) for b, v in instance.courses_of_batch.items()}
     candidates = set()
     for s in instance.students:
@@ -82,7 +87,7 @@ def student_clash_sets(instance: Instance) -> tuple[frozenset[str], ...]:
         first = min(cs, key=lambda c: len(index[c]))
         if any(cs <= kept[i] for i in index[first]):
             continue
-        if any(cs <= b for b in batch_sets if len(b) >= len(cs)):
+        if any(cs <= b for b in batch_sets.get(first, ()) if len(b) >= len(cs)):
             continue
         for c in cs:
             index[c].append(len(kept))
@@ -91,16 +96,30 @@ def student_clash_sets(instance: Instance) -> tuple[frozenset[str], ...]:
 
 
 def all_course_rooms(instance: Instance) -> dict[str, tuple[str, ...]]:
-    """``course_rooms`` of every course, computed once per distinct (type, features, department, size)."""
+    """``course_rooms`` of every course, computed once per distinct (type, features, department, avoided rooms
+    when that rule is hard, size): the rooms that fit but for the size are found once per (type, features,
+    department, avoided rooms), ordered by capacity, and each size takes its rooms from that order."""
     by_type: dict[str, list[Room]] = defaultdict(list)
     for r in instance.rooms:
         by_type[r.type].append(r)
+    capacity_hard = instance.rules.is_hard(Rule.ROOM_CAPACITY)
+    avoided_hard = instance.rules.is_hard(Rule.ROOM_AVOIDED)
     memo: dict[tuple, tuple[str, ...]] = {}
+    usable: dict[tuple, tuple[list[Room], list[int]]] = {}  # by capacity, then id; and their capacities
     out = {}
     for c in instance.courses:
-        key = (c.room_type, c.room_features, c.department, instance.course_size[c.id])
+        size = instance.course_size[c.id]
+        kind = (c.room_type, c.room_features, c.department, c.avoid_rooms if avoided_hard else frozenset())
+        key = (*kind, size)
         if key not in memo:
-            memo[key] = course_rooms(instance, c, by_type.get(c.room_type, ()))
+            if kind not in usable:
+                fits = sorted((r for r in by_type.get(c.room_type, ()) if room_fits(instance, c, r, 0)),
+                              key=lambda r: (r.capacity, r.id))
+                usable[kind] = (fits, [r.capacity for r in fits])
+            rooms, capacities = usable[kind]
+            k = bisect_left(capacities, size)  # rooms[k:] seat everybody: the best fit first, as course_rooms
+            order = rooms[k:] if capacity_hard else rooms[k:] + sorted(rooms[:k], key=lambda r: (-r.capacity, r.id))
+            memo[key] = tuple(r.id for r in order)
         out[c.id] = memo[key]
     return out
 
