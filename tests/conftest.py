@@ -28,3 +28,10 @@ def tiny_instance(**overrides) -> Instance:
 @pytest.fixture
 def tiny() -> Instance:
     return tiny_instance()
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The modules that hold long tests (marked ``slow``) first, each keeping its order: the parallel run
+    (pytest-xdist, one module per worker at a time) starts them at once instead of ending on them."""
+    long_modules = {item.path for item in items if item.get_closest_marker("slow")}
+    items.sort(key=lambda item: item.path not in long_modules)

@@ -26,6 +26,8 @@ from tests.support.processes import free_port
 
 from .guide import Deployment, Local
 
+pytestmark = pytest.mark.slow  # every test stands on the whole guide run as processes (minutes)
+
 TAG = uuid.uuid4().hex[:8]  # this run's own databases: parallel runs do not meet
 DATABASE = f"guide_test_{TAG}"
 EMPTY_DATABASE = f"guide_test_{TAG}_empty"  # the doctor's unmigrated database

@@ -8,6 +8,7 @@ import sys
 import uuid
 
 import psycopg
+import pytest
 
 
 def manage(database_url: str, *args: str) -> subprocess.CompletedProcess:
@@ -16,6 +17,7 @@ def manage(database_url: str, *args: str) -> subprocess.CompletedProcess:
                           timeout=300)
 
 
+@pytest.mark.slow  # every migration on a fresh database, then makemigrations --check
 def test_migrations_apply_to_a_fresh_postgresql_database(postgres_url: str) -> None:
     name = f"tt_migrate_{uuid.uuid4().hex[:8]}"
     admin = psycopg.connect(postgres_url, autocommit=True)

@@ -336,6 +336,7 @@ def test_the_gap_is_in_percent_of_the_best_known(cost, best, gap):
     assert gap_pct(cost, best) == gap
 
 
+@pytest.mark.slow
 def test_the_bench_solves_toy_scores_it_and_writes_the_table_and_the_solution(tmp_path):
     folder = tmp_path / "instances"
     folder.mkdir()
@@ -377,6 +378,7 @@ def test_the_bench_refuses_an_instance_it_cannot_find(tmp_path):
         run_itc_bench(tmp_path / "out", time_limit=1, out_dir=tmp_path / "out")
 
 
+@pytest.mark.slow
 def test_timetable_bench_itc2007_prints_the_table_and_exits_0_when_feasible(tmp_path, capsys):
     from timetabling.cli import main
 

@@ -163,7 +163,7 @@ def chromium() -> Iterator[object]:
 def browser_page(live: LiveServer, *, width: int = 1280, height: int = 900, accept_downloads: bool = False,
                  browser: object | None = None) -> Iterator[object]:
     """A fresh Chromium page (its own context: no cookies) on ``live``, relative addresses resolved against its
-    web address, 20 s for every wait unless a call says otherwise. ``browser``: one launched by ``chromium()``
+    web address, at most 30 s for every wait unless a call says otherwise. ``browser``: one launched by ``chromium()``
     to share; without it the page has its own. When the test body ends without an exception, asserts that the
     Content-Security-Policy refused nothing: the pages must need nothing it forbids."""
     if browser is None:
@@ -173,7 +173,7 @@ def browser_page(live: LiveServer, *, width: int = 1280, height: int = 900, acce
         return
     context = browser.new_context(base_url=live.url, accept_downloads=accept_downloads,
                                   viewport={"width": width, "height": height})
-    context.set_default_timeout(20_000)
+    context.set_default_timeout(30_000)  # a bound, not a wait: generous for a loaded parallel run
     page = context.new_page()
     refused: list[str] = []
     page.on("console", lambda msg: refused.append(msg.text) if "Content Security Policy" in msg.text else None)
