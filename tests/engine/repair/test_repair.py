@@ -211,7 +211,7 @@ def test_keep_locks_puts_a_moved_locked_session_back() -> None:
 
 
 def test_the_documented_lock_example_reads_and_fits_the_documented_instance() -> None:
-    from tests.engine.test_schema import doc_examples
+    from tests.engine.formats.test_schema import doc_examples
     from timetabling.engine.formats.native import parse
     from timetabling.engine.repair import LockFile, check_locks
 

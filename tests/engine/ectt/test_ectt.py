@@ -27,8 +27,8 @@ from timetabling.engine.improve.anneal import AnnealConfig, Chain, Problem, anne
 from timetabling.engine.model import Rule, Slot
 from timetabling.engine.solver import SolveOptions, solve
 
-DATA = Path(__file__).parents[2] / "benchmarks" / "ectt"  # a copy of ../shared/benchmarks/ectt
-ITC = Path(__file__).parents[2] / "benchmarks" / "itc2007"
+DATA = Path(__file__).parents[3] / "benchmarks" / "ectt"  # a copy of ../shared/benchmarks/ectt
+ITC = Path(__file__).parents[3] / "benchmarks" / "itc2007"
 
 
 def expected_rows() -> dict[tuple[str, str], dict[str, int]]:

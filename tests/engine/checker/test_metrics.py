@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from tests.engine.test_checker_rules import CLEAN, MON, P1, P2, P3, TUE, a, build, sol
+from tests.engine.checker.test_rules import CLEAN, MON, P1, P2, P3, TUE, a, build, sol
 from timetabling.engine.checker import check
 from timetabling.engine.model import Faculty, PreferredSlot
 

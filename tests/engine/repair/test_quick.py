@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 
 from tests.conftest import tiny_instance
-from tests.engine.test_repair import FAST, busiest_day, places, small, without_day
+from tests.engine.repair.test_repair import FAST, busiest_day, places, small, without_day
 from timetabling.engine.checker import check
 from timetabling.engine.model import Assignment, Instance, Room, Slot, Solution
 from timetabling.engine.repair import Lock, RepairOptions, broken_locks, repair

@@ -16,7 +16,7 @@ from timetabling.engine.diagnostics import diagnose, errors
 from timetabling.engine.formats.native import dump, load_instance, load_solution
 from timetabling.engine.model import Assignment, Solution
 
-SCHEMA_DIR = Path(__file__).resolve().parents[2] / "docs" / "schema"
+SCHEMA_DIR = Path(__file__).resolve().parents[3] / "docs" / "schema"
 FIX = "regenerate with: timetable schema {kind} -o docs/schema/{kind}.schema.json"
 
 
