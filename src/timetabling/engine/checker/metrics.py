@@ -70,13 +70,13 @@ def faculty_preference_bound_pct(instance: Instance) -> float:
 
 
 def _bound_pct(t: Timeline) -> float:
-    """The most ``faculty_preference_pct`` any timetable of this instance could reach (its bound)."""
+    """The most faculty preference met (%) that any timetable of this instance could reach (its bound)."""
     return faculty_preference_bound_pct(t.inst)
 
 
 def faculty_preference_of_bound_pct(t: Timeline) -> float:
-    """``faculty_preference_pct`` as a share (%) of ``faculty_preference_bound_pct``, the most any timetable
-    could reach ("96 % of what is possible"); 100 when the bound is 0."""
+    """Faculty preference met as a share (%) of the most any timetable could reach ("96 % of what is
+    possible"); 100 when the bound is 0."""
     bound = faculty_preference_bound_pct(t.inst)
     return min(100.0, 100.0 * faculty_preference_pct(t) / bound) if bound > 0 else 100.0
 
