@@ -406,6 +406,7 @@ def test_every_rule_and_metric_has_words_for_the_report() -> None:
     for name in METRICS:
         d = describe_metric(name)
         # a bound is the instance's, not the timetable's: no better direction
-        assert d.unit and d.better in (("",) if name == "faculty_preference_bound_pct" else ("higher", "lower")) and d.meaning, d
+        directions = ("",) if name == "faculty_preference_bound_pct" else ("higher", "lower")
+        assert d.unit and d.better in directions and d.meaning, d
     assert describe_rule("room_clash").meaning == "A room holds one session at a time: k - 1 per room and period " \
                                                   "with k sessions."
