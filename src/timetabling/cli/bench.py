@@ -22,6 +22,7 @@ import time
 from pathlib import Path
 
 from timetabling.engine.checker import check
+from timetabling.engine.control import DEFAULT_TIME_LIMIT_S
 from timetabling.engine.formats.native import load_solution, save
 from timetabling.engine.generator import generate_university
 from timetabling.engine.solver import SolveOptions, solve
@@ -42,9 +43,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     s.add_argument("--profiles", nargs="+", default=list(PROFILES), choices=PROFILES)
     s.add_argument("--seed", type=int, default=0)
     s.add_argument("--workers", type=int, default=0)
-    s.add_argument("--first-limit", type=float, default=60.0, metavar="S",
+    s.add_argument("--first-limit", type=float, default=DEFAULT_TIME_LIMIT_S, metavar="S",
                    help="--time-limit of the first-timetable run (default %(default)s, the CLI's)")
-    s.add_argument("--time-limit", type=float, default=60.0, metavar="S", help="limit of the optimising run")
+    s.add_argument("--time-limit", type=float, default=DEFAULT_TIME_LIMIT_S, metavar="S",
+                   help="limit of the optimising run")
     s.add_argument("--search", choices=("anneal", "cpsat"), default="anneal",
                    help="optimising run: annealing then CP-SAT (default), or CP-SAT (with LNS) alone")
     s.add_argument("-o", "--output", type=Path, metavar="FILE", help="also write the rows as JSON")

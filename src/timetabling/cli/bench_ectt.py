@@ -10,7 +10,7 @@ from typing import Any
 
 from timetabling.bench.ectt import run_ectt_bench
 from timetabling.cli.common import ProgressLine
-from timetabling.engine.control import Progress
+from timetabling.engine.control import DEFAULT_TIME_LIMIT_S, Progress
 from timetabling.engine.ectt.formulations import FORMULATIONS
 
 __all__ = ["add_ectt_parser"]
@@ -28,7 +28,7 @@ def add_ectt_parser(bench_subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--instances", type=Path, required=True, metavar="DIR", help="folder of .ectt files")
     p.add_argument("--formulation", default="UD2", type=str.upper, choices=tuple(FORMULATIONS))
     p.add_argument("--only", nargs="+", metavar="NAME", help="just these instances (e.g. comp01 test1)")
-    p.add_argument("--time-limit", type=float, default=60.0, metavar="S", help="seconds per instance")
+    p.add_argument("--time-limit", type=float, default=DEFAULT_TIME_LIMIT_S, metavar="S", help="seconds per instance")
     p.add_argument("--workers", type=int, default=0, metavar="N", help="CP-SAT workers (0: every core)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("-o", "--output", type=Path, default=Path("bench-ectt"), metavar="OUT")

@@ -12,7 +12,7 @@ from typing import Any
 
 from timetabling.bench.itc import SOFT_RULES, run_itc_bench
 from timetabling.cli.common import ProgressLine
-from timetabling.engine.control import Progress
+from timetabling.engine.control import DEFAULT_TIME_LIMIT_S, Progress
 
 __all__ = ["add_itc_parser", "render_table", "run", "run_itc_bench"]
 
@@ -30,7 +30,7 @@ def add_itc_parser(bench_subparsers: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--instances", type=Path, required=True, metavar="DIR", help="folder of .ctt files")
     p.add_argument("--only", nargs="+", metavar="NAME", help="just these instances (e.g. comp01 comp05)")
-    p.add_argument("--time-limit", type=float, default=60.0, metavar="S", help="seconds per instance")
+    p.add_argument("--time-limit", type=float, default=DEFAULT_TIME_LIMIT_S, metavar="S", help="seconds per instance")
     p.add_argument("--workers", type=int, default=0, metavar="N", help="CP-SAT workers (0: every core)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("-o", "--output", type=Path, default=Path("bench-itc2007"), metavar="OUT")

@@ -10,6 +10,8 @@ import threading
 from dataclasses import dataclass
 from typing import Protocol
 
+DEFAULT_TIME_LIMIT_S = 60.0  # seconds for a run when none is asked for: the one default, every layer reads it
+
 
 class _Flag(Protocol):
     def set(self) -> None: ...

@@ -10,7 +10,8 @@ from typing import Annotated
 
 from pydantic import Field
 
-DEFAULT_TIME_LIMIT_S = 60.0  # seconds for a whole generation run, all variants, when none is asked for
+from timetabling.engine.control import DEFAULT_TIME_LIMIT_S
+
 MIN_TIME_LIMIT_S = 1.0
 TIME_LIMIT_CEILING_S = 3600.0  # what a schema accepts; a deployment's cap (``max_time_limit``) is at most this
 DEFAULT_MAX_TIME_LIMIT_S = 1800.0

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from timetabling.engine.checker import Report
-from timetabling.engine.control import CancelToken, Progress
+from timetabling.engine.control import DEFAULT_TIME_LIMIT_S, CancelToken, Progress
 from timetabling.engine.improve.genetic import GAConfig
 from timetabling.engine.model import Instance, Rule, Rules, Solution
 from timetabling.engine.pipeline.profiles import DEFAULT_VARIANTS, VARIANT_PROFILES, Profiles
@@ -19,7 +19,7 @@ class PipelineOptions:
     variants: tuple[str, ...] = DEFAULT_VARIANTS
     custom_weights: dict[str, dict[Rule, int]] = field(default_factory=dict)  # extra named profiles (absolute)
     profiles: Profiles = field(default_factory=lambda: dict(VARIANT_PROFILES))  # named factor sets (profiles.py)
-    time_limit: float = 60.0  # whole run, all variants
+    time_limit: float = DEFAULT_TIME_LIMIT_S  # whole run, all variants
     workers: int = 0  # cores the run may use: pool processes for the parts and search threads; 0: every core
     seed: int = 0
     progress: Callable[[Progress], None] | None = None

@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from timetabling.engine.control import CancelToken, Progress
+from timetabling.engine.control import DEFAULT_TIME_LIMIT_S, CancelToken, Progress
 from timetabling.engine.model import Solution
 
 
 @dataclass
 class SolveOptions:
-    time_limit: float = 60.0
+    time_limit: float = DEFAULT_TIME_LIMIT_S
     workers: int = 0  # CP-SAT search threads (and the annealing's); 0: every core
     seed: int = 0
     optimize: bool = True  # False: stop at the first feasible timetable
