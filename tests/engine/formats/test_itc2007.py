@@ -337,6 +337,7 @@ def test_the_gap_is_in_percent_of_the_best_known(cost, best, gap):
 
 
 @pytest.mark.slow
+@pytest.mark.usefixtures("compiled_search")
 def test_the_bench_solves_toy_scores_it_and_writes_the_table_and_the_solution(tmp_path):
     folder = tmp_path / "instances"
     folder.mkdir()
@@ -379,6 +380,7 @@ def test_the_bench_refuses_an_instance_it_cannot_find(tmp_path):
 
 
 @pytest.mark.slow
+@pytest.mark.usefixtures("compiled_search")
 def test_timetable_bench_itc2007_prints_the_table_and_exits_0_when_feasible(tmp_path, capsys):
     from timetabling.cli import main
 

@@ -99,9 +99,9 @@ def _solve_annealing(instance: Instance, options: SolveOptions) -> SolveResult:
                       config=AnnealConfig(threads=options.workers or default_threads()), on_improve=on_improve)
     best, best_report = start, check(instance, start)
     if annealed.solution is not None:
-        report = check(instance, annealed.solution)
-        if report.hard_total == 0:
-            best, best_report = annealed.solution, report
+        annealed_report = check(instance, annealed.solution)
+        if annealed_report.hard_total == 0:
+            best, best_report = annealed.solution, annealed_report
     stats: dict[str, object] = {
         "anneal_s": round(annealed.seconds, 3), "anneal_moves": annealed.moves, "anneal_accepted": annealed.accepted,
         "anneal_first_cost": annealed.first_cost, "anneal_cost": annealed.cost,
